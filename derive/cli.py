@@ -1,0 +1,56 @@
+"""``python -m derive [-k ID] [--format markdown|latex] [--list]``: derivation tables."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import registry
+
+
+class UsageError(ValueError):
+    """Bad usage: one line on stderr, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m derive", description="Print the machine-checked derivation of each claim.")
+    p.add_argument("-k", dest="patterns", action="append", default=[], metavar="SUBSTRING",
+                   help="select derivations whose claim id contains SUBSTRING (may repeat)")
+    p.add_argument("--format", choices=("markdown", "latex"), default="markdown",
+                   help="markdown (default) or latex (one tabular per derivation)")
+    p.add_argument("--list", action="store_true", help="list the derivation ids and their status only")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        ids = [i for i in registry.ids() if not args.patterns or any(p in i for p in args.patterns)]
+        if not ids:
+            raise UsageError(f"no derivation id contains any of {args.patterns}; see `python -m derive --list`")
+    except UsageError as exc:
+        print(f"derive: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return _print(ids, args)
+    except BrokenPipeError:  # `python -m derive | head`
+        return 0
+
+
+def _print(ids: list[str], args) -> int:
+    failed = 0
+    for claim_id in ids:
+        d = registry.get(claim_id)
+        failed += d.status == "failed"
+        if args.list:
+            print(f"{claim_id}\t{d.status}\t{len(d.steps)} steps")
+        elif args.format == "latex":
+            print(f"% {claim_id}: {d.title} (status: {d.status})")
+            print(d.to_latex())
+        else:
+            print(d.to_markdown())
+    return 1 if failed else 0

@@ -1,0 +1,62 @@
+"""Derivations by claim id: builders register with ``@derivation(id)``; ``get(id)`` builds once.
+
+Topic modules (``derive/<topic>.py``) are imported on first use, so ``import derive`` stays cheap.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from pathlib import Path
+from typing import Callable
+
+from .core import Derivation
+
+TOPICS = ("activations", "linear", "init", "gain", "conv", "receptive_field", "dynamics", "gan")
+"""Display order of the topic modules; any other module defining derivations is appended."""
+
+_BUILDERS: dict[str, Callable[[], Derivation]] = {}
+_BUILT: dict[str, Derivation] = {}
+_LOADED = False
+
+
+def derivation(claim_id: str) -> Callable[[Callable[[], Derivation]], Callable[[], Derivation]]:
+    """Register ``fn`` (no arguments, returns a Derivation) as the proof of ``claim_id``."""
+
+    def register(fn: Callable[[], Derivation]) -> Callable[[], Derivation]:
+        if claim_id in _BUILDERS and _BUILDERS[claim_id].__qualname__ != fn.__qualname__:
+            raise ValueError(f"derivation id {claim_id!r} is registered twice "
+                             f"({_BUILDERS[claim_id].__module__} and {fn.__module__})")
+        _BUILDERS[claim_id] = fn
+        return fn
+
+    return register
+
+
+def _load_topics() -> None:
+    global _LOADED
+    if _LOADED:
+        return
+    _LOADED = True
+    here = Path(__file__).parent
+    present = {m.name for m in pkgutil.iter_modules([str(here)])}
+    for name in [t for t in TOPICS if t in present]:
+        importlib.import_module(f"{__package__}.{name}")
+
+
+def ids() -> list[str]:
+    """Every registered derivation id, in topic order."""
+    _load_topics()
+    return list(_BUILDERS)
+
+
+def get(claim_id: str) -> Derivation:
+    """The derivation proving ``claim_id`` (built on first request, then reused)."""
+    _load_topics()
+    if claim_id not in _BUILDERS:
+        raise KeyError(f"no derivation is registered for {claim_id!r}")
+    if claim_id not in _BUILT:
+        built = _BUILDERS[claim_id]()
+        if not isinstance(built, Derivation):
+            raise TypeError(f"the builder of {claim_id!r} returned {type(built).__name__}, not a Derivation")
+        _BUILT[claim_id] = built
+    return _BUILT[claim_id]

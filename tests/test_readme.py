@@ -1,0 +1,28 @@
+"""The README stays true: its two commands come first, CI runs its test command, its example runs."""
+import re
+from pathlib import Path
+
+from verify.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_first_commands_install_and_run_verify_then_the_tests():
+    commands = [line.strip()[2:] for line in README.splitlines() if line.strip().startswith("$ ")]
+    assert "pip install -e ." in commands[0] and commands[0].endswith("python -m verify")
+    assert 'pip install -e ".[test]"' in commands[1] and commands[1].endswith("python -m pytest")
+
+
+def test_ci_runs_the_readme_test_command():
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "grep -m1 -F 'pip install -e \".[test]\"' README.md" in ci
+    assert 'pip install --quiet --disable-pip-version-check "torch==2.13.0"' in ci
+
+
+def test_the_user_claims_example_runs(tmp_path, monkeypatch, capsys):
+    block = re.search(r"```python\n# mychecks.py\n(.*?)```", README, re.S).group(1)
+    (tmp_path / "mychecks.py").write_text(block)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert main(["--module", "mychecks", "-k", "mine."]) == 0
+    assert "mine.uniform_mean" in capsys.readouterr().out

@@ -1,0 +1,315 @@
+"""A claim: one statement of CLAIMS.md with its proof, closed form, simulation and negative control.
+
+A ``Claim`` is a frozen record. Running it builds its derivation (``derive``), then, for each
+configuration, measures the quantity with ``numeric`` (``measure`` returns a ``Measurement``) and
+judges both the closed form and the negative control against that measurement by the same rule:
+
+- ``monte-carlo``: |estimate - value| <= z·se, z from the claim's false-alarm rate split (Bonferroni)
+  over its configurations and the elements of each estimate;
+- ``bounded``: |estimate - value| <= bound, the bound a proved error bound (rounding, truncation);
+  the reported ``z`` is then the ratio error/bound, which passes at <= 1;
+- ``exact``: estimate == value, element by element (counts, shapes, sizes).
+
+The claim passes when every check passes and its control is rejected wherever it applies. A control
+that is not rejected makes the claim *inconclusive*, which counts as a failure: a check that cannot
+tell the wrong formula from the right one has shown nothing.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+import traceback
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+
+from .mc import DEFAULT_ALPHA, claim_seed_sequence, z_critical
+
+__all__ = ["Claim", "Measurement", "Budget", "CheckResult", "ClaimResult", "run_claim", "KINDS"]
+
+KINDS = ("monte-carlo", "bounded", "exact")
+
+
+@dataclasses.dataclass(frozen=True)
+class Budget:
+    """How much simulation to spend: claims ask ``budget.replicates(n)`` for their default ``n``."""
+
+    scale: float = 1.0
+
+    def __post_init__(self):
+        if not (isinstance(self.scale, (int, float)) and math.isfinite(self.scale) and self.scale > 0):
+            raise ValueError(f"budget scale must be a finite number > 0, got {self.scale!r}")
+
+    def replicates(self, default: int) -> int:
+        return max(2, int(round(default * self.scale)))
+
+
+@dataclasses.dataclass(frozen=True)
+class Measurement:
+    """What the simulation (or the exhaustive computation) measured for one configuration.
+
+    ``estimate`` and ``scale`` broadcast together: ``scale`` is the standard error for
+    ``monte-carlo``, the proved error bound for ``bounded`` and unused for ``exact``. ``at`` carries the
+    points the closed form must be evaluated at (pointwise claims); ``cases`` counts replicates or cases.
+    """
+
+    estimate: Any
+    scale: Any = 0.0
+    kind: str = "monte-carlo"
+    cases: int = 0
+    at: Any = None
+    note: str = ""
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
+
+    @classmethod
+    def from_accumulator(cls, acc, at=None, note: str = "") -> "Measurement":
+        return cls(acc.mean, acc.stderr, "monte-carlo", acc.count, at, note)
+
+
+Closed = Callable[[Mapping, Any], Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class Claim:
+    """One statement: its proof, its closed form, how to measure it, and a plausible wrong version.
+
+    ``expected(config, at)`` and ``control(config, at)`` give the closed form and the negative control
+    at a configuration (``at`` is ``Measurement.at``); ``control`` may return None where the wrong
+    formula coincides with the right one. ``measure(config, rng, budget)`` simulates or computes.
+    ``proof`` builds the derivation; by default the one ``derive`` registers under the claim's id.
+    """
+
+    id: str
+    title: str
+    source: str
+    formula: str
+    expected: Closed
+    measure: Callable[[Mapping, np.random.Generator, Budget], Measurement]
+    control: Closed | None
+    control_formula: str
+    configs: Sequence[Mapping] = ({},)
+    proof: Callable[[], Any] | None = None
+    notes: str = ""
+
+    def __post_init__(self):
+        if not self.id or any(c.isspace() for c in self.id):
+            raise ValueError(f"claim id must be a non-empty string without spaces, got {self.id!r}")
+        if not self.configs:
+            raise ValueError(f"claim {self.id!r} needs at least one configuration")
+
+    def derivation(self):
+        if self.proof is not None:
+            return self.proof()
+        from derive import registry
+
+        return registry.get(self.id)
+
+    def __repr__(self) -> str:
+        return f"Claim({self.id!r}, formula={self.formula!r}, control={self.control_formula!r}, " \
+               f"configs={len(self.configs)})"
+
+
+@dataclasses.dataclass
+class CheckResult:
+    config: dict
+    kind: str
+    expected: Any
+    estimate: Any
+    stderr: Any
+    z: float
+    z_critical: float | None
+    passed: bool
+    cases: int
+    control: Any = None
+    control_z: float | None = None
+    control_rejected: bool | None = None
+    note: str = ""
+    error: str = ""
+
+
+@dataclasses.dataclass
+class ClaimResult:
+    claim: Claim
+    proof: str
+    check: str
+    checks: list[CheckResult]
+    seconds: float
+    proof_detail: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.check == "pass" and self.proof in ("proved", "numeric")
+
+    @property
+    def worst(self) -> CheckResult | None:
+        """The check closest to failing (largest z relative to its critical value)."""
+        def badness(c: CheckResult) -> float:
+            if c.error or not c.passed:
+                return math.inf
+            limit = c.z_critical if c.kind == "monte-carlo" else 1.0
+            return c.z / limit if limit else 0.0
+        return max(self.checks, key=badness) if self.checks else None
+
+
+def _distance(kind: str, estimate: np.ndarray, target: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Elementwise |estimate - target| in units of the scale (inf where the scale is 0 and they differ)."""
+    gap = np.abs(estimate - target)
+    if kind == "exact":
+        return np.where(estimate == target, 0.0, np.inf)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(gap == 0, 0.0, gap / scale)
+    return np.where(np.isnan(ratio), np.inf, ratio)
+
+
+def _judge(m: Measurement, target, limit: float) -> tuple[bool, float]:
+    est = np.asarray(m.estimate, dtype=np.float64)
+    tgt = np.asarray(target, dtype=np.float64)
+    scale = np.asarray(m.scale, dtype=np.float64)
+    try:
+        est, tgt, scale = np.broadcast_arrays(est, tgt, scale)
+    except ValueError as exc:
+        raise ValueError(f"estimate {est.shape}, closed form {tgt.shape} and scale {scale.shape} "
+                         f"do not broadcast") from exc
+    if est.size == 0:
+        raise ValueError("a measurement with no values checks nothing")
+    dist = _distance(m.kind, est, tgt, scale)
+    worst = float(dist.max())
+    return worst <= limit, worst
+
+
+def _plain(value):
+    """A JSON-friendly copy: numpy scalars and arrays to floats and lists."""
+    if isinstance(value, np.ndarray):
+        return value.tolist() if value.size > 1 else _plain(value.reshape(-1)[0])
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _summary(value: np.ndarray, index: int):
+    flat = np.asarray(value, dtype=np.float64).reshape(-1)
+    return float(flat[index if flat.size > 1 else 0])
+
+
+def run_claim(claim: Claim, seed: int = 0, alpha: float = DEFAULT_ALPHA, budget: Budget = Budget()) -> ClaimResult:
+    """Build the claim's proof, run every configuration and judge the closed form and the control."""
+    start = time.perf_counter()
+    try:
+        derivation = claim.derivation()
+        proof, proof_detail = derivation.status, "; ".join(
+            f"step {i}: {s.detail}" for i, s in enumerate(derivation.steps, 1) if s.status == "failed")
+    except Exception as exc:  # a broken proof builder fails the claim, with the reason
+        proof, proof_detail = "failed", f"{type(exc).__name__}: {exc}"
+
+    streams = claim_seed_sequence(seed, claim.id).spawn(len(claim.configs))
+    checks: list[CheckResult] = []
+    measured = []
+    for config, ss in zip(claim.configs, streams):
+        rng = np.random.default_rng(ss)
+        try:
+            m = claim.measure(config, rng, budget)
+            if not isinstance(m, Measurement):
+                raise TypeError(f"measure returned {type(m).__name__}, not a Measurement")
+            measured.append((config, m, claim.expected(config, m.at)))
+        except Exception as exc:
+            checks.append(CheckResult(dict(config), "error", None, None, None, math.inf, None, False, 0,
+                                      error=f"{type(exc).__name__}: {exc}",
+                                      note=traceback.format_exc(limit=3)))
+    # Bonferroni: the claim's alpha is shared by every element of every Monte Carlo check.
+    elements = sum(int(np.size(m.estimate)) for _, m, _ in measured if m.kind == "monte-carlo")
+    z_crit = z_critical(alpha / max(elements, 1))
+    for config, m, expected in measured:
+        limit = z_crit if m.kind == "monte-carlo" else 1.0 if m.kind == "bounded" else 0.0
+        try:
+            passed, z = _judge(m, expected, limit)
+            result = CheckResult(dict(config), m.kind, expected, m.estimate, m.scale, z,
+                                 z_crit if m.kind == "monte-carlo" else None, passed, m.cases, note=m.note)
+            if claim.control is not None:
+                wrong = claim.control(config, m.at)
+                if wrong is not None:
+                    ok_wrong, z_wrong = _judge(m, wrong, limit)
+                    result.control, result.control_z, result.control_rejected = wrong, z_wrong, not ok_wrong
+        except Exception as exc:
+            result = CheckResult(dict(config), m.kind, None, None, None, math.inf, None, False, m.cases,
+                                 error=f"{type(exc).__name__}: {exc}")
+        checks.append(result)
+
+    if any(not c.passed for c in checks):
+        verdict = "fail"
+    elif not any(c.control_rejected is not None for c in checks) or any(c.control_rejected is False for c in checks):
+        verdict = "inconclusive"
+    else:
+        verdict = "pass"
+    return ClaimResult(claim, proof, verdict, checks, time.perf_counter() - start, proof_detail)
+
+
+def _finite(x):
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _worst_element(c: CheckResult) -> tuple[float | None, float | None, float | None, int]:
+    """(expected, estimate, scale) at the element farthest from its closed form, and the element count."""
+    if c.error or c.estimate is None:
+        return None, None, None, 0
+    est = np.asarray(c.estimate, dtype=np.float64)
+    tgt, scale = (np.broadcast_to(np.asarray(v, dtype=np.float64), est.shape) for v in (c.expected, c.stderr))
+    index = int(np.argmax(_distance(c.kind, est, tgt, scale).reshape(-1))) if est.size > 1 else 0
+    return (_finite(_summary(tgt, index)), _finite(_summary(est, index)), _finite(_summary(scale, index)),
+            int(est.size))
+
+
+def check_to_json(c: CheckResult) -> dict:
+    """One check; an estimate with many elements (pointwise checks) is shown at its worst element."""
+    expected, estimate, scale, size = _worst_element(c)
+    return {
+        "config": {k: _plain(v) for k, v in c.config.items()},
+        "kind": c.kind,
+        "elements": size,
+        "expected": expected,
+        "estimate": estimate,
+        "stderr": scale if c.kind == "monte-carlo" else None,
+        "bound": scale if c.kind == "bounded" else None,
+        "z": _finite(c.z),
+        "z_critical": c.z_critical,
+        "pass": bool(c.passed),
+        "cases": int(c.cases),
+        "control_z": _finite(c.control_z),
+        "control_rejected": c.control_rejected,
+        **({"error": c.error} if c.error else {}),
+    }
+
+
+def result_to_json(r: ClaimResult) -> dict:
+    """One claim in the ``--format json`` schema of DESIGN.md (plus ``kind``/``bound`` per check)."""
+    w = r.worst
+    summary = {"expected": None, "estimate": None, "stderr": None, "z": None}
+    if w is not None and not w.error:
+        expected, estimate, scale, _ = _worst_element(w)
+        summary = {"expected": expected, "estimate": estimate,
+                   "stderr": scale if w.kind == "monte-carlo" else None, "z": _finite(w.z)}
+    controls = [c for c in r.checks if c.control_rejected is not None]
+    weakest = min(controls, key=lambda c: (c.control_z if c.control_z is not None else math.inf)) if controls else None
+    return {
+        "id": r.claim.id,
+        "title": r.claim.title,
+        "source": r.claim.source,
+        "formula": r.claim.formula,
+        "proof": r.proof,
+        "check": r.check,
+        **summary,
+        "cases": int(sum(c.cases for c in r.checks)),
+        "control": {
+            "formula": r.claim.control_formula,
+            "z": _finite(weakest.control_z) if weakest else None,
+            "rejected": bool(controls) and all(c.control_rejected for c in controls),
+        },
+        "checks": [check_to_json(c) for c in r.checks],
+        "seconds": round(r.seconds, 4),
+    }

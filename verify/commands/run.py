@@ -1,0 +1,181 @@
+"""``python -m verify run``: run the claims and print one row per claim, or JSON."""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+
+import numpy as np
+from tabulate import tabulate, tabulate_formats
+
+from ..claim import Budget, ClaimResult, result_to_json, run_claim
+from ..errors import UsageError
+from ..mc import DEFAULT_ALPHA
+from ..registry import RegistryError, all_claims, select
+
+HELP = "run every claim (or those selected with -k) and print a verdict table"
+
+FORMATS = ("json", *sorted(tabulate_formats))
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}") from None
+    if value < 0 or value >= 2**63:
+        raise argparse.ArgumentTypeError(f"must be an integer in [0, 2**63), got {text!r}")
+    return value
+
+
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number in (0, 1), got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be a number in (0, 1), got {text!r}")
+    return value
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text!r}")
+    return value
+
+
+def _format(text: str) -> str:
+    if text not in FORMATS:
+        raise argparse.ArgumentTypeError(f"unknown format {text!r}; use json or a tabulate format "
+                                         f"({', '.join(f for f in FORMATS if f != 'json')})")
+    return text
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-k", dest="patterns", action="append", default=[], metavar="SUBSTRING",
+                   help="select claims whose id contains SUBSTRING (may repeat; any match selects)")
+    p.add_argument("--seed", type=_seed, default=0, help="root seed (default 0); same seed, same output")
+    p.add_argument("--format", type=_format, default="simple", metavar="FMT",
+                   help="json, or a tabulate table format: simple (default), github, latex, html, ...")
+    p.add_argument("--list", action="store_true", help="list the selected claims without running them")
+    p.add_argument("--module", action="append", default=[], metavar="PKG.MOD",
+                   help="also load the claims of a module of your own (its CLAIMS list); may repeat")
+    p.add_argument("--alpha", type=_probability, default=DEFAULT_ALPHA,
+                   help=f"false-alarm rate per claim, split over its checks (default {DEFAULT_ALPHA:g})")
+    p.add_argument("--budget", type=_positive, default=1.0,
+                   help="multiply every claim's default number of replicates (default 1)")
+
+
+def _fmt(value, digits: int = 6) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return f"{value:.{digits}g}"
+
+
+def _estimate_cell(row: dict) -> str:
+    kinds = {c["kind"] for c in row["checks"]}
+    if kinds <= {"exact"}:
+        return f"{row['cases']} cases, exact"
+    if kinds <= {"exact", "bounded"}:
+        return f"{row['cases']} points, bounded"
+    if row["estimate"] is None:
+        return "—"
+    return f"{_fmt(row['estimate'])} ± {_fmt(row['stderr'], 2)}"
+
+
+def _z_text(z, kind: str) -> str:
+    if z is None:
+        return "exact" if kind == "exact" else "—"
+    return f"{_fmt(z, 3)}×bound" if kind == "bounded" else _fmt(z, 3)
+
+
+def _z_cell(row: dict) -> str:
+    kinds = [c["kind"] for c in row["checks"]]
+    worst = max(row["checks"], key=lambda c: -1 if c["z"] is None else c["z"] / (c["z_critical"] or 1), default=None)
+    if worst is None or row["z"] is None:
+        return "exact" if set(kinds) == {"exact"} else "—"
+    return _z_text(row["z"], worst["kind"])
+
+
+def _table(rows: list[dict], fmt: str) -> str:
+    body = []
+    for r in rows:
+        control = r["control"]
+        weakest = [c for c in r["checks"] if c["control_z"] is not None and c["control_z"] == control["z"]]
+        control_cell = ("rejected" if control["rejected"] else "NOT rejected") + (
+            f" ({_z_text(control['z'], weakest[0]['kind'])})" if weakest else "")
+        body.append([r["id"], r["source"], r["proof"], r["formula"], _estimate_cell(r), _z_cell(r),
+                     control_cell, r["check"]])
+    headers = ["claim", "source", "proof", "closed form", "estimate", "z", "control", "verdict"]
+    return tabulate(body, headers, tablefmt=fmt, disable_numparse=True)
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        claims = select(all_claims(args.module), args.patterns)
+    except RegistryError as exc:
+        raise UsageError(str(exc)) from None
+    if not claims:
+        raise UsageError(f"no claim id contains any of {args.patterns}; see `python -m verify --list`")
+    if args.list:
+        rows = [[c.id, c.title, c.source, len(c.configs)] for c in claims]
+        if args.format == "json":
+            print(json.dumps([{"id": c.id, "title": c.title, "source": c.source, "configs": len(c.configs)}
+                              for c in claims], indent=2))
+        else:
+            print(tabulate(rows, ["claim", "title", "source", "checks"], tablefmt=args.format,
+                           disable_numparse=True))
+        return 0
+
+    budget = Budget(args.budget)
+    start = time.perf_counter()
+    progress = sys.stderr.isatty()
+    results: list[ClaimResult] = []
+    for i, claim in enumerate(claims, 1):
+        if progress:
+            print(f"\r\033[K[{i}/{len(claims)}] {claim.id}", end="", file=sys.stderr, flush=True)
+        with np.errstate(all="ignore"):
+            results.append(run_claim(claim, seed=args.seed, alpha=args.alpha, budget=budget))
+    if progress:
+        print("\r\033[K", end="", file=sys.stderr, flush=True)
+    seconds = time.perf_counter() - start
+    rows = [result_to_json(r) for r in results]
+    passed = sum(r.passed for r in results)
+    summary = {"claims": len(results), "passed": passed, "failed": len(results) - passed,
+               "seconds": round(seconds, 3)}
+    if args.format == "json":
+        print(json.dumps({"seed": args.seed, "alpha": args.alpha, "budget": args.budget, "claims": rows,
+                          "summary": summary}, indent=2, allow_nan=False))
+    else:
+        print(_table(rows, args.format))
+        for r in results:
+            if not r.passed:
+                print(_explain(r))
+        print(f"{len(results)} claims: {passed} passed, {len(results) - passed} failed "
+              f"(seed {args.seed}, α = {args.alpha:g} per claim, {seconds:.1f} s)")
+    return 0 if passed == len(results) else 1
+
+
+def _explain(r: ClaimResult) -> str:
+    """Why a claim did not pass, in a line or two under the table."""
+    reasons = []
+    if r.proof not in ("proved", "numeric"):
+        reasons.append(f"proof {r.proof}: {r.proof_detail or 'no step checks'}")
+    for c in r.checks:
+        if c.error:
+            reasons.append(f"{c.config}: error {c.error}")
+        elif not c.passed:
+            reasons.append(f"{c.config}: closed form off by z = {_fmt(c.z, 3)}")
+        elif c.control_rejected is False:
+            reasons.append(f"{c.config}: control not rejected (z = {_fmt(c.control_z, 3)})")
+    if r.check == "inconclusive" and not any(c.control_rejected is not None for c in r.checks):
+        reasons.append("no configuration could reject the control")
+    return f"  {r.claim.id}: " + "; ".join(reasons)
