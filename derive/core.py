@@ -12,7 +12,8 @@ Methods (``Derivation.<method>``):
 - ``instance``     a worked instance with concrete numbers (an identity with no free symbols);
 - ``induction``    a closed form F(n) against a recurrence: base case F(n0) and step F(n+1) = g(F(n), n);
 - ``telescoping``  Σ (a_l - a_{l-1}) = a_L - a_0 or Π a_l/a_{l-1} = a_L/a_0, checked as an induction;
-- ``gaussian``     an exact moment E[f(z)], z ~ N(0, q), by symbolic integration within a time cap;
+- ``gaussian``     an exact moment E[f(z)], z ~ N(0, q), by symbolic integration within a time cap
+                   (``gaussian_on``: over an interval, one piece of a piecewise function at a time);
 - ``limit``        a limit computed by sympy;
 - ``extremum``     the maximum or minimum of an expression over an interval (critical points);
 - ``inequality``   a ≥ b shown by writing a - b as a non-negative expression that sympy confirms;
@@ -160,7 +161,12 @@ def _cached(method: str, parts: tuple, compute: Callable[[], tuple[bool, str]]) 
     hit = _CACHE.get(key)
     if hit is not None:
         return hit
-    outcome = compute()
+    try:
+        outcome = compute()
+    except SymbolicTimeout as exc:
+        return False, f"timed out: {exc}"
+    except Exception as exc:  # sympy gives up in many ways ("undecidable set membership", ...)
+        return False, f"not established: sympy raised {type(exc).__name__}: {str(exc)[:120]}"
     if not outcome[1].startswith("timed out"):
         _CACHE.put(key, outcome)
     return outcome
@@ -178,9 +184,9 @@ def _sides(expr: sp.Basic) -> tuple[sp.Expr, sp.Expr]:
 
 def _eq(lhs, rhs) -> sp.Basic:
     """An unevaluated equation for display (``Eq`` would collapse a true statement to ``True``)."""
-    if isinstance(lhs, sp.MatrixBase) or isinstance(rhs, sp.MatrixBase):
-        return sp.Eq(sp.ImmutableMatrix(lhs), sp.ImmutableMatrix(rhs), evaluate=False)
-    return sp.Eq(_as_sympy(lhs), _as_sympy(rhs), evaluate=False)
+    def side(v):
+        return sp.ImmutableMatrix(v) if isinstance(v, sp.MatrixBase) else _as_sympy(v)
+    return sp.Eq(side(lhs), side(rhs), evaluate=False)
 
 
 def _as_sympy(value):
@@ -226,8 +232,9 @@ def check_identity(a, b, cap: float | None = DEFAULT_TIME_CAP) -> tuple[bool, st
                     diff = sp.simplify(diff)
                     zero = diff == 0 or diff.is_zero is True
                 if not zero and not isinstance(diff, sp.MatrixBase):
-                    # second attempt: hyperbolic and special functions written as exponentials
-                    zero = sp.simplify(diff.rewrite(sp.exp)) == 0
+                    # further attempts: hyperbolic functions as exponentials, erfc and friends as erf
+                    zero = sp.simplify(diff.rewrite(sp.exp)) == 0 or (
+                        diff.has(sp.erfc, sp.erfi) and sp.simplify(diff.rewrite(sp.erf)) == 0)
         except SymbolicTimeout as exc:
             return False, f"timed out: {exc}"
         if zero:
@@ -384,6 +391,32 @@ class Derivation:
         ok, how = _cached("gaussian", (f, z, q, value), compute)
         return self._add(_eq(lhs, value), justification, "gaussian", ok, how)
 
+    def gaussian_on(self, h: sp.Expr, z: sp.Symbol, lo: sp.Expr, hi: sp.Expr, value: sp.Expr,
+                    justification: str) -> Step:
+        """E[h(z)·1[lo < z < hi]] = ``value`` for z ~ N(0, 1), by exact integration over (lo, hi).
+
+        For piecewise functions: sympy integrates each piece far faster than the Piecewise whole.
+        """
+
+        def compute() -> tuple[bool, str]:
+            try:
+                with time_cap(self.cap):
+                    got = sp.integrate(sp.expand(h * _gaussian_density(z, sp.Integer(1))), (z, lo, hi), conds="none")
+            except SymbolicTimeout as exc:
+                return False, f"timed out: {exc}"
+            if got.has(sp.Integral):
+                return False, "sympy left the integral unevaluated"
+            ok, how = check_identity(got, value, self.cap)
+            return ok, f"∫ over ({lo}, {hi}) of h·N(0,1) = {sp.sstr(got)[:80]}; {how}"
+
+        ok, how = _cached("gaussian_on", (h, z, lo, hi, value), compute)
+        if lo != -sp.oo and hi != sp.oo:
+            region = sp.And(lo < z, z < hi)
+        else:
+            region = z > lo if hi == sp.oo else z < hi
+        lhs = sp.Function("E")(h * sp.Function("1")(region))
+        return self._add(_eq(lhs, value), justification, "gaussian", ok, how)
+
     def limit(self, expr: sp.Expr, var: sp.Symbol, point: sp.Expr, value: sp.Expr, justification: str,
               direction: str = "+-") -> Step:
         """lim_{var -> point} expr = value, computed by sympy."""
@@ -482,7 +515,7 @@ class Derivation:
         render = sp.latex if latex else show
         out = []
         for i, s in enumerate(self.steps, 1):
-            expr = f"${render(s.expr)}$" if latex else f"`{render(s.expr)}`"
+            expr = f"${_math_ascii(render(s.expr))}$" if latex else f"`{render(s.expr)}`"
             mark = {PROVED: "✓", NUMERIC: "≈", DEFINITION: "def", EVIDENCE: "evidence", FAILED: "✗"}[s.status]
             if latex:
                 mark = {"✓": r"\checkmark", "≈": r"$\approx$", "✗": r"$\times$"}.get(mark, mark)
@@ -504,7 +537,8 @@ class Derivation:
     def to_latex(self) -> str:
         from tabulate import tabulate
 
-        return tabulate(self.rows(latex=True), self.HEADERS, tablefmt="latex_raw") + "\n"
+        headers = [_escape(h, latex=True) for h in self.HEADERS]
+        return tabulate(self.rows(latex=True), headers, tablefmt="latex_raw") + "\n"
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
@@ -521,10 +555,37 @@ _LATEX_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$"
 _LATEX_PATTERN = re.compile("|".join(re.escape(c) for c in _LATEX_SPECIALS))
 
 
+_LATEX_UNICODE = {
+    "§": r"\S{}", "±": r"$\pm$", "²": r"$^{2}$", "³": r"$^{3}$", "·": r"$\cdot$", "×": r"$\times$",
+    "Δ": r"$\Delta$", "Π": r"$\Pi$", "Σ": r"$\Sigma$", "Φ": r"$\Phi$", "α": r"$\alpha$", "β": r"$\beta$",
+    "γ": r"$\gamma$", "δ": r"$\delta$", "ε": r"$\varepsilon$", "η": r"$\eta$", "θ": r"$\theta$",
+    "κ": r"$\kappa$", "λ": r"$\lambda$", "μ": r"$\mu$", "ξ": r"$\xi$", "π": r"$\pi$", "ρ": r"$\rho$",
+    "σ": r"$\sigma$", "τ": r"$\tau$", "φ": r"$\varphi$", "χ": r"$\chi$", "ψ": r"$\psi$", "ω": r"$\omega$",
+    "ᵀ": r"$^{T}$", "‖": r"$\|$", "₀": r"$_0$", "₁": r"$_1$", "₂": r"$_2$", "ℓ": r"$\ell$", "→": r"$\to$",
+    "←": r"$\leftarrow$", "∂": r"$\partial$", "∇": r"$\nabla$", "∘": r"$\circ$", "√": r"$\surd$",
+    "∞": r"$\infty$", "∫": r"$\int$", "≈": r"$\approx$", "≠": r"$\neq$", "≤": r"$\le$", "≥": r"$\ge$",
+    "⊆": r"$\subseteq$", "⋯": r"$\cdots$", "…": r"\ldots{}", "⌈": r"$\lceil$", "⌉": r"$\rceil$",
+    "⌊": r"$\lfloor$", "⌋": r"$\rfloor$", "⟂": r"$\perp$", "∈": r"$\in$", "∑": r"$\sum$", "∏": r"$\prod$",
+    "−": "-", "–": "--", "—": "---", "’": "'", "“": "``", "”": "''", "✓": r"\checkmark{}", "✗": r"$\times$",
+}
+"""Unicode used in justifications, as LaTeX (text mode), so the tables compile with plain pdflatex."""
+
+
+def _math_ascii(tex: str) -> str:
+    """Unicode left in sympy's LaTeX (symbol names such as σ) as math-mode macros."""
+    def one(c: str) -> str:
+        if ord(c) < 128:
+            return c
+        macro = _LATEX_UNICODE.get(c, "?")
+        return " " + macro.strip("$").replace("\\checkmark{}", "\\checkmark") + " "
+    return "".join(one(c) for c in tex)
+
+
 def _escape(text: str, latex: bool) -> str:
     if not latex:
         return text.replace("|", "\\|")
-    return _LATEX_PATTERN.sub(lambda m: _LATEX_SPECIALS[m.group(0)], text)
+    text = _LATEX_PATTERN.sub(lambda m: _LATEX_SPECIALS[m.group(0)], text)
+    return "".join(_LATEX_UNICODE.get(c, c if ord(c) < 128 else "?") for c in text)
 
 
 def builder_digest(fn: Callable) -> str:

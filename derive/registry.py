@@ -43,10 +43,19 @@ def _load_topics() -> None:
         importlib.import_module(f"{__package__}.{name}")
 
 
+def _topic_rank(module: str) -> int:
+    name = module.rsplit(".", 1)[-1]
+    return TOPICS.index(name) if name in TOPICS else len(TOPICS)
+
+
 def ids() -> list[str]:
-    """Every registered derivation id, in topic order."""
+    """Every registered derivation id, in topic order (then in the order each module defines them).
+
+    Registration order alone depends on which module happened to be imported first.
+    """
     _load_topics()
-    return list(_BUILDERS)
+    order = {claim_id: i for i, claim_id in enumerate(_BUILDERS)}
+    return sorted(_BUILDERS, key=lambda c: (_topic_rank(_BUILDERS[c].__module__), order[c]))
 
 
 def get(claim_id: str) -> Derivation:

@@ -160,7 +160,7 @@ def _distance(kind: str, estimate: np.ndarray, target: np.ndarray, scale: np.nda
     gap = np.abs(estimate - target)
     if kind == "exact":
         return np.where(estimate == target, 0.0, np.inf)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratio = np.where(gap == 0, 0.0, gap / scale)
     return np.where(np.isnan(ratio), np.inf, ratio)
 

@@ -42,6 +42,8 @@ METHODS = {
                         lambda d: d.telescoping(2 * l - 1, l, L, L**2 + 1, "off by one", kind="sum")),
     "gaussian": (lambda d: d.gaussian(z**2, z, sp.Integer(1), "E[z²] = 1"),
                  lambda d: d.gaussian(z**2, z, sp.Integer(2), "E[z²] = 2, wrong")),
+    "gaussian_on": (lambda d: d.gaussian_on(z**2, z, sp.Integer(0), sp.oo, sp.Rational(1, 2), "half of E[z²]"),
+                    lambda d: d.gaussian_on(z**2, z, sp.Integer(0), sp.oo, sp.Integer(1), "E[z²·1[z>0]] is not 1")),
     "limit": (lambda d: d.limit(sp.sin(x) / x, x, 0, sp.Integer(1), "sin x / x"),
               lambda d: d.limit(sp.sin(x) / x, x, 0, sp.Integer(0), "wrong limit")),
     "extremum": (lambda d: d.extremum(x * (1 - x), x, sp.Interval(0, 1), sp.Rational(1, 4), "max"),
