@@ -14,6 +14,7 @@ from .errors import UsageError
 
 SUBCOMMANDS = {
     "run": "verify.commands.run",
+    "rf": "verify.commands.rf",
 }
 """Subcommand name -> module. ``run`` is the default when no subcommand is named."""
 

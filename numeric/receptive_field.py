@@ -1,0 +1,240 @@
+"""Receptive field, effective stride and effective padding of a stack of conv and pool layers.
+
+With the effective kernel κ_l = d_l(k_l - 1) + 1 and the jump j_l = Π_{i<=l} s_i, the field grows
+as r_l = r_{l-1} + (κ_l - 1)·j_{l-1} from r_0 = 1, and the effective padding as
+P_l = P_{l-1} + p_l·j_{l-1} (left padding). Output unit u of the stack then sees the input
+positions [u·S - P, u·S - P + r - 1], S = j_L.
+
+Reference: Araujo, Norris & Sim, "Computing Receptive Fields of Convolutional Neural Networks",
+Distill (2019), §"Single-path networks" (field size; field region, effective stride and
+effective padding).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple, Union
+
+from numeric.conv import _int, _is_seq, output_size
+
+__all__ = ["Layer", "Field", "Row", "receptive_field", "receptive_field_table"]
+
+KINDS = ("conv", "pool")
+
+IntOrPair = Union[int, tuple]
+
+
+def _axes(name, value, minimum):
+    """An int (every axis) or an (h, w) pair, as a tuple of one or two ints."""
+    if _is_seq(value):
+        if len(value) != 2:
+            raise ValueError(f"{name} must be an int or an (h, w) pair, got {value!r}")
+        return tuple(_int(f"{name}[{i}]", v, minimum) for i, v in enumerate(value))
+    return (_int(name, value, minimum),)
+
+
+def _sides(value):
+    """Padding as a tuple of (left, right) per axis.
+
+    An int pads both sides of every axis, a (left, right) pair pads every axis that way, and a
+    pair of pairs ((top, bottom), (left, right)) gives each axis its own.
+    """
+    if _is_seq(value) and len(value) == 2 and all(_is_seq(v) for v in value):
+        return tuple(_one_side(f"padding[{i}]", v) for i, v in enumerate(value))
+    return (_one_side("padding", value),)
+
+
+def _one_side(name, value):
+    if _is_seq(value):
+        if len(value) != 2:
+            raise ValueError(f"{name} must be an int or a (left, right) pair, got {value!r}")
+        return (_int(f"{name}[0]", value[0], 0), _int(f"{name}[1]", value[1], 0))
+    v = _int(name, value, 0)
+    return (v, v)
+
+
+def _collapse(values):
+    """One int when every axis agrees in a 1-D description, else the tuple."""
+    return values[0] if len(values) == 1 else tuple(values)
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One conv or pool layer: kernel k, stride s, padding p (left, right), dilation d.
+
+    ``kernel``, ``stride`` and ``dilation`` are ints or (h, w) pairs; ``padding`` is an int, a
+    (left, right) pair applied to every axis, or ((top, bottom), (left, right)). A pool layer's
+    padding must be at most kernel // 2 on each side (PyTorch refuses more).
+    """
+
+    kernel: IntOrPair
+    stride: IntOrPair = 1
+    padding: IntOrPair = 0
+    dilation: IntOrPair = 1
+    kind: str = "conv"
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
+        for name in ("kernel", "stride", "dilation", "padding"):
+            value = getattr(self, name)
+            if isinstance(value, list):
+                value = tuple(tuple(v) if isinstance(v, list) else v for v in value)
+                object.__setattr__(self, name, value)
+        _axes("kernel", self.kernel, 1)
+        _axes("stride", self.stride, 1)
+        _axes("dilation", self.dilation, 1)
+        _sides(self.padding)
+        if self.kind == "pool":
+            for i in range(self.ndim):
+                k, _, sides, _ = self.axis(i)
+                for side, p in zip(("left", "right"), sides):
+                    if p > k // 2:
+                        where = f"axis {i}, {side}" if self.ndim == 2 else side
+                        raise ValueError(
+                            f"padding must be <= kernel // 2 = {k // 2} for a pool layer "
+                            f"({where}), got {p}"
+                        )
+
+    @property
+    def ndim(self):
+        """1 when every parameter is the same on every axis, 2 when some are given per axis."""
+        per_axis = (_is_seq(self.kernel), _is_seq(self.stride), _is_seq(self.dilation),
+                    len(_sides(self.padding)) == 2)
+        return 2 if any(per_axis) else 1
+
+    def axis(self, i):
+        """(kernel, stride, (left, right), dilation) along axis ``i`` (0 = height, 1 = width)."""
+        if i not in (0, 1):
+            raise ValueError(f"axis must be 0 or 1, got {i!r}")
+
+        def pick(values):
+            return values[i] if len(values) == 2 else values[0]
+
+        return (pick(_axes("kernel", self.kernel, 1)), pick(_axes("stride", self.stride, 1)),
+                pick(_sides(self.padding)), pick(_axes("dilation", self.dilation, 1)))
+
+    @property
+    def effective_kernel(self):
+        """κ = d(k - 1) + 1, per axis."""
+        return _collapse([d * (k - 1) + 1 for k, _, _, d in self._axes()])
+
+    def output_size(self, size, ceil_mode=False):
+        """⌊(n + p_l + p_r - κ)/s⌋ + 1 per axis; ``size`` an int or an (h, w) pair."""
+        sizes = _axes("size", size, 1)
+        ndim = max(self.ndim, len(sizes))
+        out = []
+        for i in range(ndim):
+            k, s, p, d = self.axis(i)
+            n = sizes[i] if len(sizes) == 2 else sizes[0]
+            out.append(output_size(n, k, s, p, d, ceil_mode))
+        return _collapse(out)
+
+    def _axes(self):
+        return [self.axis(i) for i in range(self.ndim)]
+
+    def __repr__(self):
+        def show(value):
+            return "x".join(map(str, value)) if _is_seq(value) else str(value)
+
+        parts = [f"{self.kind} k{show(self.kernel)}"]
+        if self.stride != 1:
+            parts.append(f"s{show(self.stride)}")
+        if self.padding != 0:
+            flat = _is_seq(self.padding) and not any(_is_seq(v) for v in self.padding)
+            parts.append(f"p{self.padding[0]},{self.padding[1]}" if flat else f"p{self.padding!r}")
+        if self.dilation != 1:
+            parts.append(f"d{show(self.dilation)}")
+        return f"Layer({' '.join(parts)})"
+
+
+class Field(NamedTuple):
+    """Receptive field r, effective stride S = Π s_l, effective (left) padding P = Σ p_l·Π_{i<l} s_i.
+
+    Ints for a stack described on one axis, (h, w) tuples when some layer is given per axis.
+    """
+
+    size: IntOrPair
+    stride: IntOrPair
+    padding: IntOrPair
+
+    def span(self, u):
+        """[u·S - P, u·S - P + r - 1]: the input positions output unit ``u`` sees (inclusive)."""
+        if isinstance(self.size, tuple):
+            us = u if _is_seq(u) else (u, u)
+            return tuple((ui * s - p, ui * s - p + r - 1)
+                         for ui, r, s, p in zip(us, self.size, self.stride, self.padding))
+        start = u * self.stride - self.padding
+        return (start, start + self.size - 1)
+
+
+class Row(NamedTuple):
+    """One line of the per-layer table: the layer, its output size, and the field after it."""
+
+    kind: str
+    kernel: IntOrPair
+    stride: IntOrPair
+    padding: IntOrPair
+    dilation: IntOrPair
+    output: IntOrPair | None
+    size: IntOrPair
+    effective_stride: IntOrPair
+    effective_padding: IntOrPair
+
+
+def _check_layers(layers):
+    layers = list(layers)
+    for i, layer in enumerate(layers):
+        if not isinstance(layer, Layer):
+            raise TypeError(f"layers[{i}] must be a Layer, got {layer!r} ({type(layer).__name__})")
+    return layers
+
+
+def _fields(layers, ndim):
+    """Bottom-up recurrence; yields the Field after each layer."""
+    state = [(1, 1, 0)] * ndim     # (r, j, P) per axis
+    for layer in layers:
+        new = []
+        for i, (r, j, big_p) in enumerate(state):
+            k, s, (left, _), d = layer.axis(i)
+            new.append((r + d * (k - 1) * j, j * s, big_p + left * j))
+        state = new
+        yield Field(*(_collapse(list(values)) for values in zip(*state)))
+
+
+def _ndim(layers, extra=1):
+    return max([extra] + [layer.ndim for layer in layers])
+
+
+def receptive_field(layers):
+    """r = 1 + Σ_l (κ_l - 1)·Π_{i<l} s_i, S = Π_l s_l, P = Σ_l p_l·Π_{i<l} s_i (Araujo et al. 2019).
+
+    ``layers`` is a sequence of ``Layer`` from the input side; an empty stack has field 1.
+    """
+    layers = _check_layers(layers)
+    field = Field(*(_collapse([v] * _ndim(layers)) for v in (1, 1, 0)))
+    for field in _fields(layers, _ndim(layers)):
+        pass
+    return field
+
+
+def receptive_field_table(layers, input_size=None):
+    """One ``Row`` per layer: its parameters, output size (if ``input_size``), and r, S, P after it.
+
+    ``input_size`` is an int or an (h, w) pair; an output size below 1 raises ValueError naming
+    the layer.
+    """
+    layers = _check_layers(layers)
+    ndim = _ndim(layers, 1 if input_size is None or not _is_seq(input_size) else 2)
+    size = input_size
+    rows = []
+    for index, (layer, field) in enumerate(zip(layers, _fields(layers, ndim))):
+        output = None
+        if size is not None:
+            try:
+                output = layer.output_size(size)
+            except ValueError as error:
+                raise ValueError(f"layer {index + 1} ({layer!r}): {error}") from None
+            size = output
+        rows.append(Row(layer.kind, layer.kernel, layer.stride, layer.padding, layer.dilation,
+                        output, *field))
+    return rows
