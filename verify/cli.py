@@ -15,6 +15,7 @@ from .errors import UsageError
 SUBCOMMANDS = {
     "run": "verify.commands.run",
     "rf": "verify.commands.rf",
+    "gain": "verify.commands.gain",
 }
 """Subcommand name -> module. ``run`` is the default when no subcommand is named."""
 

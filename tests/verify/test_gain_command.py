@@ -1,0 +1,152 @@
+"""``python -m verify gain EXPR``: numbers against independent quadrature, the JSON contract, refusals."""
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import mpmath
+import pytest
+
+from verify.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+JSON_KEYS = {"expression", "moments", "forward_gain", "backward_gain", "torch_gain", "fixed_point", "chi1",
+             "status", "check"}
+GAIN_TOLERANCE = 1e-9
+REFUSAL_SECONDS = 1.0
+
+
+def run(capsys, *argv):
+    code = main(["gain", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def run_json(capsys, *argv):
+    code, out, err = run(capsys, *argv, "--format", "json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def reference_gain(phi):
+    """1/√E[φ(z)²] by mpmath at 30 digits, from the definition written here."""
+    with mpmath.workdps(30):
+        m2 = mpmath.quad(lambda t: phi(t) ** 2 * mpmath.npdf(t), [-mpmath.inf, 0, mpmath.inf])
+        return float(1 / mpmath.sqrt(m2))
+
+
+REFERENCES = {
+    "tanh(x)": mpmath.tanh,
+    "x*sigmoid(x)": lambda t: t / (1 + mpmath.exp(-t)),
+    "x*tanh(softplus(x))": lambda t: t * mpmath.tanh(mpmath.log1p(mpmath.exp(t))),
+    "max(x, 0)": lambda t: max(t, 0),
+}
+
+
+@pytest.mark.parametrize("expression", sorted(REFERENCES))
+def test_forward_gain_matches_independent_quadrature(capsys, expression):
+    record = run_json(capsys, expression)
+    assert JSON_KEYS <= set(record)
+    assert set(record["moments"]) == {"mean", "second_moment", "derivative_second_moment"}
+    assert {"estimate", "stderr", "z", "verdict"} <= set(record["check"])
+    assert abs(record["forward_gain"] - reference_gain(REFERENCES[expression])) < GAIN_TOLERANCE
+    assert record["check"]["verdict"] == "pass"
+    assert record["deep"]["judged"] is False
+
+
+def test_relu_is_exactly_sqrt2_and_proved(capsys):
+    record = run_json(capsys, "max(x, 0)")
+    assert record["forward_gain_exact"] == "sqrt(2)" and record["status"] == "proved"
+    assert record["torch_gain"] == pytest.approx(2**0.5) and record["chi1"] == pytest.approx(1)
+
+
+def test_leaky_relu_typed_is_closed_form(capsys):
+    record = run_json(capsys, "max(x, 0.1*x)")
+    assert record["status"] == "proved" and record["recognized"] == "leaky_relu"
+    assert record["forward_gain"] == pytest.approx((2 / 1.01) ** 0.5, rel=1e-15)
+    assert record["torch_gain"] == pytest.approx((2 / 1.01) ** 0.5, rel=1e-15)
+
+
+def test_tanh_against_pytorch(capsys):
+    record = run_json(capsys, "tanh")
+    assert record["torch_gain"] == pytest.approx(5 / 3)
+    assert record["status"] == "numeric"
+    assert "5/3" in record["torch_note"] and "χ₁ = 1.210" in record["torch_note"]
+    assert round(record["chi1"], 2) == 1.18 and record["critical_sigma_w"] == 1
+
+
+def test_typed_activation_is_simulated_with_the_lambdified_expression(capsys):
+    record = run_json(capsys, "where(x > 0, x, 0.5*tanh(x))", "--q", "2", "--sigma-b", "0.3", "--depth", "5")
+    assert record["recognized"] is None and "lambdified derive expression" in record["check"]["sampled_with"]
+    assert record["check"]["verdict"] == "pass" and record["q"] == 2
+
+
+def test_lambdified_erf_matches_math_erf():
+    import math
+
+    import numpy as np
+
+    from derive import gain as D
+    from verify.commands.gain import _sample_functions
+
+    phi, source = _sample_functions(D.activation("erf(x) + 0.5*erfc(x)"), None)
+    t = np.array([-3.0, -0.5, 0.0, 0.7, 2.5])
+    assert "lambdified" in source
+    np.testing.assert_allclose(phi(t), [math.erf(v) + 0.5 * math.erfc(v) for v in t], rtol=1e-13, atol=1e-15)
+
+
+def test_options_change_the_fixed_point(capsys):
+    record = run_json(capsys, "relu", "--sigma-w", "1.2", "--sigma-b", "0.1", "--depth", "3")
+    assert record["fixed_point"] == pytest.approx(0.01 / (1 - 1.44 / 2), rel=1e-10)
+    assert record["chi1"] == pytest.approx(0.72, rel=1e-10)
+
+
+def test_expression_starting_with_minus_after_double_dash(capsys):
+    code, out, err = run(capsys, "--depth", "2", "--", "-tanh(x)")
+    assert code == 0 and "-tanh(x)" in out
+
+
+def test_table_output(capsys):
+    code, out, _ = run(capsys, "gelu", "--depth", "2")
+    assert code == 0
+    assert "forward gain" in out and "lemma" in out and "not judged" in out
+
+
+CLI_HOSTILE = [
+    "__import__('os').system('echo hacked')",
+    "x.__class__",
+    "10**10**10",
+    "(" * 5000 + "x" + ")" * 5000,
+    "foo(x)",
+    "",
+    "lambda: x",
+    "exp(x**2)",
+    "x ^ 2",
+]
+
+
+@pytest.mark.parametrize("expression", CLI_HOSTILE, ids=[repr(e[:20]) for e in CLI_HOSTILE])
+def test_hostile_expressions_exit_2_with_one_line(capsys, expression):
+    start = time.perf_counter()
+    code, out, err = run(capsys, expression)
+    assert time.perf_counter() - start < REFUSAL_SECONDS
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("verify: error: gain: ") and "Traceback" not in err
+
+
+@pytest.mark.parametrize("argv", [["tanh", "--sigma-w", "-1"], ["tanh", "--q", "0"], ["tanh", "--depth", "0"],
+                                  ["tanh", "--format", "yaml"]])
+def test_bad_options_exit_2(capsys, argv):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and err.count("\n") == 1
+
+
+def test_a_100_kb_expression_on_the_command_line(tmp_path):
+    sentinel = tmp_path / "sentinel"
+    expression = f"__import__('os').system('touch {sentinel}')" + "+x" * 50_000
+    proc = subprocess.run([sys.executable, "-m", "verify", "gain", expression], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.count("\n") == 1 and "the limit is 1000 characters" in proc.stderr
+    assert not sentinel.exists()

@@ -1,0 +1,309 @@
+"""``python -m verify gain EXPR``: gains, moments and criticality of any activation, checked by Monte Carlo.
+
+EXPR is a built-in name (relu, leaky_relu, elu, selu, gelu, silu, mish, softplus, tanh, sigmoid,
+linear) or an expression in x such as ``"x*tanh(softplus(x))"`` (parsed by ``derive.parse``; an
+expression that starts with '-' goes after ``--``). Printed: E[φ(z)], E[φ(z)²], E[φ'(z)²] for
+z ~ N(0, q), the forward and backward gains (at q = 1), PyTorch's calculate_gain value where it has
+one and why it differs, the variance map's fixed point q* and χ₁ at (σ_w, σ_b), the critical σ_w
+for σ_b = 0, and a one-layer Monte Carlo check (exact at any width): z ~ N(0, q) through a layer
+with Var(W) = σ_w²/fan_in and bias variance σ_b² has E[y²] = V(q) = σ_w²·E[φ(√q z)²] + σ_b². A
+depth-L finite-width run is shown beside the infinite-width recursion, with its deviation, not judged.
+
+For a built-in the simulation uses ``numeric.gain``; for a typed expression the only definition is
+the parsed one, so the simulation evaluates the lambdified ``derive`` expression (DESIGN.md's one
+exception), and the output says so.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+
+import mpmath
+import numpy as np
+import sympy as sp
+from tabulate import tabulate, tabulate_formats
+
+from derive import gain as D
+from numeric import gain as N
+
+from ..errors import UsageError
+from ..mc import DEFAULT_ALPHA, claim_seed_sequence, stream, z_critical
+
+HELP = "gains, moments, fixed point and χ₁ of any activation (a name or an expression in x)"
+
+FORMATS = ("json", *sorted(tabulate_formats))
+
+WIDTH = 16
+BATCH = 8
+REPLICATES = 2000
+"""One-layer check: independent layers of width WIDTH, each fed BATCH inputs."""
+DEEP_WIDTH = 64
+DEEP_REPLICATES = 32
+DEEP_BATCH = 8
+"""The depth-L illustration: DEEP_REPLICATES networks of width DEEP_WIDTH."""
+MAX_DEPTH = 1000
+HEAVY_TAILS = 100.0
+"""Above this E[φ⁴]/E[φ²]² (3 for a Gaussian, 6 for ReLU, e⁴ ≈ 55 for exp) the check carries a warning."""
+
+
+def _number(name: str, low: float, strict: bool):
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+        if not math.isfinite(value) or value < low or (strict and value == low):
+            raise argparse.ArgumentTypeError(f"must be finite and {'>' if strict else '>='} {low:g}, got {text!r}")
+        return value
+
+    parse.__name__ = name
+    return parse
+
+
+def _depth(text: str) -> int:
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+    if not 1 <= value <= MAX_DEPTH:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_DEPTH}, got {text!r}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"must be an integer in [0, 2**63), got {text!r}")
+    return value
+
+
+def _format(text: str) -> str:
+    if text not in FORMATS:
+        raise argparse.ArgumentTypeError(f"unknown format {text!r}; use json or a tabulate format")
+    return text
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("expression", metavar="EXPR",
+                   help="a built-in name (relu, gelu, tanh, ...) or an expression in x, e.g. 'x*tanh(softplus(x))'; "
+                        "one that starts with '-' goes after --")
+    p.add_argument("--q", type=_number("q", 0.0, True), default=1.0,
+                   help="input second moment q of z ~ N(0, q) (default 1)")
+    p.add_argument("--sigma-w", type=_number("sigma_w", 0.0, False), default=None, metavar="S",
+                   help="weight scale σ_w, Var(W) = σ_w²/fan_in (default: the derived forward gain)")
+    p.add_argument("--sigma-b", type=_number("sigma_b", 0.0, False), default=0.0, metavar="B",
+                   help="bias standard deviation σ_b (default 0)")
+    p.add_argument("--depth", type=_depth, default=50, metavar="L",
+                   help="depth of the finite-width illustration (default 50)")
+    p.add_argument("--seed", type=_seed, default=0, help="root seed of the Monte Carlo (default 0)")
+    p.add_argument("--format", type=_format, default="simple", metavar="FMT",
+                   help="json, or a tabulate table format: simple (default), github, latex, ...")
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _float(value) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, sp.Basic):
+        value = sp.N(value, 17)
+        if not (value.is_real and value.is_finite):
+            return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _sample_functions(act: D.Activation, builtin: D.Activation | None):
+    """(φ on arrays, where it came from): numeric.gain for a built-in, the lambdified derive expression otherwise."""
+    if builtin is not None and builtin.name in N.ACTIVATIONS:
+        params = {}
+        if builtin.name == "leaky_relu":
+            params["slope"] = float(dict(builtin.parameters)[D.a])
+        phi, _ = N.activation(builtin.name, **params)
+        return phi, f"numeric.gain.{builtin.name}"
+    expr = D.as_piecewise(act.expr)
+    erf = lambda t: 2 * N.normal_cdf(np.asarray(t) * math.sqrt(2)) - 1  # noqa: E731
+    modules = [{"erf": erf, "erfc": lambda t: 1 - erf(t)}, "numpy"]
+    f = sp.lambdify(D.x, expr, modules=modules)
+
+    def phi(values):
+        with np.errstate(all="ignore"):
+            out = np.asarray(f(values), dtype=np.float64)
+        return np.broadcast_to(out, np.shape(values)).copy() if out.shape != np.shape(values) else out
+
+    return phi, "the lambdified derive expression (a typed activation has no other definition)"
+
+
+def analyse(text: str, q: float = 1.0, sigma_w: float | None = None, sigma_b: float = 0.0, depth: int = 50,
+            seed: int = 0) -> dict:
+    """Everything the command prints, as the JSON record (raises ValueError/TypeError on bad input)."""
+    act = D.activation(text)
+    builtin = D.recognize(act)
+    if builtin is not None and builtin == D.builtin(builtin.name):
+        act = builtin  # equal piece by piece: use the built-in's derivation (proved once, cached)
+    moments = D.moments(act, q)
+    at_one = moments if q == 1 else D.moments(act)
+    forward, backward = D.forward_gain(act), D.backward_gain(act)
+    exact = at_one.exact and moments.exact
+    g = _float(forward)
+    if g is None or _float(backward) is None:
+        raise ValueError(f"activation {text!r}: E[φ(z)²] or E[φ'(z)²] is 0, so a gain is undefined")
+    sigma_w = g if sigma_w is None else sigma_w
+    fixed = D.fixed_point(act, sigma_w, sigma_b, q)
+    chi = None if fixed.q is None else float(D.chi1(act, sigma_w, fixed.q))
+    critical = D.critical_sigma_w(act)
+    critical_note = ("none: χ₁ stays on one side of 1 along the σ_b = 0 fixed points" if critical is None else
+                     "χ₁ = 1 at a fixed point q* > 0 (φ(0) ≠ 0), by quadrature" if isinstance(critical, sp.Float)
+                     else "q* = 0 is critical: χ₁ = σ_w²·φ'(0)² = 1 (exact)")
+
+    torch = D.torch_gain(builtin) if builtin is not None else None
+    reason = _torch_reason(act, builtin, torch, g)
+
+    phi, sampled_with = _sample_functions(act, builtin)
+    expected = float(D.variance_map(act, q, sigma_w, sigma_b))
+    rng = np.random.default_rng(claim_seed_sequence(seed, f"gain:{text.strip()}"))
+    one, deep = rng.spawn(2)
+    acc = stream(lambda r, k: N.layer_second_moment(r, k, phi, fan_in=WIDTH, fan_out=WIDTH, sigma_w=sigma_w,
+                                                    sigma_b=sigma_b, q=q, batch=BATCH), REPLICATES, one, 500)
+    estimate, stderr = float(acc.mean), float(acc.stderr)
+    z = abs(estimate - expected) / stderr if stderr > 0 else (0.0 if estimate == expected else math.inf)
+    limit = z_critical(DEFAULT_ALPHA)
+    verdict = "pass" if z <= limit else "fail"
+    try:
+        kurtosis = D.kurtosis_ratio(act, q)
+    except ValueError:  # E[φ⁴] infinite
+        kurtosis = math.inf
+    note = "" if kurtosis <= HEAVY_TAILS else (
+        f"heavy tails: E[φ⁴]/E[φ²]² = {kurtosis:.3g} > {HEAVY_TAILS:g}, so the normal approximation behind "
+        "z·se is poor and the verdict is unreliable")
+
+    runs = N.deep_second_moments(deep, DEEP_REPLICATES, phi, width=DEEP_WIDTH, depth=depth, sigma_w=sigma_w,
+                                 sigma_b=sigma_b, q0=q, batch=DEEP_BATCH)[:, -1]
+    theory = float(D.variance_iterates(act, sigma_w, sigma_b, q, depth)[-1])
+    deep_mean = float(np.mean(runs)) if np.all(np.isfinite(runs)) else None
+    deep_se = float(np.std(runs, ddof=1) / math.sqrt(runs.size)) if deep_mean is not None else None
+
+    def moment_json(m):
+        return _float(m.value)
+
+    return {
+        "expression": text.strip(),
+        "derivative": sp.sstr(sp.diff(act.expr, D.x)),
+        "recognized": builtin.name if builtin is not None else None,
+        "q": q,
+        "moments": {"mean": moment_json(moments.mean), "second_moment": moment_json(moments.second_moment),
+                    "derivative_second_moment": moment_json(moments.derivative_second_moment)},
+        "methods": {k: getattr(moments, k).method for k in ("mean", "second_moment", "derivative_second_moment")},
+        "closed_forms": {k: sp.sstr(getattr(moments, k).value) for k in ("mean", "second_moment",
+                                                                         "derivative_second_moment")
+                         if getattr(moments, k).exact},
+        "forward_gain": _float(forward),
+        "backward_gain": _float(backward),
+        "forward_gain_exact": sp.sstr(forward) if at_one.second_moment.exact else None,
+        "torch_gain": _float(torch),
+        "torch_note": reason,
+        "sigma_w": sigma_w,
+        "sigma_b": sigma_b,
+        "fixed_point": fixed.q,
+        "fixed_point_kind": fixed.kind,
+        "fixed_point_slope": fixed.slope,
+        "chi1": chi,
+        "critical_sigma_w": _float(critical),
+        "critical_note": critical_note,
+        "status": "proved" if exact else "numeric",
+        "check": {"estimate": estimate, "stderr": stderr, "z": z, "z_critical": limit, "verdict": verdict,
+                  "expected": expected, "replicates": REPLICATES, "width": WIDTH, "batch": BATCH,
+                  "sampled_with": sampled_with, "kurtosis_ratio": kurtosis if math.isfinite(kurtosis) else None,
+                  "note": note},
+        "deep": {"depth": depth, "width": DEEP_WIDTH, "networks": DEEP_REPLICATES, "estimate": deep_mean,
+                 "stderr": deep_se, "infinite_width": theory if math.isfinite(theory) else None,
+                 "deviation": (deep_mean - theory) / theory if deep_mean is not None and theory > 0
+                 and math.isfinite(theory) else None,
+                 "judged": False},
+    }
+
+
+def _torch_reason(act: D.Activation, builtin: D.Activation | None, torch, g: float) -> str:
+    if builtin is None:
+        return "not a PyTorch nonlinearity"
+    if torch is None:
+        return f"PyTorch's calculate_gain has no value for {builtin.name} (it raises ValueError)"
+    t = _float(torch)
+    note = D.TORCH_GAINS[builtin.name][1]
+    if abs(t - g) <= 1e-12 * g:
+        return f"PyTorch's {note} equals the derived gain"
+    m2 = 1 / g**2
+    text = (f"PyTorch's {note}; the derived {g:.6g} keeps a unit second moment, while σ_w = {t:.6g} maps "
+            f"E[z²] = 1 to {t * t * m2:.4g}")
+    fixed = D.fixed_point(builtin, t, 0, 1)
+    if fixed.q is not None:
+        text += f"; at σ_b = 0 its fixed point is q* = {fixed.q:.4g} with χ₁ = {float(D.chi1(builtin, t, fixed.q)):.3f}"
+    return text
+
+
+def _fmt(value, digits: int = 10) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.{digits}g}"
+
+
+def _fixed_text(r: dict) -> str:
+    kind, slope = r["fixed_point_kind"], r["fixed_point_slope"]
+    where = f"iterating V from q = {r['q']:g}"
+    if kind == "unstable":
+        return f"unstable, V'(q*) = {slope:.4g} > 1: q = {r['q']:g} sits on it, any deviation grows"
+    if kind in ("attracting", "neutral"):
+        return f"{kind}, V'(q*) = {slope:.4g}; {where}"
+    return f"{kind}: {where}"
+
+
+def _rows(r: dict) -> list[list[str]]:
+    m, methods, closed = r["moments"], r["methods"], r["closed_forms"]
+    c, deep = r["check"], r["deep"]
+
+    def how(kind):
+        return f"{methods[kind]}: {closed[kind]}" if kind in closed else methods[kind]
+
+    chi = r["chi1"]
+    regime = "—" if chi is None else ("ordered (< 1)" if chi < 1 - 1e-9 else "chaotic (> 1)" if chi > 1 + 1e-9
+                                       else "critical (= 1)")
+    rows = [
+        ["φ(x)", r["expression"], f"built-in {r['recognized']}" if r["recognized"] else "typed expression"],
+        ["φ'(x)", r["derivative"], "sympy (piecewise: almost everywhere)"],
+        [f"E[φ(z)], z ~ N(0, {r['q']:g})", _fmt(m["mean"]), how("mean")],
+        [f"E[φ(z)²]", _fmt(m["second_moment"]), how("second_moment")],
+        [f"E[φ'(z)²]", _fmt(m["derivative_second_moment"]), how("derivative_second_moment")],
+        ["forward gain 1/√E[φ(z)²]", _fmt(r["forward_gain"]), r["forward_gain_exact"] or "quadrature, at q = 1"],
+        ["backward gain 1/√E[φ'(z)²]", _fmt(r["backward_gain"]), "at q = 1"],
+        ["PyTorch calculate_gain", _fmt(r["torch_gain"]), r["torch_note"]],
+        ["σ_w, σ_b", f"{r['sigma_w']:.6g}, {r['sigma_b']:.6g}", "σ_w defaults to the forward gain"],
+        ["fixed point q*", _fmt(r["fixed_point"]), _fixed_text(r)],
+        ["χ₁ = σ_w²·E[φ'(√q* z)²]", _fmt(chi), regime],
+        ["critical σ_w (σ_b = 0)", _fmt(r["critical_sigma_w"]), r["critical_note"]],
+        ["Monte Carlo, one layer", f"{c['estimate']:.6g} ± {c['stderr']:.2g}",
+         f"E[y²] = V(q) = {c['expected']:.6g}: z = {c['z']:.2f} (limit {c['z_critical']:.2f}), {c['verdict']}; "
+         f"{c['replicates']} layers of width {c['width']}; φ from {c['sampled_with']}"
+         + (f"; {c['note']}" if c["note"] else "")],
+        [f"depth {deep['depth']} (width {deep['width']})",
+         "—" if deep["estimate"] is None else f"{deep['estimate']:.6g} ± {deep['stderr']:.2g}",
+         f"infinite width q_L = {_fmt(deep['infinite_width'], 6)}; deviation "
+         f"{'—' if deep['deviation'] is None else format(deep['deviation'], '+.2%')} (finite width, not judged)"],
+    ]
+    return rows
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        record = analyse(args.expression, args.q, args.sigma_w, args.sigma_b, args.depth, args.seed)
+    except (ValueError, TypeError, ZeroDivisionError) as exc:
+        raise UsageError(f"gain: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    if args.format == "json":
+        print(json.dumps(record, indent=2, allow_nan=False))
+    else:
+        print(tabulate(_rows(record), ["quantity", "value", "how"], tablefmt=args.format, disable_numparse=True))
+    return 0 if record["check"]["verdict"] == "pass" else 1
