@@ -14,6 +14,8 @@ from .errors import UsageError
 
 SUBCOMMANDS = {
     "run": "verify.commands.run",
+    "audit": "verify.commands.audit",
+    "report": "verify.commands.report",
     "rf": "verify.commands.rf",
     "gain": "verify.commands.gain",
 }

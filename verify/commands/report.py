@@ -1,0 +1,33 @@
+"""``python -m verify report DIR``: a Markdown report with the claims, the audit, derivations and plots."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..errors import UsageError
+from .run import _seed
+
+HELP = "write DIR/REPORT.md (claims, audit, derivations) and PNG plots under DIR/plots"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("dir", metavar="DIR", help="output folder (created if missing)")
+    p.add_argument("--seed", type=_seed, default=0, help="root seed (default 0)")
+
+
+def main(args: argparse.Namespace) -> int:
+    out = Path(args.dir)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"DIR must be a folder, but {str(out)!r} is a file")
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise UsageError("the report draws plots with matplotlib: pip install -e \".[plots]\"") from None
+    from ..report import write_report
+
+    try:
+        path = write_report(out, seed=args.seed)
+    except PermissionError as exc:
+        raise UsageError(f"cannot write to {str(out)!r}: {exc.strerror}") from None
+    print(f"wrote {path} and {len(list((out / 'plots').glob('*.png')))} plots under {out / 'plots'}")
+    return 0

@@ -1,0 +1,337 @@
+"""``python -m verify report DIR``: REPORT.md (claims, audit, derivations) and PNG plots.
+
+Every plot shows closed forms as lines and Monte Carlo estimates as points with ±2 standard-error bars
+(new weights for every replicate). matplotlib is imported here only, when a plot is drawn.
+"""
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+
+from numeric import activations as A
+from numeric import init as I
+
+from .mc import stream
+
+PLOTS = {}
+"""Plot name -> function(rng) -> (figure, caption). Filled by the @plot decorator below."""
+
+WIDTH = 128
+DEPTH = 20
+REPLICATES = 12
+BATCH = 32
+
+
+def plot(name):
+    def register(fn):
+        PLOTS[name] = fn
+        return fn
+    return register
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+# Var(W)·n for each initialization at n_in = n_out = n (torch_default: kaiming_uniform(a=√5) = U(±1/√n))
+INIT_SCALE = {"lecun_normal": 1.0, "xavier_normal": 1.0, "kaiming_normal": 2.0, "torch_default": 1.0 / 3.0}
+INIT_LABEL = {"lecun_normal": "LeCun 1/n", "xavier_normal": "Xavier 2/(n+n)", "kaiming_normal": "Kaiming 2/n",
+              "torch_default": "PyTorch default 1/(3n)"}
+
+
+def _propagation(rng, weight_init, activation, depth=DEPTH, width=WIDTH):
+    """Per-replicate second moments of h_l (forward) and of ∂L/∂h_l per coordinate (backward)."""
+    phi, dphi = {"relu": (A.relu, A.relu_grad), "tanh": (A.tanh, A.tanh_grad)}[activation]
+    init = getattr(I, weight_init)
+
+    def draw(r, k):
+        out = np.empty((k, 2, depth + 1))
+        for i in range(k):
+            h = r.standard_normal((BATCH, width))
+            ws, zs = [], []
+            out[i, 0, 0] = np.mean(h * h)
+            for l in range(1, depth + 1):
+                w = init((width, width), rng=r)
+                z = h @ w.T
+                h = phi(z)
+                ws.append(w)
+                zs.append(z)
+                out[i, 0, l] = np.mean(h * h)
+            g = r.standard_normal((BATCH, width))  # upstream gradient independent of the weights
+            out[i, 1, depth] = np.mean(g * g)
+            for l in range(depth, 0, -1):
+                g = (g * dphi(zs[l - 1])) @ ws[l - 1]
+                out[i, 1, l - 1] = np.mean(g * g)
+        return out
+
+    return stream(draw, REPLICATES, rng, chunk=4)
+
+
+@plot("propagation_relu")
+def _relu(rng):
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
+    layers = np.arange(DEPTH + 1)
+    for name, scale in INIT_SCALE.items():
+        acc = _propagation(rng, name, "relu")
+        line = (scale / 2) ** layers
+        for ax, row, x in ((axes[0], 0, layers), (axes[1], 1, layers)):
+            mean, se = acc.mean[row], acc.stderr[row]
+            closed = line if row == 0 else line[::-1]
+            (l,) = ax.plot(x, closed, "-", lw=1.2, label=f"{INIT_LABEL[name]}: (n·Var(W)/2)^l")
+            ax.errorbar(x, mean, yerr=2 * se, fmt="o", ms=3, color=l.get_color(), capsize=2)
+    axes[0].set(title=f"forward: E[h_l²], ReLU, width {WIDTH}", xlabel="layer l", ylabel="second moment (log)",
+                yscale="log")
+    axes[1].set(title="backward: E[(∂L/∂h_l)²] per coordinate", xlabel="layer l", yscale="log")
+    axes[0].legend(fontsize=7)
+    fig.suptitle("ReLU: closed forms (lines) and Monte Carlo (points, ±2 se; new weights per replicate)")
+    return fig, ("Second moment against depth through ReLU layers for four initializations: only Kaiming "
+                 "keeps it at 1; LeCun and Xavier halve it at each layer, PyTorch's default divides it by 6.")
+
+
+@plot("propagation_tanh")
+def _tanh(rng):
+    from derive.init import tanh_second_moment
+
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    layers = np.arange(DEPTH + 1)
+    for name, scale in (("lecun_normal", 1.0), ("kaiming_normal", 2.0)):
+        acc = _propagation(rng, name, "tanh")
+        # the infinite-width variance map: q_l = n·Var(W)·E[h_{l-1}²], E[h_l²] = E[tanh(√q_l z)²]
+        m = [1.0]
+        for _ in range(DEPTH):
+            m.append(tanh_second_moment(scale * m[-1]))
+        (l,) = ax.plot(layers, m, "-", lw=1.2, label=f"{INIT_LABEL[name]}: variance map (quadrature)")
+        ax.errorbar(layers, acc.mean[0], yerr=2 * acc.stderr[0], fmt="o", ms=3, color=l.get_color(), capsize=2,
+                    label=f"{INIT_LABEL[name]}: Monte Carlo, width {WIDTH}")
+    ax.set(title="tanh: E[h_l²] against depth (shown, not judged)", xlabel="layer l", ylabel="second moment",
+           yscale="log")
+    ax.legend(fontsize=7)
+    return fig, ("tanh has no closed form over depth: the line iterates the infinite-width variance map by "
+                 "quadrature; the finite-width simulation sits on it to O(1/n). With LeCun's 1/n the second "
+                 "moment decays slowly towards 0 (σ_w = 1 is critical); with 2/n it settles at a fixed point.")
+
+
+@plot("finite_width_spread")
+def _spread(rng):
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    depth, networks = 50, 200
+    layers = np.arange(depth + 1)
+    for n in (16, 64, 128):
+        def draw(r, k, n=n):
+            out = np.empty((k, depth + 1))
+            for i in range(k):
+                h = r.standard_normal(n)
+                m0 = h @ h
+                out[i, 0] = 1.0
+                for l in range(1, depth + 1):
+                    h = A.relu(I.kaiming_normal((n, n), rng=r) @ h)
+                    out[i, l] = (h @ h) / m0
+            return out
+
+        ratios = draw(rng, networks)
+        lo, med, hi = np.percentile(ratios, [10, 50, 90], axis=0)
+        (l,) = axes[0].plot(layers, med, "-", lw=1.2, label=f"n = {n}: median, 10–90 % band")
+        axes[0].fill_between(layers, lo, hi, color=l.get_color(), alpha=0.2)
+        square = ratios**2
+        mean, se = square.mean(axis=0), square.std(axis=0, ddof=1) / math.sqrt(networks)
+        axes[1].plot(layers, (1 + 5 / n) ** layers, "-", color=l.get_color(), label=f"n = {n}: (1 + 5/n)^L (exact)")
+        axes[1].errorbar(layers[::5], mean[::5], yerr=2 * se[::5], fmt="o", ms=3, color=l.get_color(), capsize=2)
+    axes[0].axhline(1.0, color="k", lw=0.8, label="E[M_L/M_0] = 1 at every depth")
+    axes[0].set(title=f"one network's scale M_L/M_0 = ‖h_L‖²/‖h_0‖² ({networks} networks)", xlabel="depth L",
+                ylabel="M_L / M_0 (log)", yscale="log")
+    axes[1].set(title="E[(M_L/M_0)²]: lines exact, points Monte Carlo (±2 se)", xlabel="depth L", yscale="log")
+    axes[0].legend(fontsize=7)
+    axes[1].legend(fontsize=7)
+    fig.suptitle("He init, ReLU: stable in expectation, spreading with L/n")
+    return fig, ("The mean ratio is exactly 1 at every depth, but a single network's scale wanders: each layer "
+                 "multiplies it by an independent factor with second moment 1 + 5/n, so the median drifts down "
+                 "and the spread grows like (1 + 5/n)^L (heavy-tailed: at n = 16 the Monte Carlo second moment "
+                 "is itself noisy, which is why the claim is checked one layer at a time).")
+
+
+@plot("residual_gradients")
+def _residual(rng):
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    n, depth, replicates = 64, 30, 200
+    sigma2 = 0.5 / n
+    layers = np.arange(depth + 1)
+    for label, skip, closed in (("plain: (nσ²)^L", False, (n * sigma2) ** layers),
+                                ("residual: (1 + nσ²)^L", True, (1 + n * sigma2) ** layers),
+                                ("residual, σ² = 1/(nL): (1 + 1/L)^L", "scaled",
+                                 (1 + 1 / depth) ** layers)):
+        var = 1 / (n * depth) if skip == "scaled" else sigma2
+
+        def draw(r, k, var=var, skip=skip):
+            out = np.empty((k, depth + 1))
+            for i in range(k):
+                v = r.standard_normal(n)
+                v /= np.linalg.norm(v)
+                out[i, 0] = 1.0
+                for l in range(1, depth + 1):
+                    j = r.standard_normal((n, n)) * math.sqrt(var)
+                    v = (v + j @ v) if skip else j @ v
+                    out[i, l] = v @ v
+            return out
+
+        acc = stream(draw, replicates, rng, chunk=50)
+        (l,) = ax.plot(layers, closed, "-", lw=1.2, label=label)
+        ax.errorbar(layers, acc.mean, yerr=2 * acc.stderr, fmt="o", ms=3, color=l.get_color(), capsize=2)
+    ax.set(title=f"E‖J_L···J_1 v‖², ‖v‖ = 1, n = {n}, σ² = 0.5/n", xlabel="depth L",
+           ylabel="gradient norm² (log)", yscale="log")
+    ax.legend(fontsize=7)
+    return fig, ("Input-gradient norm through plain and residual stacks of random linear maps: plain stacks "
+                 "vanish as (nσ²)^L, identity paths grow as (1 + nσ²)^L, and 1/√L branch scaling keeps it "
+                 "below e.")
+
+
+@plot("gan_generator_gradients")
+def _gan(rng):
+    from numeric.gan import nonsaturating_grad, saturating_grad
+
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    d = np.logspace(-4, np.log10(0.9999), 400)
+    a = np.log(d) - np.log1p(-d)
+    ax.plot(d, np.abs(saturating_grad(a)), label="saturating log(1 - D): |d/da| = σ(a) = D")
+    ax.plot(d, np.abs(nonsaturating_grad(a)), label="non-saturating -log D: |d/da| = 1 - σ(a) = 1 - D")
+    ax.axvline(0.01, color="k", lw=0.6, ls=":")
+    ax.set(xscale="log", yscale="log", xlabel="D(G(z))", ylabel="|∂ loss / ∂ logit a| (log)",
+           title="Generator-loss gradients against D(G(z))")
+    ax.legend(fontsize=8)
+    return fig, ("Early in training D(G(z)) is near 0: the saturating loss's gradient vanishes like D, the "
+                 "non-saturating loss's stays near 1 (000 Q1.8.2).")
+
+
+def _erf_map(depth, kernel=3, size=None):
+    from numeric.conv import conv2d_grad_input
+
+    size = size or 2 * depth * (kernel - 1) + 9
+    weight = np.full((1, 1, kernel, kernel), 1.0 / kernel**2)
+    shapes = [size]
+    for _ in range(depth):
+        shapes.append(shapes[-1] - kernel + 1)
+    g = np.zeros((1, 1, shapes[-1], shapes[-1]))
+    g[0, 0, shapes[-1] // 2, shapes[-1] // 2] = 1.0
+    for l in range(depth, 0, -1):
+        g = conv2d_grad_input(g, (1, 1, shapes[l - 1], shapes[l - 1]), weight)
+    return g[0, 0]
+
+
+@plot("receptive_field_depth")
+def _rf(rng):
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    k = 3
+    depths = np.arange(1, 16)
+    measured = []
+    for L in depths:
+        m = _erf_map(int(L), k).sum(axis=0)
+        pos = np.arange(m.size)
+        mean = (pos * m).sum() / m.sum()
+        measured.append(math.sqrt(((pos - mean) ** 2 * m).sum() / m.sum()))
+    ax.plot(depths, 1 + (k - 1) * depths, "-", label="theoretical field size r = 1 + (k-1)L")
+    ax.plot(depths, np.sqrt(depths * (k * k - 1) / 12), "-", label="effective-field std √(L(k²-1)/12)")
+    ax.plot(depths, measured, "o", ms=4, label="measured std of the gradient map (numeric.conv backward)")
+    ax.set(xlabel="depth L (3×3, stride 1)", ylabel="pixels", title="Theoretical field grows like L, "
+           "effective field like √L")
+    ax.legend(fontsize=8)
+    return fig, "Field size and effective-field width against depth for 3×3 stride-1 stacks (Luo et al. 2016)."
+
+
+@plot("erf_heatmap")
+def _heatmap(rng):
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5.2, 4.6))
+    depth = 10
+    g = _erf_map(depth)
+    c = g.shape[0] // 2
+    r = depth * 2 // 2
+    im = ax.imshow(g, cmap="viridis", extent=(-c - 0.5, c + 0.5, c + 0.5, -c - 0.5))
+    ax.add_patch(plt.Rectangle((-r - 0.5, -r - 0.5), 2 * r + 1, 2 * r + 1, fill=False, ec="w", ls="--",
+                               label="theoretical field (21×21)"))
+    fig.colorbar(im, ax=ax, label="∂y_center/∂x (gradient weight)")
+    ax.set(title=f"ERF of {depth} layers of 3×3 mean filters", xlabel="x offset (pixels)",
+           ylabel="y offset (pixels)")
+    ax.legend(loc="upper right", fontsize=7)
+    return fig, ("The gradient of the centre output over the input: a Gaussian-like blob much narrower than the "
+                 "theoretical field (dashed).")
+
+
+def draw_plots(out_dir: Path, seed: int = 0) -> list[tuple[str, str]]:
+    """Draw every plot into out_dir/plots; returns (relative path, caption) pairs."""
+    plt = _pyplot()
+    folder = out_dir / "plots"
+    folder.mkdir(parents=True, exist_ok=True)
+    made = []
+    for i, (name, fn) in enumerate(PLOTS.items()):
+        rng = np.random.default_rng(np.random.SeedSequence([seed, 1000 + i]))
+        with np.errstate(all="ignore"):
+            fig, caption = fn(rng)
+        fig.tight_layout()
+        path = folder / f"{name}.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        made.append((f"plots/{name}.png", caption))
+    return made
+
+
+def write_report(out_dir: Path, seed: int = 0, claims=None, statements=None) -> Path:
+    """Run the claims (default: all), the audit and the derivations; write REPORT.md and plots into ``out_dir``."""
+    from tabulate import tabulate
+
+    from derive import registry as derivations
+
+    from .audit import Context, run_audit
+    from .claim import result_to_json, run_claim
+    from .registry import builtin_claims
+
+    start = time.perf_counter()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    claims = builtin_claims() if claims is None else claims
+    ctx = Context(seed)
+    with np.errstate(all="ignore"):
+        for c in claims:
+            ctx._results[c.id] = run_claim(c, seed=seed)
+    rows = [result_to_json(ctx._results[c.id]) for c in claims]
+    audit = run_audit(seed, statements=statements, context=ctx)
+    plots = draw_plots(out_dir, seed)
+
+    def cell(v):
+        return "—" if v is None else f"{v:.4g}" if isinstance(v, float) else str(v)
+
+    lines = ["# dlmath report", "",
+             f"Seed {seed}. {sum(r['check'] == 'pass' and r['proof'] != 'failed' for r in rows)} of {len(rows)} claims "
+             f"hold. Generated by `python -m verify report`.", "", "## Claims", ""]
+    lines.append(tabulate([[r["id"], r["source"], r["proof"], r["formula"], cell(r["estimate"]),
+                            cell(r["stderr"]), cell(r["z"]), "rejected" if r["control"]["rejected"] else "NOT rejected",
+                            r["check"]] for r in rows],
+                          ["claim", "source", "proof", "closed form", "estimate", "se", "z", "control", "verdict"],
+                          tablefmt="github", disable_numparse=True))
+    lines += ["", "## Plots", ""]
+    for path, caption in plots:
+        lines += [f"![{Path(path).stem}]({path})", "", caption, ""]
+    lines += ["## The notes, audited", ""]
+    lines.append(tabulate([[a.statement.source, a.statement.quote.replace("|", "\\|"), a.statement.verdict,
+                            a.statement.claim or "—", a.finding.text.replace("|", "\\|"),
+                            (a.statement.correction or "—").replace("|", "\\|")] for a in audit],
+                          ["source", "quote", "verdict", "claim", "evidence", "correction"], tablefmt="github",
+                          disable_numparse=True))
+    lines += ["", "## Derivations", ""]
+    for claim_id in derivations.ids():
+        lines += [derivations.get(claim_id).to_markdown(), ""]
+    lines += [f"_Written in {time.perf_counter() - start:.1f} s._", ""]
+    path = out_dir / "REPORT.md"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
