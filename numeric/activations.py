@@ -5,6 +5,8 @@ float64) and returns a new array of the same shape and floating dtype. Only expo
 non-positive arguments are ever formed, so nothing overflows, in float32 or float64, at any finite x;
 results that are smaller than the smallest normal number come out as the correctly rounded subnormal
 (or 0), which numpy reports as underflow only when its ``under`` error mode is raised.
+NaN entries propagate as in numpy (NaN in, NaN out); ``relu_grad``, the indicator 1[x > 0], gives 0 there,
+as PyTorch's backward does.
 """
 from __future__ import annotations
 

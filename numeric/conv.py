@@ -91,6 +91,8 @@ def output_size(size, kernel, stride=1, padding=0, dilation=1, ceil_mode=False):
     stride = _int("stride", stride, 1)
     dilation = _int("dilation", dilation, 1)
     left, right = _side("padding", padding)
+    if not isinstance(ceil_mode, (bool, np.bool_)):
+        raise TypeError(f"ceil_mode must be a bool, got {ceil_mode!r}")
     span = size + left + right - dilation * (kernel - 1) - 1
     if ceil_mode:
         # windows start at o·s for o < out; the last must start before n + p_l
@@ -165,9 +167,20 @@ def _array4(name, x):
     x = np.asarray(x)
     if x.ndim != 4:
         raise ValueError(f"{name} must have 4 dimensions (N, C, H, W), got shape {x.shape}")
+    if x.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a real floating or integer array, got dtype {x.dtype}")
     if not np.issubdtype(x.dtype, np.floating):
         x = x.astype(np.float64)
     return x
+
+
+def _shape4(name, value, layout):
+    """A 4-tuple of non-negative ints, or TypeError/ValueError naming ``name``."""
+    if not (_is_seq(value) or (isinstance(value, np.ndarray) and value.ndim == 1)):
+        raise TypeError(f"{name} must be a tuple {layout}, got {value!r}")
+    if len(value) != 4:
+        raise ValueError(f"{name} must be {layout}, got {tuple(value)}")
+    return tuple(_int(f"{name}[{i}]", v, 0) for i, v in enumerate(value))
 
 
 def _geometry(input_hw, kernel, stride, padding, dilation, ceil_mode=False):
@@ -285,9 +298,7 @@ def conv2d_grad_input(grad_output, input_shape, weight, stride=1, padding=0, dil
                       groups=1):
     """∂L/∂x[n,c,h,w] = Σ_{o,i,j,u,v} ∂L/∂y[n,o,i,j]·W[o,c,u,v]·[h + p = i·s + u·d] (adjoint)."""
     weight = _array4("weight", weight)
-    input_shape = tuple(int(v) for v in input_shape)
-    if len(input_shape) != 4:
-        raise ValueError(f"input_shape must be (N, C, H, W), got {input_shape}")
+    input_shape = _shape4("input_shape", input_shape, "(N, C, H, W)")
     groups, kernel, stride, padding, dilation, out = _conv_setup(
         input_shape, weight.shape, stride, padding, dilation, groups)
     n, c_in, h, w = input_shape
@@ -314,9 +325,7 @@ def _grad_input(grad_output, input_shape, weight, groups, kernel, stride, paddin
 def conv2d_grad_weight(grad_output, x, weight_shape, stride=1, padding=0, dilation=1, groups=1):
     """∂L/∂W[o,c,u,v] = Σ_{n,i,j} ∂L/∂y[n,o,i,j]·x_pad[n, g·C_g + c, i·s + u·d, j·s + v·d]."""
     x = _array4("x", x)
-    weight_shape = tuple(int(v) for v in weight_shape)
-    if len(weight_shape) != 4:
-        raise ValueError(f"weight_shape must be (C_out, C_in/groups, k_h, k_w), got {weight_shape}")
+    weight_shape = _shape4("weight_shape", weight_shape, "(C_out, C_in/groups, k_h, k_w)")
     groups, kernel, stride, padding, dilation, out = _conv_setup(
         x.shape, weight_shape, stride, padding, dilation, groups)
     grad_output = _check_grad_output(grad_output, x.shape[0], weight_shape[0], out)
@@ -445,9 +454,7 @@ def avg_pool2d(x, kernel, stride=None, padding=0, ceil_mode=False, count_include
 def avg_pool2d_grad_input(grad_output, input_shape, kernel, stride=None, padding=0,
                           ceil_mode=False, count_include_pad=True):
     """∂L/∂x[n,c,h,w] = Σ over windows containing (h, w) of ∂L/∂y / |window|."""
-    input_shape = tuple(int(v) for v in input_shape)
-    if len(input_shape) != 4:
-        raise ValueError(f"input_shape must be (N, C, H, W), got {input_shape}")
+    input_shape = _shape4("input_shape", input_shape, "(N, C, H, W)")
     kernel, stride, padding, dilation, out, extra, divisor = _avg_setup(
         input_shape, kernel, stride, padding, ceil_mode, count_include_pad)
     n, c, h, w = input_shape

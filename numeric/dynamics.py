@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from numeric._checks import real as _real
 from numeric.activations import relu, relu_grad, sigmoid, sigmoid_grad, tanh, tanh_grad
 
 __all__ = [
@@ -55,14 +56,6 @@ def _int(name, value, minimum):
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
     return int(value)
-
-
-def _real(name, value, *, positive=False):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite real number, got {value!r}")
-    if positive and value <= 0:
-        raise ValueError(f"{name} must be > 0, got {value!r}")
-    return float(value)
 
 
 def _activation(activation):
@@ -255,6 +248,12 @@ def _loss_grads_output(params, x, y, activation):
 
 def gd_step(params, grads, lr):
     """θ ← θ - lr·∂L/∂θ for every parameter array."""
+    params = _check_params(params)
+    if not isinstance(grads, Params):
+        raise TypeError(f"grads must be a Params, got {type(grads).__name__}")
+    for name, p, g in zip(Params._fields, params, grads):
+        if np.shape(g) != p.shape:
+            raise ValueError(f"grads.{name} must have the shape of params.{name}, {p.shape}, got {np.shape(g)}")
     lr = _real("lr", lr, positive=True)
     return Params(*(p - lr * g for p, g in zip(params, grads)))
 
@@ -368,8 +367,15 @@ def branch_backward(grad_out, weights, cache, *, weight_grads=True):
     With ``weight_grads=False`` only grad_x is computed (the weight gradients come back as None).
     """
     weights = _stack_weights("weights", weights)
+    if not (isinstance(cache, tuple) and len(cache) == 2 and isinstance(cache[1], tuple)
+            and len(cache[1]) == len(weights) - 1):
+        raise ValueError(f"cache must be the (x, pre-activations) pair branch_forward returned for these "
+                         f"{len(weights)} weights, got {type(cache).__name__}")
     x, pre = cache
     g = np.asarray(grad_out)
+    if g.ndim < 1 or g.shape[-1] != weights[-1].shape[-2]:
+        raise ValueError(f"grad_out must have last dimension {weights[-1].shape[-2]} (the branch's out), "
+                         f"got shape {g.shape}")
     grads = [None] * len(weights)
     for k in range(len(weights) - 1, -1, -1):
         if weight_grads:

@@ -46,7 +46,10 @@ _erf = np.frompyfunc(math.erf, 1, 1)
 
 def normal_cdf(x) -> np.ndarray:
     """Φ(x) = (1 + erf(x/√2))/2, elementwise (math.erf per element: correctly rounded to a few ulp)."""
-    x = np.asarray(x, dtype=np.float64)
+    x = np.asarray(x)
+    if x.dtype.kind not in "biuf":
+        raise TypeError(f"x must be a real floating or integer array, got dtype {x.dtype}")
+    x = x.astype(np.float64, copy=False)
     return 0.5 * (1 + _erf(x * _SQRT1_2).astype(np.float64))
 
 
@@ -115,8 +118,12 @@ ACTIVATIONS: dict[str, Callable[..., tuple[Callable, Callable]]] = {
 
 def activation(name: str, **parameters) -> tuple[Callable, Callable]:
     """(φ, φ') of a built-in activation; leaky_relu takes ``slope``, elu takes ``alpha``."""
-    if name not in ACTIVATIONS:
+    if not isinstance(name, str) or name not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {name!r}")
+    for key, value in parameters.items():
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                or not math.isfinite(value):
+            raise ValueError(f"{key} (a parameter of {name}) must be a finite real number, got {value!r}")
     try:
         return ACTIVATIONS[name](**parameters)
     except TypeError:
@@ -138,6 +145,13 @@ def _nonnegative(name: str, value, strict: bool = False) -> float:
     return value
 
 
+def _check_kernel(rng, name: str, function) -> None:
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy Generator, got {rng!r}")
+    if not callable(function):
+        raise TypeError(f"{name} must be a callable on arrays, got {function!r}")
+
+
 def _gaussian(rng: np.random.Generator, shape, std: float) -> np.ndarray:
     return rng.standard_normal(shape) * std
 
@@ -150,6 +164,7 @@ def layer_second_moment(rng: np.random.Generator, replicates: int, phi: Callable
     z ~ N(0, q)^(batch × fan_in), W ~ N(0, σ_w²/fan_in), b ~ N(0, σ_b²), new for every replicate:
     E[y²] = σ_w²·E[φ(√q z)²] + σ_b² exactly, at any width.
     """
+    _check_kernel(rng, "phi", phi)
     replicates, fan_in, fan_out, batch = (_count(n, v) for n, v in
                                           (("replicates", replicates), ("fan_in", fan_in),
                                            ("fan_out", fan_out), ("batch", batch)))
@@ -170,6 +185,7 @@ def layer_gradient_second_moment(rng: np.random.Generator, replicates: int, phi_
     δ ~ N(0, 1)^(batch × fan_out) (an upstream gradient independent of W), W ~ N(0, σ_w²/fan_out),
     z ~ N(0, q): E[(∂L/∂z)²] = σ_w²·E[φ'(√q z)²], so σ_w = 1/√E[φ'(z)²] keeps it at 1.
     """
+    _check_kernel(rng, "phi_grad", phi_grad)
     replicates, fan_in, fan_out, batch = (_count(n, v) for n, v in
                                           (("replicates", replicates), ("fan_in", fan_in),
                                            ("fan_out", fan_out), ("batch", batch)))
@@ -187,6 +203,7 @@ def layer_jacobian_second_moment(rng: np.random.Generator, replicates: int, phi_
 
     W ~ N(0, σ_w²/width) (width × width): E[(Ju)_i²] = σ_w²·E[φ'(√q z)²], which is χ₁ at q = q*.
     """
+    _check_kernel(rng, "phi_grad", phi_grad)
     replicates, width, batch = (_count(n, v) for n, v in
                                 (("replicates", replicates), ("width", width), ("batch", batch)))
     sigma_w, q = _nonnegative("sigma_w", sigma_w), _nonnegative("q", q, strict=True)
@@ -206,6 +223,7 @@ def deep_second_moments(rng: np.random.Generator, replicates: int, phi: Callable
     shape (replicates, depth). At finite width this differs from the recursion q_l = V(q_{l-1}) by
     O(1/width) per layer: an illustration of the fixed point, not a check of it.
     """
+    _check_kernel(rng, "phi", phi)
     replicates, width, depth, batch = (_count(n, v) for n, v in
                                        (("replicates", replicates), ("width", width), ("depth", depth),
                                         ("batch", batch)))

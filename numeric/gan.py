@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from numeric._checks import real as _real
 from numeric.activations import log_sigmoid, sigmoid, softplus
 
 __all__ = [
@@ -41,14 +42,6 @@ def _float_array(name, value):
     if array.dtype.kind != "f":
         raise TypeError(f"{name} must be a real floating or integer array, got dtype {array.dtype}")
     return array
-
-
-def _real(name, value, *, positive=False):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite real number, got {value!r}")
-    if positive and value <= 0:
-        raise ValueError(f"{name} must be > 0, got {value!r}")
-    return float(value)
 
 
 # ---------------------------------------------------------------- generator losses in logit space
@@ -138,6 +131,10 @@ def optimal_discriminator(log_pd, log_pg):
 
 def optimal_discriminator_gaussians(x, mean_d, mean_g, std_d=1.0, std_g=1.0):
     """D*(x) for p_d = N(mean_d, std_d²) and p_g = N(mean_g, std_g²), evaluated from the two densities."""
+    for name, value in (("mean_d", mean_d), ("mean_g", mean_g)):
+        _real(name, value)
+    for name, value in (("std_d", std_d), ("std_g", std_g)):
+        _real(name, value, positive=True)
     return optimal_discriminator(gaussian_logpdf(x, mean_d, std_d), gaussian_logpdf(x, mean_g, std_g))
 
 

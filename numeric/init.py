@@ -64,6 +64,8 @@ def fans(shape, groups=1):
     ignores ``groups`` and reports ``out·prod(kernel)``: pass ``groups=1`` to get its value.
     """
     dims = _shape(shape)
+    if isinstance(groups, (bool, np.bool_)) or not isinstance(groups, (numbers.Integral, np.integer)):
+        raise TypeError(f"groups must be an integer >= 1, got {groups!r}")
     groups = operator.index(groups)
     if groups < 1:
         raise ValueError(f"groups must be >= 1, got {groups}")
@@ -106,14 +108,18 @@ def calculate_gain(nonlinearity, param=None):
 def init_std(shape, gain=1.0, mode="fan_in", groups=1):
     """std = gain/√fan, with fan = fan_in, fan_out or (fan_in + fan_out)/2 (``mode="fan_avg"``, Xavier)."""
     fan_in, fan_out = fans(shape, groups)
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    _check_mode_gain(mode, gain)
     fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
     if fan == 0:
         raise ValueError(f"shape {tuple(shape)!r} has {mode} = 0, so Var(W) = gain²/{mode} is undefined")
+    return float(gain) / math.sqrt(fan)
+
+
+def _check_mode_gain(mode, gain):
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
     if not (isinstance(gain, numbers.Real) and math.isfinite(gain) and gain >= 0):
         raise ValueError(f"gain must be a finite real number >= 0, got {gain!r}")
-    return float(gain) / math.sqrt(fan)
 
 
 def _generator(rng):
@@ -152,6 +158,7 @@ def variance_scaling(shape, gain=1.0, mode="fan_in", distribution="normal", rng=
         raise ValueError(f"dtype must be float32 or float64, got {dtype}")
     out = _output(out, dims, dtype)
     if out.size == 0:
+        _check_mode_gain(mode, gain)
         return out
     std = init_std(dims, gain, mode, groups)
     rng = _generator(rng)

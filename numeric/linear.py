@@ -260,6 +260,9 @@ def propagate(widths, replicates, batch, rng=None, *, weight_init="kaiming_norma
     O(STACK_ELEMENTS + batch·max width + max width²) whatever ``replicates``.
     """
     widths = check_widths(widths)
+    for name, value in (("replicates", replicates), ("batch", batch)):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral, np.integer)):
+            raise TypeError(f"{name} must be an integer >= 1, got {value!r}")
     replicates, batch = operator.index(replicates), operator.index(batch)
     if replicates < 1:
         raise ValueError(f"replicates must be >= 1, got {replicates}")
@@ -269,6 +272,9 @@ def propagate(widths, replicates, batch, rng=None, *, weight_init="kaiming_norma
         raise ValueError(f"bias must be None or 'torch', got {bias!r}")
     if not (isinstance(input_std, numbers.Real) and math.isfinite(input_std) and input_std >= 0):
         raise ValueError(f"input_std must be a finite number >= 0, got {input_std!r}")
+    for name, value in (("input_mean", input_mean), ("negative_slope", negative_slope)):
+        if isinstance(value, (bool, np.bool_)) or not (isinstance(value, numbers.Real) and math.isfinite(value)):
+            raise ValueError(f"{name} must be a finite real number, got {value!r}")
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float64):
         raise ValueError(f"dtype must be float32 or float64, got {dtype}")

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple, Union
 
-from numeric.conv import _int, _is_seq, output_size
+from numeric.conv import _int, _is_seq, _side, output_size
 
 __all__ = ["Layer", "Field", "Row", "receptive_field", "receptive_field_table"]
 
@@ -39,17 +39,8 @@ def _sides(value):
     pair of pairs ((top, bottom), (left, right)) gives each axis its own.
     """
     if _is_seq(value) and len(value) == 2 and all(_is_seq(v) for v in value):
-        return tuple(_one_side(f"padding[{i}]", v) for i, v in enumerate(value))
-    return (_one_side("padding", value),)
-
-
-def _one_side(name, value):
-    if _is_seq(value):
-        if len(value) != 2:
-            raise ValueError(f"{name} must be an int or a (left, right) pair, got {value!r}")
-        return (_int(f"{name}[0]", value[0], 0), _int(f"{name}[1]", value[1], 0))
-    v = _int(name, value, 0)
-    return (v, v)
+        return tuple(_side(f"padding[{i}]", v) for i, v in enumerate(value))
+    return (_side("padding", value),)
 
 
 def _collapse(values):
@@ -182,6 +173,8 @@ class Row(NamedTuple):
 
 
 def _check_layers(layers):
+    if isinstance(layers, (str, bytes)) or not hasattr(layers, "__iter__"):
+        raise TypeError(f"layers must be a sequence of Layer, got {layers!r} ({type(layers).__name__})")
     layers = list(layers)
     for i, layer in enumerate(layers):
         if not isinstance(layer, Layer):
@@ -224,6 +217,8 @@ def receptive_field_table(layers, input_size=None):
     the layer.
     """
     layers = _check_layers(layers)
+    if input_size is not None:
+        _axes("input_size", input_size, 1)
     ndim = _ndim(layers, 1 if input_size is None or not _is_seq(input_size) else 2)
     size = input_size
     rows = []

@@ -47,7 +47,14 @@ HEAVY_TAILS = 100.0
 """Above this E[φ⁴]/E[φ²]² (3 for a Gaussian, 6 for ReLU, e⁴ ≈ 55 for exp) the check carries a warning."""
 
 
-def _number(name: str, low: float, strict: bool):
+Q_RANGE = (1e-6, 1e4)
+"""--q range: derive's quadrature reaches its 12 digits here (outside it gives wrong moments, e.g. V(q) 83% low
+for relu at q = 1e-12 and 1e-94 instead of 1e300 at q = 1e300)."""
+MAX_SCALE = 1e3
+"""Largest --sigma-w and --sigma-b: y⁴ ~ (σ_w²·q)² must stay far below the float64 range in the Monte Carlo."""
+
+
+def _number(name: str, low: float, strict: bool, high: float = math.inf):
     def parse(text: str) -> float:
         try:
             value = float(text)
@@ -55,6 +62,8 @@ def _number(name: str, low: float, strict: bool):
             raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
         if not math.isfinite(value) or value < low or (strict and value == low):
             raise argparse.ArgumentTypeError(f"must be finite and {'>' if strict else '>='} {low:g}, got {text!r}")
+        if value > high:
+            raise argparse.ArgumentTypeError(f"must be <= {high:g}, got {text!r}")
         return value
 
     parse.__name__ = name
@@ -91,12 +100,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("expression", metavar="EXPR",
                    help="a built-in name (relu, gelu, tanh, ...) or an expression in x, e.g. 'x*tanh(softplus(x))'; "
                         "one that starts with '-' goes after --")
-    p.add_argument("--q", type=_number("q", 0.0, True), default=1.0,
-                   help="input second moment q of z ~ N(0, q) (default 1)")
-    p.add_argument("--sigma-w", type=_number("sigma_w", 0.0, False), default=None, metavar="S",
-                   help="weight scale σ_w, Var(W) = σ_w²/fan_in (default: the derived forward gain)")
-    p.add_argument("--sigma-b", type=_number("sigma_b", 0.0, False), default=0.0, metavar="B",
-                   help="bias standard deviation σ_b (default 0)")
+    p.add_argument("--q", type=_number("q", Q_RANGE[0], False, Q_RANGE[1]), default=1.0,
+                   help=f"input second moment q of z ~ N(0, q), in [{Q_RANGE[0]:g}, {Q_RANGE[1]:g}] (default 1)")
+    p.add_argument("--sigma-w", type=_number("sigma_w", 0.0, False, MAX_SCALE), default=None, metavar="S",
+                   help=f"weight scale σ_w <= {MAX_SCALE:g}, Var(W) = σ_w²/fan_in (default: the derived forward gain)")
+    p.add_argument("--sigma-b", type=_number("sigma_b", 0.0, False, MAX_SCALE), default=0.0, metavar="B",
+                   help=f"bias standard deviation σ_b <= {MAX_SCALE:g} (default 0)")
     p.add_argument("--depth", type=_depth, default=50, metavar="L",
                    help="depth of the finite-width illustration (default 50)")
     p.add_argument("--seed", type=_seed, default=0, help="root seed of the Monte Carlo (default 0)")
@@ -171,6 +180,9 @@ def analyse(text: str, q: float = 1.0, sigma_w: float | None = None, sigma_b: fl
     acc = stream(lambda r, k: N.layer_second_moment(r, k, phi, fan_in=WIDTH, fan_out=WIDTH, sigma_w=sigma_w,
                                                     sigma_b=sigma_b, q=q, batch=BATCH), REPLICATES, one, 500)
     estimate, stderr = float(acc.mean), float(acc.stderr)
+    if not (math.isfinite(estimate) and math.isfinite(stderr)):
+        raise ValueError(f"activation {text!r}: the Monte Carlo second moment overflows float64 at q = {q:g}, "
+                         f"sigma_w = {sigma_w:g}; use a smaller q or sigma_w")
     z = abs(estimate - expected) / stderr if stderr > 0 else (0.0 if estimate == expected else math.inf)
     limit = z_critical(DEFAULT_ALPHA)
     verdict = "pass" if z <= limit else "fail"

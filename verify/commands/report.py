@@ -16,6 +16,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    if not args.dir.strip():
+        raise UsageError(f"DIR must name a folder, got {args.dir!r}")
     out = Path(args.dir)
     if out.exists() and not out.is_dir():
         raise UsageError(f"DIR must be a folder, but {str(out)!r} is a file")

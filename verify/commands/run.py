@@ -40,6 +40,13 @@ def _probability(text: str) -> float:
     return value
 
 
+MIN_BUDGET = 0.1
+MAX_BUDGET = 1000.0
+"""--budget range: below MIN_BUDGET some claims get so few replicates that the normal approximation behind
+z·se fails (a true formula then fails: at 1e-300, 2 replicates each); above MAX_BUDGET a run takes hours or
+asks for arrays numpy cannot allocate."""
+
+
 def _positive(text: str) -> float:
     try:
         value = float(text)
@@ -47,6 +54,8 @@ def _positive(text: str) -> float:
         raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}") from None
     if not (math.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text!r}")
+    if not MIN_BUDGET <= value <= MAX_BUDGET:
+        raise argparse.ArgumentTypeError(f"must be between {MIN_BUDGET:g} and {MAX_BUDGET:g}, got {text!r}")
     return value
 
 
