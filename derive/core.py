@@ -196,9 +196,12 @@ def _as_sympy(value):
     return value if isinstance(value, (sp.Basic, sp.MatrixBase)) else sp.sympify(value, strict=True)
 
 
+_UNEVALUATED = (sp.Derivative, sp.Integral, sp.Limit, sp.Subs)
+
+
 def _evaluate_derivatives(value):
-    """Unevaluated ``Derivative`` objects (kept for display) are carried out before comparing."""
-    return value.doit() if isinstance(value, sp.Basic) and value.has(sp.Derivative) else value
+    """Unevaluated derivatives, integrals, limits and substitutions (kept for display) are carried out first."""
+    return value.doit() if isinstance(value, sp.Basic) and value.has(*_UNEVALUATED) else value
 
 
 def show(expr) -> str:

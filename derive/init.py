@@ -274,13 +274,13 @@ def xavier() -> Derivation:
 def uniform() -> Derivation:
     d = Derivation("init.uniform", "Var(U(-a, a)) = a²/3, hence the uniform bounds",
                    scope="all a > 0, n_in, n_out >= 1 (symbolic)")
-    d.identity(sp.Integral(t / (2 * a), (t, -a, a)).doit(), 0, "E[U] = ∫ t/(2a) dt = 0")
-    d.identity(sp.Integral(t**2 / (2 * a), (t, -a, a)).doit(), UNIFORM_VARIANCE, "Var(U) = ∫ t²/(2a) dt = a²/3")
-    d.identity(UNIFORM_VARIANCE.subs(a, UNIFORM_BOUND["xavier_uniform"]), XAVIER_VARIANCE,
+    d.identity(sp.Integral(t / (2 * a), (t, -a, a)), 0, "E[U] = ∫ t/(2a) dt = 0")
+    d.identity(sp.Integral(t**2 / (2 * a), (t, -a, a)), UNIFORM_VARIANCE, "Var(U) = ∫ t²/(2a) dt = a²/3")
+    d.identity(sp.Subs(UNIFORM_VARIANCE, a, UNIFORM_BOUND["xavier_uniform"]), XAVIER_VARIANCE,
                "Xavier-uniform: a = √(6/(n_in+n_out)) gives 2/(n_in+n_out)")
-    d.identity(UNIFORM_VARIANCE.subs(a, UNIFORM_BOUND["kaiming_uniform"]), INIT_VARIANCE["kaiming"],
+    d.identity(sp.Subs(UNIFORM_VARIANCE, a, UNIFORM_BOUND["kaiming_uniform"]), INIT_VARIANCE["kaiming"],
                "Kaiming-uniform: a = √(6/n_in) gives 2/n_in")
-    d.identity(UNIFORM_VARIANCE.subs(a, UNIFORM_BOUND["lecun_uniform"]), INIT_VARIANCE["lecun"],
+    d.identity(sp.Subs(UNIFORM_VARIANCE, a, UNIFORM_BOUND["lecun_uniform"]), INIT_VARIANCE["lecun"],
                "LeCun-uniform: a = √(3/n_in) gives 1/n_in")
     d.identity(UNIFORM_VARIANCE.subs(a, sp.sqrt(2 / (n_in + n_out))) / XAVIER_VARIANCE, sp.Rational(1, 3),
                "the bound √(2/(n_in+n_out)) (the std used as a bound) gives a third of the variance")

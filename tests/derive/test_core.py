@@ -32,6 +32,8 @@ METHODS = {
                  lambda d: d.identity((x + 1) ** 2, x**2 + x + 1, "expand, wrong")),
     "identity-assumptions": (lambda d: d.identity(sp.sqrt(a**2), a, "a > 0"),
                              lambda d: d.identity(sp.sqrt(x**2), x, "x real: |x|, not x")),
+    "identity-unevaluated": (lambda d: d.identity(sp.Integral(x**2 / (2 * a), (x, -a, a)), a**2 / 3, "∫"),
+                             lambda d: d.identity(sp.Integral(x**2 / (2 * a), (x, -a, a)), a**2 / 2, "wrong ∫")),
     "instance": (lambda d: d.instance(sp.Integer(8) * (5 * 5 * 6) + 8, sp.Integer(1208), "000 Q2.1"),
                  lambda d: d.instance(sp.Integer(8) * (5 * 5 * 6), sp.Integer(1208), "bias forgotten")),
     "induction": (lambda d: d.induction(2**n - 1, n, (1, 1), lambda F, k: 2 * F + 1, "a_{n+1} = 2a_n + 1"),
