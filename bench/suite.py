@@ -42,7 +42,11 @@ def measure(argv, env_extra=None):
     return seconds, (peak[-1] / 1024 if peak else float("nan")), done.stdout, done.returncode
 
 
-def main() -> int:
+def main(argv=None) -> int:
+    import argparse
+
+    argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                            epilog="Takes about two minutes; no options.").parse_args(argv)
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     with tempfile.TemporaryDirectory() as cache:
         warm = {"DLMATH_CACHE": cache}

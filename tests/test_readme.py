@@ -1,5 +1,6 @@
 """The README stays true: its two commands come first, CI runs its test command, its example runs."""
 import re
+import shlex
 from pathlib import Path
 
 from verify.cli import main
@@ -26,3 +27,22 @@ def test_the_user_claims_example_runs(tmp_path, monkeypatch, capsys):
     monkeypatch.syspath_prepend(str(tmp_path))
     assert main(["--module", "mychecks", "-k", "mine."]) == 0
     assert "mine.uniform_mean" in capsys.readouterr().out
+
+
+def shown_blocks():
+    """(argv, printed text) for each README block that shows a deterministic command and its output."""
+    blocks = re.findall(r"```\n\$ python -m verify (.+?)\n(.*?)```", README, re.S)
+    out = []
+    for command, text in blocks:
+        if command.startswith(("rf ", "audit ", "gain ")):
+            out.append((shlex.split(command), text.rstrip("\n")))
+    return out
+
+
+def test_the_readme_shows_what_the_commands_print(capsys):
+    blocks = shown_blocks()
+    assert {argv[0] for argv, _ in blocks} == {"rf", "audit", "gain"}
+    for argv, text in blocks:
+        assert main(argv) == 0
+        printed = capsys.readouterr().out.rstrip("\n")
+        assert printed == text, f"README block for {' '.join(argv)} is out of date"

@@ -33,7 +33,10 @@ from verify.cli import main as verify_main
 ROOT = Path(__file__).resolve().parents[1]
 MODULES = (activations, init, linear, conv, receptive_field, dynamics, gan, gain)
 CASE_SECONDS = 1.0
-"""A refusal must come at once: any case slower than this fails (a hang, or work done before validating)."""
+"""A refusal must come at once: a case using more CPU time than this fails (work done before validating).
+CPU time of this process, so another process loading the machine cannot make it flaky."""
+HANG_SECONDS = 10.0
+"""Wall-clock guard against a hang (generous: a loaded machine must not trip it)."""
 CLI_SECONDS = 5.0
 """A command line refusing its input in-process (imports are already done) must do so within this."""
 Z = 4.89
@@ -526,11 +529,11 @@ def test_cases_cover_every_public_name():
 def test_invalid_input_is_refused_naming_the_argument(module, name, argument, call):
     """Any other exception (IndexError, ZeroDivisionError, FloatingPointError under errstate "raise",
     the alarm of a hang) escapes pytest.raises and fails the case."""
-    start = time.perf_counter()
-    with np.errstate(all="raise"), _deadline(CASE_SECONDS):
+    start = time.process_time()
+    with np.errstate(all="raise"), _deadline(HANG_SECONDS):
         with pytest.raises((ValueError, TypeError)) as info:
             call()
-    seconds = time.perf_counter() - start
+    seconds = time.process_time() - start
     assert argument in str(info.value), f"message does not name {argument!r}: {info.value}"
     assert "\n" not in str(info.value).strip()
     assert seconds < CASE_SECONDS, seconds
@@ -695,5 +698,5 @@ def test_the_deadline_interrupts_a_hang():
     start = time.perf_counter()
     with pytest.raises(Hang):
         with _deadline(0.2):
-            time.sleep(5)
-    assert time.perf_counter() - start < 2
+            time.sleep(30)
+    assert time.perf_counter() - start < 20  # interrupted long before the sleep ends, even on a loaded machine

@@ -33,8 +33,10 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Prove, implement and check the mathematics of deep learning.",
-                     epilog="Without a subcommand, `run` is assumed: `python -m verify -k xavier`. "
-                            "An argument that starts with '-' (an expression) goes after `--`.")
+                     epilog="Without a subcommand, `run` is assumed: `python -m verify -k xavier`; its options "
+                            "(-k, --seed, --format, --list, --module, --alpha, --budget): "
+                            "`python -m verify run --help`. An argument that starts with '-' (an expression) "
+                            "goes after `--`.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, module_name in SUBCOMMANDS.items():
         module = importlib.import_module(module_name)

@@ -10,6 +10,7 @@ from derive.parse import (MAX_DEPTH, MAX_EXPONENT, MAX_LENGTH, ExpressionError, 
 
 x = X
 REFUSAL_SECONDS = 1.0
+"""CPU seconds of this process (not wall time, which another process loading the machine would inflate)."""
 """Every refusal must come back within this time."""
 
 
@@ -148,10 +149,10 @@ def sentinel(tmp_path):
 @pytest.mark.parametrize("text, token, column", HOSTILE, ids=[repr(t[:30]) for t, _, _ in HOSTILE])
 def test_hostile_input_is_refused_quickly_naming_token_and_column(text, token, column, sentinel):
     text = text.replace("{S}", str(sentinel))
-    start = time.perf_counter()
+    start = time.process_time()
     with pytest.raises(ExpressionError) as info:
         parse_activation(text)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert elapsed < REFUSAL_SECONDS, f"took {elapsed:.2f} s"
     message = str(info.value)
     assert "\n" not in message and len(message) < 400
@@ -168,10 +169,10 @@ def test_there_are_at_least_40_hostile_inputs():
 
 def test_megabyte_strings_through_the_api(sentinel):
     for text in ("x" * 2**20, "(" * 2**20, "__import__('os')" * 70_000, "1" * 2**20):
-        start = time.perf_counter()
+        start = time.process_time()
         with pytest.raises(ExpressionError, match=f"the limit is {MAX_LENGTH} characters"):
             parse_activation(text)
-        assert time.perf_counter() - start < REFUSAL_SECONDS
+        assert time.process_time() - start < REFUSAL_SECONDS
 
 
 def test_not_a_string():
