@@ -43,6 +43,11 @@ def _on(expr: sp.Expr, sym: sp.Symbol) -> sp.Expr:
     return expr.subs(x, sym)
 
 
+def _sup_abs(largest: sp.Expr, smallest: sp.Expr) -> sp.Expr:
+    """max(|largest|, |smallest|), left unevaluated so the table shows what is compared."""
+    return sp.Max(sp.Abs(largest, evaluate=False), sp.Abs(smallest, evaluate=False), evaluate=False)
+
+
 @derivation("activation.relu.derivative")
 def relu_derivative() -> Derivation:
     d = Derivation("activation.relu.derivative", "ReLU'(x) = 1[x > 0]; at the kink a convention in [0, 1]",
@@ -55,7 +60,11 @@ def relu_derivative() -> Derivation:
     d.limit(sp.Max(0, h) / h, h, 0, sp.Integer(0), "left derivative at the kink", direction="-")
     d.define(sp.Eq(sp.Subs(sp.Derivative(f(x), x), x, 0), 0, evaluate=False),
              "convention at the kink (PyTorch's autograd); any value in [left, right] = [0, 1] is a subgradient")
-    d.instance(sp.Interval(0, 1).contains(0), sp.true, "the convention lies in the subdifferential [0, 1]")
+    c = sp.Symbol("c", real=True)
+    # the membership as its indicator 1[c ∈ [0, 1]] at c = 0 (a Boolean `0 ∈ [0, 1]` would evaluate
+    # to True before it is recorded, and the identity check compares numbers, not truth values)
+    d.instance(sp.Subs(sp.Piecewise((1, sp.Contains(c, sp.Interval(0, 1))), (0, True)), c, 0), 1,
+               "the convention lies in the subdifferential [0, 1]")
     d.extremum(sp.Integer(0) * x, x, sp.Reals, sp.Integer(0),
                "third derivative away from the kink is 0 (ReLU is piecewise linear)", name=sp.Symbol("sup|ReLU'''|"))
     d.conclude(sp.Eq(sp.Derivative(f(x), x), RELU_DERIVATIVE, evaluate=False))
@@ -79,7 +88,7 @@ def sigmoid_derivative() -> Derivation:
                "largest value of σ''' (critical points of the polynomial in s)", name=sp.Symbol("max σ'''"))
     d.extremum(p, s, sp.Interval(0, 1), -sp.Rational(1, 8), "smallest value of σ''' (at s = 1/2, x = 0)",
                kind="min", name=sp.Symbol("min σ'''"))
-    d.instance(sp.Max(sp.Abs(sp.Rational(1, 24)), sp.Abs(-sp.Rational(1, 8))), THIRD_DERIVATIVE_BOUND["sigmoid"],
+    d.instance(_sup_abs(sp.Rational(1, 24), -sp.Rational(1, 8)), THIRD_DERIVATIVE_BOUND["sigmoid"],
                "sup |σ'''| = 1/8, the truncation constant of the centred-difference check")
     d.conclude(sp.Eq(sp.Derivative(sig(x), x), sig(x) * (1 - sig(x)), evaluate=False))
     return d
@@ -103,7 +112,7 @@ def tanh_derivative() -> Derivation:
                name=sp.Symbol("max tanh'''"))
     d.extremum(p, t, sp.Interval(-1, 1), sp.Integer(-2), "smallest value of tanh''' (at t = 0)", kind="min",
                name=sp.Symbol("min tanh'''"))
-    d.instance(sp.Max(sp.Abs(sp.Rational(2, 3)), sp.Abs(-2)), THIRD_DERIVATIVE_BOUND["tanh"],
+    d.instance(_sup_abs(sp.Rational(2, 3), sp.Integer(-2)), THIRD_DERIVATIVE_BOUND["tanh"],
                "sup |tanh'''| = 2, the truncation constant of the centred-difference check")
     d.conclude(sp.Eq(sp.Derivative(th(x), x), 1 - th(x) ** 2, evaluate=False))
     return d
@@ -116,13 +125,15 @@ def stable_forms() -> Derivation:
                    scope="for every real x, proved separately for x > 0 and x < 0 (x = 0 by continuity)")
     a = sp.Symbol("a", positive=True)  # a = |x|
     for sym, sign in ((xp, "x > 0"), (xn, "x < 0")):
-        absx = sp.Abs(sym)
+        # |x|, max and min left unevaluated: under the sign assumption sympy would collapse them
+        # and the stable form would display as the textbook one (the check evaluates them)
+        absx = sp.Abs(sym, evaluate=False)
         d.identity(_on(SIGMOID, sym), sp.exp(-absx) / (1 + sp.exp(-absx)) if sign == "x < 0"
                    else 1 / (1 + sp.exp(-absx)),
                    f"σ with an exponent that never overflows ({sign})")
-        d.identity(_on(SOFTPLUS, sym), sp.Max(sym, 0) + sp.log(1 + sp.exp(-absx)),
+        d.identity(_on(SOFTPLUS, sym), sp.Max(sym, 0, evaluate=False) + sp.log(1 + sp.exp(-absx)),
                    f"softplus(x) = max(x, 0) + log1p(e^(-|x|)) ({sign})")
-        d.identity(_on(LOG_SIGMOID, sym), sp.Min(sym, 0) - sp.log(1 + sp.exp(-absx)),
+        d.identity(_on(LOG_SIGMOID, sym), sp.Min(sym, 0, evaluate=False) - sp.log(1 + sp.exp(-absx)),
                    f"log σ(x) = min(x, 0) - log1p(e^(-|x|)) ({sign})")
     d.identity(SIGMOID_DERIVATIVE, SIGMOID * SIGMOID.subs(x, -x), "σ'(x) = σ(x)σ(-x): no cancellation in 1 - σ")
     d.identity(TANH_DERIVATIVE.subs(x, a), 4 * sp.exp(-2 * a) / (1 + sp.exp(-2 * a)) ** 2,

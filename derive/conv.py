@@ -96,10 +96,10 @@ def output_size() -> Derivation:
                   "window q+1 does not: (q+1)·s - A = t + 1 > 0", strict=True)
     dv.define(sp.Eq(out, sp.floor(SPAN / s) + 1, evaluate=False),
               "so windows o = 0..q fit, q <= A/s < q + 1 means q = ⌊A/s⌋: out = ⌊A/s⌋ + 1")
-    dv.identity(OUTPUT_SIZE.subs({p_left: p, p_right: p}),
+    dv.identity(sp.Subs(OUTPUT_SIZE, (p_left, p_right), (p, p)),
                 sp.floor((n + 2 * p - d * (k - 1) - 1) / s) + 1,
                 "symmetric padding p_l = p_r = p: the formula of the claim")
-    dv.identity(OUTPUT_SIZE.subs({s: 1, p_right: d * (k - 1) - p_left}), n,
+    dv.identity(sp.Subs(OUTPUT_SIZE, (s, p_right), (1, d * (k - 1) - p_left)), n,
                 "'same' size: at s = 1 total padding p_l + p_r = d(k-1) gives out = n")
     dv.instance(_at(OUTPUT_SIZE, n=256, k=3, s=1, p_l=1, p_r=1, d=1), 256,
                 "000 Q2.2 layer 1: 256, 3×3, stride 1, padding 1 keeps 256")
@@ -129,9 +129,11 @@ def conv_params() -> Derivation:
     c = sp.Symbol("c", integer=True, positive=True)   # C_out = g·c
     dv.define(sp.Eq(sp.Symbol("shape(W)"), sp.Tuple(c_out, c_in / g, k_h, k_w), evaluate=False),
               "weight tensor (C_out, C_in/g, k_h, k_w): each filter sees the C_in/g channels of its group")
-    dv.identity(g * (c * a * k_h * k_w) + bias * g * c, CONV_PARAMS.subs({c_in: g * a, c_out: g * c}),
+    per_group = sp.Mul(g, c * a * k_h * k_w, evaluate=False)       # g groups × (c·a·k_h·k_w) weights
+    dv.identity(sp.Add(per_group, bias * g * c, evaluate=False),
+                sp.Subs(CONV_PARAMS, (c_in, c_out), (g * a, g * c)),
                 "g groups, each mapping a = C_in/g channels to c = C_out/g, plus one bias per output")
-    dv.identity(CONV_PARAMS.subs(g, 1), k_h * k_w * c_in * c_out + bias * c_out,
+    dv.identity(sp.Subs(CONV_PARAMS, g, 1), k_h * k_w * c_in * c_out + bias * c_out,
                 "ungrouped: k_h·k_w·C_in·C_out + C_out")
     dv.instance(_at(CONV_PARAMS, k_h=5, k_w=5, C_in=6, C_out=8, g=1, b=1), 1208,
                 "000 Q2.1: 8 filters of 5×5×6 with a bias each: 8·150 + 8 = 1208")
@@ -147,13 +149,14 @@ def dense_params() -> Derivation:
                     scope="for all positive integers n_in, n_out")
     dv.define(sp.Eq(sp.Symbol("shape(W)"), sp.Tuple(n_out, n_in), evaluate=False),
               "y = Wx + b with W of shape (n_out, n_in) and b of length n_out (001 §Linear Layer)")
-    dv.identity(DENSE_PARAMS.subs(bias, 1), n_out * (n_in + 1), "each output has n_in weights and a bias")
-    dv.instance(sp.Integer(20) * 20 * 6, 2400, "000 Q2.1: the 20×20×6 input flattened")
-    dv.instance(sp.Integer(8) * 10 * 10, 800, "000 Q2.1: the 8×10×10 output flattened")
+    dv.identity(sp.Subs(DENSE_PARAMS, bias, 1), n_out * (n_in + 1), "each output has n_in weights and a bias")
+    dv.instance(sp.Mul(20, 20, 6, evaluate=False), 2400, "000 Q2.1: the 20×20×6 input flattened")
+    dv.instance(sp.Mul(8, 10, 10, evaluate=False), 800, "000 Q2.1: the 8×10×10 output flattened")
     dv.instance(_at(DENSE_PARAMS, n_in=2400, n_out=800, b=1), 1920800,
                 "000 Q2.1: 800·2400 + 800 = 1,920,800")
-    dv.instance(_at(DENSE_PARAMS, n_in=2400, n_out=800, b=1) - _at(CONV_PARAMS, k_h=5, k_w=5, C_in=6,
-                                                                      C_out=8, g=1, b=1), 1919592,
+    conv_at = _at(CONV_PARAMS, k_h=5, k_w=5, C_in=6, C_out=8, g=1, b=1)
+    dv.instance(sp.Add(_at(DENSE_PARAMS, n_in=2400, n_out=800, b=1), sp.Mul(-1, conv_at, evaluate=False),
+                       evaluate=False), 1919592,
                 "the cost of dropping weight sharing: 1,920,800 - 1208 more parameters")
     dv.conclude(sp.Eq(sp.Symbol("params"), DENSE_PARAMS, evaluate=False))
     return dv

@@ -229,6 +229,11 @@ def check_identity(a, b, cap: float | None = DEFAULT_TIME_CAP) -> tuple[bool, st
         try:
             with time_cap(cap):
                 diff = _evaluate_derivatives(a) - _evaluate_derivatives(b)
+                if isinstance(diff, sp.MatrixExpr) and not isinstance(diff, sp.MatrixBase):
+                    # symbolic matrix expressions (MatrixSymbol products): expand, then look for ZeroMatrix
+                    diff = sp.expand(diff).doit()
+                    if isinstance(diff, sp.ZeroMatrix) or diff == 0:
+                        return True, "matrix expression expands to ZeroMatrix"
                 if isinstance(diff, sp.MatrixBase):
                     zero = all(sp.simplify(entry) == 0 for entry in diff)
                 else:

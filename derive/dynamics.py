@@ -140,7 +140,9 @@ def symmetry_zero() -> Derivation:
     at_zero = at_constant(gradients(1))
     ell_prime = sp.Subs(sp.Derivative(ell(sp.Symbol("u"), Y), sp.Symbol("u")), sp.Symbol("u"), c)
     dv.identity(at_zero[0], ell_prime * phi(0), "all parameters 0: ∂ℓ/∂a_k = ℓ'(c, y)·φ(0) for any φ")
-    dv.identity(at_zero[1] ** 2 + at_zero[2] ** 2, 0,
+    a_k = sp.Symbol("a_k", real=True)
+    at_zero_but_a = at_constant(gradients(1), out_weight=a_k).doit()
+    dv.identity(sp.Subs(at_zero_but_a[1] ** 2 + at_zero_but_a[2] ** 2, a_k, 0), 0,
                 "all parameters 0: ∂ℓ/∂w_k and ∂ℓ/∂b_k carry the factor a_k = 0, for any φ")
     zs = sp.Symbol("z", real=True)
     for name, zero_value in (("tanh", sp.Subs(sp.tanh(zs), zs, 0)), ("relu", sp.Subs(sp.Max(0, zs), zs, 0))):
@@ -196,6 +198,11 @@ RESIDUAL_JACOBIAN = sp.Identity(n) + W2_MATRIX * D_MATRIX * W1_MATRIX
 """∂(x + W_2·φ(W_1·x))/∂x = I + W_2·D·W_1 with D = diag(φ'(W_1·x)) (ReLU: φ' = 1[· > 0])."""
 
 
+def _jacobian_shown(F, xs):
+    """The Jacobian of F in xs as a matrix of unevaluated ∂F_i/∂x_j (the engine carries them out when checking)."""
+    return sp.ImmutableMatrix(F.rows, len(xs), lambda i, j: sp.Derivative(F[i], xs[j]))
+
+
 def residual_jacobian_at(width: int, hidden_width: int):
     """:data:`RESIDUAL_JACOBIAN` at concrete sizes, with its matrix symbols (W_1, W_2, D) at those sizes."""
     sizes = {n: width, hidden: hidden_width}
@@ -211,11 +218,12 @@ def residual_jacobian() -> Derivation:
     J = sp.MatrixSymbol("J", n, n)
     dv.define(sp.Eq(sp.Symbol("y"), sp.Symbol("x") + sp.Function("f")(sp.Symbol("x")), evaluate=False),
               "residual block (000 Q1.6)")
-    dv.identity(((xs + J * xs).diff(xs)).T, sp.Identity(n) + J,
-                "sympy's matrix derivative (denominator layout, so transposed) of x + J·x: the Jacobian is I + J")
+    dv.identity(sp.Derivative(xs + J * xs, xs), sp.Transpose(sp.Identity(n) + J),
+                "sympy's matrix derivative of x + J·x is in denominator layout, the transpose of the Jacobian: "
+                "the Jacobian is I + J")
     xv = sp.Matrix(3, 1, lambda i, j: sp.Symbol(f"x_{i}", real=True))
     fs = sp.Matrix([sp.Function(f"f_{i}")(*xv) for i in range(3)])
-    dv.identity((xv + fs).jacobian(xv), sp.eye(3) + fs.jacobian(xv),
+    dv.identity(_jacobian_shown(xv + fs, xv), sp.eye(3) + fs.jacobian(xv),
                 "any differentiable branch f: the Jacobian is linear, ∂x/∂x = I")
     closed, symbols = residual_jacobian_at(3, 2)
     W1 = sp.Matrix(2, 3, lambda i, j: sp.Symbol(f"W1_{i}{j}", real=True))
@@ -223,10 +231,10 @@ def residual_jacobian() -> Derivation:
     u = sp.Symbol("u", real=True)
     slopes = sp.diag(*[sp.Subs(sp.Derivative(phi(u), u), u, z) for z in W1 * xv])
     explicit = sp.Matrix(closed.subs(dict(zip(symbols, (W1, W2, slopes)))).doit())
-    dv.identity((xv + W2 * (W1 * xv).applyfunc(phi)).jacobian(xv), explicit,
+    dv.identity(_jacobian_shown(xv + W2 * (W1 * xv).applyfunc(phi), xv), explicit,
                 "two-layer branch W_2·φ(W_1·x) (n = 3, h = 2, symbolic entries): J = I + W_2·diag(φ'(W_1·x))·W_1")
     J1, J2 = sp.MatrixSymbol("J_1", n, n), sp.MatrixSymbol("J_2", n, n)
-    dv.identity(((sp.Identity(n) + J2) * (sp.Identity(n) + J1)).expand(), sp.Identity(n) + J1 + J2 + J2 * J1,
+    dv.identity(sp.MatMul(sp.Identity(n) + J2, sp.Identity(n) + J1), sp.Identity(n) + J1 + J2 + J2 * J1,
                 "two blocks: the product of Jacobians keeps the term I, a path that skips every branch")
     dv.conclude(sp.Eq(sp.Symbol("∂y/∂x"), RESIDUAL_JACOBIAN, evaluate=False))
     return dv
@@ -245,17 +253,19 @@ def residual_depth() -> Derivation:
     # E[(S_j + J_{j+1} v_{j+1})²] for the partial row sum S_j = Σ_{i<=j} J_i v_i, with E[S_j²] = σ²·Q_j
     Q, u, ES = sp.symbols("Q_j v_{j+1} E[S_j]", real=True)
     EJ, EJ2 = sp.Integer(0), sigma2
-    dv.instance(sp.Integer(0), sp.Integer(0) * sigma2, "base j = 0: E[S_0²] = 0 = σ²·Q_0 (empty row sum, Q_0 = 0)")
+    i_, j_ = sp.symbols("i j", integer=True, positive=True)
+    J_entry, v_entry = sp.Function("J"), sp.Function("v")
+    dv.instance(sp.Sum(J_entry(i_) * v_entry(i_), (i_, 1, 0)) ** 2, sp.Sum(v_entry(i_) ** 2, (i_, 1, 0)),
+                "base j = 0: E[S_0²] = 0 = σ²·Q_0 (empty row sum, Q_0 = 0)")
     dv.identity(sigma2 * Q + 2 * u * EJ * ES + u**2 * EJ2, sigma2 * (Q + u**2),
                 "step j -> j+1: E[S_{j+1}²] = E[S_j²] + 2v_{j+1}E[J]E[S_j] + v_{j+1}²E[J²] = σ²(Q_j + v_{j+1}²) "
                 "= σ²Q_{j+1}, so E[(J·v)_i²] = σ²‖v‖² for every fan-in n")
     dv.telescoping(sigma2 * V, l, n, n * sigma2 * V,
                    "E‖J·v‖² = Σ_{rows i=1}^{n} E[(J·v)_i²] = nσ²‖v‖²", kind="sum")
-    i_, j_ = sp.symbols("i j", integer=True, positive=True)
     vv = sp.IndexedBase("v")
     dv.identity(sp.Sum(sp.Sum(vv[i_] * vv[j_] * EJ, (j_, 1, n)), (i_, 1, n)), 0,
                 "cross term E[vᵀJv] = Σ_ij v_i v_j E[J_ij] = 0")
-    dv.identity(V + 2 * 0 + n * sigma2 * V, (1 + n * sigma2) * V,
+    dv.identity(sp.Add(V, sp.Mul(2, 0, evaluate=False), n * sigma2 * V, evaluate=False), (1 + n * sigma2) * V,
                 "E‖(I+J)v‖² = ‖v‖² + 2E[vᵀJv] + E‖Jv‖² = (1 + nσ²)‖v‖²")
     M = sp.Function("M")
     dv.induction(RESIDUAL_MOMENT, L, (0, V), lambda F, m: F * (1 + n * sigma2),
@@ -265,7 +275,8 @@ def residual_depth() -> Derivation:
                  "plain stack: E‖J·g‖² = nσ²‖g‖² per layer", name=sp.Function("M_plain")(L))
     # one block with a two-layer ReLU branch, J_fᵀg = W1ᵀ·D·W2ᵀ·g with D = diag(1[W1·x > 0]), for a fixed x ≠ 0
     T = sp.Symbol("E‖W1ᵀDW2ᵀg‖²", positive=True)
-    dv.identity(V + 2 * 0 + T, V + T, "cross term 2E[gᵀW1ᵀDW2ᵀg] = 0: E[W2] = 0 and W2 is independent of W1 and D")
+    dv.identity(sp.Add(V, sp.Mul(2, 0, evaluate=False), T, evaluate=False), V + T,
+                "cross term 2E[gᵀW1ᵀDW2ᵀg] = 0: E[W2] = 0 and W2 is independent of W1 and D")
     dv.identity(sp.Add(n * sigma1_2 / 2, n * sigma1_2 / 2, evaluate=False), n * sigma1_2,
                 "w -> -w has the same law and swaps {w·x > 0} with {w·x < 0} (w·x = 0 has probability 0), so the "
                 "two halves of E‖w‖² = nσ1² are equal: E[1[w·x>0]‖w‖²] = nσ1²/2")
@@ -280,7 +291,7 @@ def residual_depth() -> Derivation:
 def residual_scaled() -> Derivation:
     dv = Derivation("residual.scaled", "σ² = c/(nL) gives (1 + c/L)^L <= e^c at every depth L",
                     scope="symbolic c > 0 and L > 0 (every real depth, so every integer depth)")
-    dv.identity(RESIDUAL_MOMENT.subs(sigma2, cc / (n * L)) / V, SCALED_MOMENT,
+    dv.identity(sp.Subs(RESIDUAL_MOMENT / V, sigma2, cc / (n * L)), SCALED_MOMENT,
                 "substitute σ² = c/(nL) in (1 + nσ²)^L")
     g = cc - L * sp.log(1 + cc / L)
     dv.identity(sp.Derivative(g, cc), cc / (cc + L), "d/dc [c - L·log(1 + c/L)] = c/(c + L) >= 0")

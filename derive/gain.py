@@ -817,6 +817,12 @@ def gain_result(name: str) -> GainResult:
     return _RESULTS[name]
 
 
+def _moment_integral(kind: str, formula: sp.Expr) -> sp.Expr:
+    """E[h(z)], z ~ N(0, 1), as a sum of unevaluated integrals, one per piece of φ (carried out when checked)."""
+    return sp.Add(*[sp.Integral(_integrand(kind, g) * _density(1), (x, lo, hi)) for g, lo, hi in _pieces(formula)],
+                  evaluate=False)
+
+
 def _build(name: str) -> Derivation:
     act = builtin(name)
     params = dict(act.parameters)
@@ -858,7 +864,7 @@ def _build(name: str) -> Derivation:
         for kind in MOMENT_NAMES:
             if kind == "mean" and name in ODD_PART:
                 c = ODD_PART[name]
-                d.identity(act.formula + act.formula.subs(x, -x), c,
+                d.identity(sp.Add(act.formula, sp.Subs(act.formula, x, -x), evaluate=False), c,
                            f"φ(x) + φ(-x) = {sp.sstr(c)}, so E[φ(z)] = {sp.sstr(c / 2)} (z and -z have the same law)")
                 formulas[kind] = c / 2
                 continue
@@ -876,7 +882,8 @@ def _build(name: str) -> Derivation:
         if exact:
             stated = STATED_GAINS.get((name, label))
             if stated is not None:
-                d.identity(1 / sp.sqrt(formulas[kind]), stated, f"{label} gain 1/√{MOMENT_NAMES[kind]} in closed form")
+                d.identity(sp.Subs(1 / sp.sqrt(names[kind]), names[kind], formulas[kind]), stated,
+                           f"{label} gain 1/√{MOMENT_NAMES[kind]} in closed form")
             else:
                 stated = 1 / sp.sqrt(formulas[kind])
                 d.define(sp.Eq(g, stated, evaluate=False), f"{label} gain 1/√{MOMENT_NAMES[kind]}")
@@ -890,7 +897,8 @@ def _build(name: str) -> Derivation:
     d.define(sp.Eq(sp.Symbol("q*"), 1, evaluate=False),
              "σ_w = g, σ_b = 0: V(1) = g²·E[φ(z)²] = 1 by the definition of g, so q* = 1 (Poole et al. 2016, eq. 3)")
     if name in ("relu", "leaky_relu", "linear"):
-        d.identity(formulas["derivative_second_moment"], formulas["second_moment"],
+        d.identity(_moment_integral("derivative_second_moment", act.formula),
+                   _moment_integral("second_moment", act.formula),
                    "φ(x) = x·φ'(x) on each piece: E[φ'(z)²] = E[φ(z)²], so χ₁ = 1 at σ_w = g (critical)")
     d.define(sp.Eq(sp.Symbol("χ₁"), chi, evaluate=False),
              "χ₁ = g²·E[φ'(z)²] = E[φ'(z)²]/E[φ(z)²] at q* = 1 (Schoenholz et al. 2017, eq. 5)")

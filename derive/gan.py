@@ -69,10 +69,10 @@ def optimal_discriminator() -> Derivation:
     dv.inequality(witness, 0, witness,
                   "-V'' > 0 on (0, 1) (written with the odds r = y/(1-y) > 0): V is strictly concave, "
                   "so the critical point is the unique maximum", strict=True)
-    dv.identity(OPTIMAL * (pd + pg), pd, "D*(p_d + p_g) = p_d: D* = p_d/(p_d + p_g)")
+    dv.identity(sp.Mul(OPTIMAL, pd + pg, evaluate=False), pd, "D*(p_d + p_g) = p_d: D* = p_d/(p_d + p_g)")
     dv.identity(pd * (1 - OPTIMAL), pg * OPTIMAL,
                 "balance: p_d(1 - D*) = p_g·D* pointwise, so E_{p_d}[f(1 - D*)] = E_{p_g}[f·D*] for every f")
-    dv.identity(OPTIMAL.subs(pg, pd), sp.Rational(1, 2), "p_g = p_d: D* = 1/2 everywhere")
+    dv.identity(sp.Subs(OPTIMAL, pg, pd), sp.Rational(1, 2), "p_g = p_d: D* = 1/2 everywhere")
     dv.define(sp.Eq(sp.Symbol("∫p_d"), 1, evaluate=False), "densities integrate to 1")
     dv.identity(2 * sp.log(sp.Rational(1, 2)), -sp.log(4),
                 "value at p_g = p_d: ∫p log(1/2) + ∫p log(1/2) = -log 4 (Goodfellow et al. 2014, Theorem 1)")
@@ -120,9 +120,9 @@ def saturation() -> Derivation:
     dv.identity(sp.Derivative(-sp.log(D), D), NONSATURATING_GRAD_D, "in D: d/dD (-log D)")
     dv.limit(SATURATING_GRAD_D, D, 0, sp.Integer(-1), "-1/(1 - D) -> -1 as D -> 0+", direction="+")
     dv.limit(NONSATURATING_GRAD_D, D, 0, -sp.oo, "-1/D -> -∞ as D -> 0+", direction="+")
-    dv.identity((SATURATING_GRAD_D * D * (1 - D)).subs(D, SIGMOID), SATURATING_GRAD,
+    dv.identity(sp.Subs(sp.Mul(SATURATING_GRAD_D, D, 1 - D, evaluate=False), D, SIGMOID), SATURATING_GRAD,
                 "chain rule with dD/da = D(1 - D): -1/(1 - D)·D(1 - D) = -σ(a)")
-    dv.identity((NONSATURATING_GRAD_D * D * (1 - D)).subs(D, SIGMOID), NONSATURATING_GRAD,
+    dv.identity(sp.Subs(sp.Mul(NONSATURATING_GRAD_D, D, 1 - D, evaluate=False), D, SIGMOID), NONSATURATING_GRAD,
                 "chain rule: -1/D·D(1 - D) = -(1 - σ(a))")
     dv.identity(sp.Derivative(SATURATING_LOSS, (a, 3)), -(s * (1 - s) * (1 - 2 * s)).subs(s, SIGMOID),
                 "third derivative (for the finite-difference bound): -σ'' = -σ(1-σ)(1-2σ)")

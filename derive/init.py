@@ -216,9 +216,9 @@ def fan_in_variance() -> Derivation:
 def forward_condition() -> Derivation:
     d = Derivation("init.forward", "Var(W) = 1/n_in preserves E[y²] through y = Wx",
                    scope="any n_in, n_out (symbolic); W i.i.d. zero-mean, independent of x")
-    d.identity(FAN_IN_VARIANCE.subs({n: n_in, sigma2: 1 / n_in}), m2,
+    d.identity(sp.Subs(FAN_IN_VARIANCE, (n, sigma2), (n_in, 1 / n_in)), m2,
                "variance.fan_in with fan-in n_in: E[y_i²] = n_in·Var(W)·E[x²] = E[x²]")
-    d.identity(FAN_IN_VARIANCE.subs({n: n_in, sigma2: 1 / n_out}) / m2, n_in / n_out,
+    d.identity(sp.Subs(FAN_IN_VARIANCE, (n, sigma2), (n_in, 1 / n_out)) / m2, n_in / n_out,
                "with 1/n_out instead the factor is n_in/n_out, ≠ 1 unless n_in = n_out")
     d.conclude(sp.Eq(sigma2, 1 / n_in, evaluate=False))
     return d
@@ -240,8 +240,8 @@ def backward_condition() -> Derivation:
     d.identity(sp.Sum(sigma2 * m2_g, (j, 1, n_out)), n_out * sigma2 * m2_g,
                "sum of n_out equal terms: variance.fan_in with the fan-out")
     back = n_out * sigma2 * m2_g
-    d.identity(back.subs(sigma2, 1 / n_out), m2_g, "Var(W) = 1/n_out: E[(∂L/∂x_j)²] = E[g²]")
-    d.identity(back.subs(sigma2, 1 / n_in) / m2_g, n_out / n_in, "with 1/n_in the factor is n_out/n_in")
+    d.identity(sp.Subs(back, sigma2, 1 / n_out), m2_g, "Var(W) = 1/n_out: E[(∂L/∂x_j)²] = E[g²]")
+    d.identity(sp.Subs(back, sigma2, 1 / n_in) / m2_g, n_out / n_in, "with 1/n_in the factor is n_out/n_in")
     d.conclude(sp.Eq(sigma2, 1 / n_out, evaluate=False))
     return d
 
@@ -251,10 +251,11 @@ def xavier() -> Derivation:
     d = Derivation("init.xavier", "2/(n_in + n_out) is the harmonic mean of 1/n_in and 1/n_out",
                    scope="all n_in, n_out >= 1 (symbolic)")
     f, b = 1 / n_in, 1 / n_out
-    harmonic = 2 / (1 / f + 1 / b)
-    d.define(sp.Eq(sp.Symbol("HM(a, b)"), 2 / (1 / sp.Symbol("a") + 1 / sp.Symbol("b")), evaluate=False),
+    ha, hb = sp.Symbol("a"), sp.Symbol("b")
+    d.define(sp.Eq(sp.Symbol("HM(a, b)"), 2 / (1 / ha + 1 / hb), evaluate=False),
              "harmonic mean (Glorot & Bengio 2010, eq. 12: the compromise of the two conditions)")
-    d.identity(harmonic, XAVIER_VARIANCE, "HM(1/n_in, 1/n_out) = 2/(n_in + n_out)")
+    d.identity(sp.Subs(2 / (1 / ha + 1 / hb), (ha, hb), (f, b)), XAVIER_VARIANCE,
+               "HM(1/n_in, 1/n_out) = 2/(n_in + n_out)")
     dlt = sp.Symbol("d", nonnegative=True)   # n_out = n_in + d covers n_out >= n_in; the other order is symmetric
     wide = {n_out: n_in + dlt}
     d.inequality(f.subs(wide), XAVIER_VARIANCE.subs(wide), dlt / (n_in * (2 * n_in + dlt)),
@@ -282,7 +283,7 @@ def uniform() -> Derivation:
                "Kaiming-uniform: a = √(6/n_in) gives 2/n_in")
     d.identity(sp.Subs(UNIFORM_VARIANCE, a, UNIFORM_BOUND["lecun_uniform"]), INIT_VARIANCE["lecun"],
                "LeCun-uniform: a = √(3/n_in) gives 1/n_in")
-    d.identity(UNIFORM_VARIANCE.subs(a, sp.sqrt(2 / (n_in + n_out))) / XAVIER_VARIANCE, sp.Rational(1, 3),
+    d.identity(sp.Subs(UNIFORM_VARIANCE, a, sp.sqrt(2 / (n_in + n_out))) / XAVIER_VARIANCE, sp.Rational(1, 3),
                "the bound √(2/(n_in+n_out)) (the std used as a bound) gives a third of the variance")
     d.conclude(sp.Eq(sp.Symbol("Var(U(-a, a))"), UNIFORM_VARIANCE, evaluate=False))
     return d
@@ -293,9 +294,14 @@ def relu_moments() -> Derivation:
     d = Derivation("activation.relu.moments", "E[ReLU(z)²] = E[z²]/2 for symmetric z; Gaussian mean and variance",
                    scope="any symmetric z with finite variance (first step); z ~ N(0, q), q > 0 symbolic (the rest)")
     zp, zn = sp.Symbol("z", positive=True), sp.Symbol("z", negative=True)
-    # for a signed z the pieces of ReLU(z)² + ReLU(-z)² collapse, so the table shows z² = z²
-    d.identity(RELU.subs(z, zp) ** 2 + RELU.subs(z, -zp) ** 2, zp**2, "ReLU(z)² + ReLU(-z)² = z² (z > 0)")
-    d.identity(RELU.subs(z, zn) ** 2 + RELU.subs(z, -zn) ** 2, zn**2, "ReLU(z)² + ReLU(-z)² = z² (z < 0)")
+    # built unevaluated: for a signed z the pieces would otherwise collapse and the table show z² = z²
+    # (squared inside the pieces: sympy's LaTeX printer cannot print a power of a Piecewise)
+    relu_sq = sp.piecewise_fold(RELU**2)
+    with sp.evaluate(False):
+        pos = relu_sq.subs(z, zp) + relu_sq.subs(z, -zp)
+        neg = relu_sq.subs(z, zn) + relu_sq.subs(z, -zn)
+    d.identity(pos, zp**2, "ReLU(z)² + ReLU(-z)² = z² (z > 0)")
+    d.identity(neg, zn**2, "ReLU(z)² + ReLU(-z)² = z² (z < 0)")
     d.define(sp.Eq(E(RELU**2), E(RELU.subs(z, -z) ** 2), evaluate=False),
              "z symmetric (z and -z have one distribution), so the two halves have equal expectations: "
              "each is E[z²]/2")
@@ -313,14 +319,18 @@ def kaiming() -> Derivation:
     d = Derivation("init.kaiming", "Var(W) = 2/n_in (leaky: 2/((1+a²)n_in)) preserves E[z²] through ReLU layers",
                    scope="any fan-in n_in (symbolic); W symmetric, i.i.d., independent of the layer input")
     zp = sp.Symbol("z", positive=True)
-    d.identity(LEAKY.subs(z, zp) ** 2 + LEAKY.subs(z, -zp) ** 2, (1 + slope**2) * zp**2,
+    leaky_sq = sp.piecewise_fold(LEAKY**2)   # squared inside the pieces (LaTeX cannot print Piecewise**2)
+    with sp.evaluate(False):   # the pieces stay visible (evaluated they collapse to a²z² + z²)
+        both = leaky_sq.subs(z, zp) + leaky_sq.subs(z, -zp)
+    d.identity(both, (1 + slope**2) * zp**2,
                "leaky(z)² + leaky(-z)² = (1 + a²)z², so E[leaky(z)²] = (1 + a²)/2·E[z²] for symmetric z")
     d.gaussian(LEAKY**2, z, LEAKY_SECOND_MOMENT, "the same for z ~ N(0, q)", q=q, name=E(sp.Symbol("leaky(z)²")))
     step = FAN_IN_VARIANCE.subs({n: n_in, m2: LEAKY_SECOND_MOMENT.subs(q, sp.Symbol("E[z²]"))})
-    d.identity(step.subs(sigma2, INIT_VARIANCE["kaiming_leaky"]), sp.Symbol("E[z²]"),
+    d.identity(sp.Subs(step, sigma2, INIT_VARIANCE["kaiming_leaky"]), sp.Symbol("E[z²]"),
                "variance.fan_in with E[h²] = (1+a²)/2·E[z²]: Var(W) = 2/((1+a²)n_in) gives factor 1")
-    d.identity(step.subs({slope: 0, sigma2: INIT_VARIANCE["kaiming"]}), sp.Symbol("E[z²]"), "ReLU (a = 0): 2/n_in")
-    d.identity(step.subs({slope: 0, sigma2: INIT_VARIANCE["lecun"]}) / sp.Symbol("E[z²]"), sp.Rational(1, 2),
+    d.identity(sp.Subs(step, (slope, sigma2), (0, INIT_VARIANCE["kaiming"])), sp.Symbol("E[z²]"),
+               "ReLU (a = 0): 2/n_in")
+    d.identity(sp.Subs(step, (slope, sigma2), (0, INIT_VARIANCE["lecun"])) / sp.Symbol("E[z²]"), sp.Rational(1, 2),
                "1/n_in halves the second moment at every ReLU layer")
     d.conclude(sp.Eq(sigma2, INIT_VARIANCE["kaiming"], evaluate=False))
     return d
@@ -330,11 +340,11 @@ def kaiming() -> Derivation:
 def lecun() -> Derivation:
     d = Derivation("init.lecun", "Var(W) = 1/n_in preserves E[x²] through linear layers",
                    scope="any fan-in n_in (symbolic), any depth L (induction)")
-    d.identity(FAN_IN_VARIANCE.subs({n: n_in, sigma2: INIT_VARIANCE["lecun"]}), m2,
+    d.identity(sp.Subs(FAN_IN_VARIANCE, (n, sigma2), (n_in, INIT_VARIANCE["lecun"])), m2,
                "one linear layer: n_in·(1/n_in)·E[x²]")
     d.induction(m2, L, (0, m2), lambda F, L_: FAN_IN_VARIANCE.subs({n: n_in, sigma2: 1 / n_in, m2: F}),
                 "L linear layers: E[y_L²] = E[x²] for every L", name=E(sp.Symbol("y_L²")))
-    d.identity(FAN_IN_VARIANCE.subs({n: n_in, sigma2: 2 / n_in}) / m2, 2,
+    d.identity(sp.Subs(FAN_IN_VARIANCE, (n, sigma2), (n_in, 2 / n_in)) / m2, 2,
                "2/n_in doubles it per linear layer (Kaiming's ReLU factor without a ReLU)")
     d.conclude(sp.Eq(sigma2, INIT_VARIANCE["lecun"], evaluate=False))
     return d
@@ -346,21 +356,26 @@ def torch_default() -> Derivation:
                    "kaiming_uniform(a=√5) is U(±1/√fan_in); ReLU stacks shrink ×1/6, with biases to 2/(5·fan_in)",
                    scope="any fan_in = n (symbolic); depth L >= 0 by induction")
     gain = TORCH_GAINS["leaky_relu"].subs(slope, sp.sqrt(5))
-    d.identity(gain, 1 / sp.sqrt(3), "calculate_gain('leaky_relu', √5) = √(2/(1+5))")
+    d.identity(sp.Subs(TORCH_GAINS["leaky_relu"], slope, sp.sqrt(5)), 1 / sp.sqrt(3),
+               "calculate_gain('leaky_relu', √5) = √(2/(1+5))")
+    gain_sym = sp.Symbol("gain", positive=True)
     bound = sp.sqrt(3) * gain / sp.sqrt(n)
-    d.identity(bound, 1 / sp.sqrt(n), "bound = √3·gain/√fan_in = 1/√fan_in")
-    d.identity(UNIFORM_VARIANCE.subs(a, bound), 1 / (3 * n), "Var(W) = bound²/3 = 1/(3·fan_in)")
-    d.identity(RELU_LAYER_FACTOR.subs(sigma2, 1 / (3 * n)), TORCH_FACTOR, "per ReLU layer: n·Var(W)/2 = 1/6")
+    d.identity(sp.Subs(sp.sqrt(3) * gain_sym / sp.sqrt(n), gain_sym, gain), 1 / sp.sqrt(n),
+               "bound = √3·gain/√fan_in = 1/√fan_in")
+    d.identity(sp.Subs(UNIFORM_VARIANCE, a, bound), 1 / (3 * n), "Var(W) = bound²/3 = 1/(3·fan_in)")
+    d.identity(sp.Subs(RELU_LAYER_FACTOR, sigma2, 1 / (3 * n)), TORCH_FACTOR, "per ReLU layer: n·Var(W)/2 = 1/6")
     d.induction(TORCH_FACTOR**L * m2, L, (0, m2), lambda F, L_: TORCH_FACTOR * F,
                 "no bias: E[h_L²] = 6^(-L)·E[x²]", name=E(sp.Symbol("h_L²")))
     q1, b2 = Q1, 1 / (3 * n)
-    d.identity(UNIFORM_VARIANCE.subs(a, 1 / sp.sqrt(n)), b2, "the default bias is U(±1/√fan_in) too: Var(b) = 1/(3n)")
+    d.identity(sp.Subs(UNIFORM_VARIANCE, a, 1 / sp.sqrt(n)), b2, "the default bias is U(±1/√fan_in) too: Var(b) = 1/(3n)")
     recurrence = lambda Q, L_: TORCH_FACTOR * Q + b2  # noqa: E731  q_l = n·Var(W)·q_(l-1)/2 + Var(b)
     closed = TORCH_BIAS_Q
     d.induction(closed, L, (0, q1), recurrence,
                 "pre-activations with bias: q_(L+1) = q_L/6 + 1/(3n) (z symmetric: W, b symmetric), from q_1",
                 name=sp.Symbol("q_(L+1)"))
-    d.identity(recurrence(BIAS_FLOOR, L), BIAS_FLOOR, "the fixed point: q* = q*/6 + 1/(3n) at q* = 2/(5n)")
+    q_star = sp.Symbol("q*", positive=True)
+    d.identity(sp.Subs(recurrence(q_star, L), q_star, BIAS_FLOOR), BIAS_FLOOR,
+               "the fixed point: q* = q*/6 + 1/(3n) at q* = 2/(5n)")
     d.limit(closed, L, sp.oo, BIAS_FLOOR, "q_L → 2/(5·fan_in) as L → ∞, from any start")
     d.conclude(sp.Eq(sp.Symbol("q*"), BIAS_FLOOR, evaluate=False))
     return d
@@ -375,9 +390,9 @@ def fans() -> Derivation:
     d.define(sp.Eq(sp.Symbol("fan_out"), FAN_OUT, evaluate=False),
              "weights leaving one input unit: the out/groups channels of its group times the kernel area "
              "(PyTorch reports C_out·k_h·k_w whatever the groups)")
-    d.instance(sp.Integer(6) * 5 * 5, 150, "000 Q2.1: 8 filters 5×5 over 6 channels: fan_in = 150")
-    d.instance(sp.Integer(8) * 5 * 5, 200, "and fan_out = 200")
-    d.instance(sp.Integer(2400), 20 * 20 * 6, "000 Q2.1 dense 20×20×6 → 800: fan_in = 2400")
+    d.instance(sp.Mul(6, 5, 5, evaluate=False), 150, "000 Q2.1: 8 filters 5×5 over 6 channels: fan_in = 150")
+    d.instance(sp.Mul(8, 5, 5, evaluate=False), 200, "and fan_out = 200")
+    d.instance(sp.Mul(20, 20, 6, evaluate=False), 2400, "000 Q2.1 dense 20×20×6 → 800: fan_in = 2400")
     return d
 
 
@@ -406,12 +421,13 @@ def gains() -> Derivation:
 def propagation_forward() -> Derivation:
     d = Derivation("propagation.forward", "E[h_L²] = (n·Var(W)/2)^L·E[x²]; E[z_L²] is twice that",
                    scope="any width n, any depth L >= 0 (induction); W symmetric i.i.d. per layer")
-    d.identity(FAN_IN_VARIANCE * RELU_SECOND_MOMENT.subs(q, 1) * 2 / m2, n * sigma2,
+    d.identity(sp.Mul(FAN_IN_VARIANCE, sp.Subs(RELU_SECOND_MOMENT, q, 1), 2, 1 / m2, evaluate=False), n * sigma2,
                "one layer: E[z_l²] = n·Var(W)·E[h_(l-1)²] (variance.fan_in), E[h_l²] = E[z_l²]/2 (z_l symmetric)")
     d.induction(PROPAGATION_POST, L, (0, m2), lambda F, L_: RELU_LAYER_FACTOR * F,
                 "E[h_(L+1)²] = (n·Var(W)/2)·E[h_L²], from h_0 = x", name=E(sp.Symbol("h_L²")))
-    d.identity(PROPAGATION_PRE, 2 * PROPAGATION_POST, "pre-activations: E[z_L²] = 2·E[h_L²]")
-    d.identity(PROPAGATION_POST.subs(sigma2, 2 / n), m2, "Kaiming, Var(W) = 2/n: factor 1 at every depth")
+    h_L2 = sp.Symbol("E[h_L²]", positive=True)
+    d.identity(sp.Subs(2 * h_L2, h_L2, PROPAGATION_POST), PROPAGATION_PRE, "pre-activations: E[z_L²] = 2·E[h_L²]")
+    d.identity(sp.Subs(PROPAGATION_POST, sigma2, 2 / n), m2, "Kaiming, Var(W) = 2/n: factor 1 at every depth")
     d.identity((n * sigma2) ** L * m2 / PROPAGATION_POST, 2**L,
                "the control (n·Var(W))^L forgets the ReLU's 1/2: off by 2^L")
     d.conclude(sp.Eq(E(sp.Symbol("h_L²")), PROPAGATION_POST, evaluate=False))
@@ -425,7 +441,9 @@ def propagation_backward() -> Derivation:
                    scope="any widths, any depth (induction); W_l symmetric i.i.d.; g independent of the weights")
     zp = sp.Symbol("z", positive=True)
     step = sp.Piecewise((1, z > 0), (0, True))
-    d.identity(u**2 * step.subs(z, zp) + u**2 * step.subs(z, -zp), u**2,
+    with sp.evaluate(False):   # the indicators stay visible (evaluated they collapse to u²)
+        halves = u**2 * step.subs(z, zp) + u**2 * step.subs(z, -zp)
+    d.identity(halves, u**2,
                "u²·1[z>0] + u²·1[-z>0] = u² (z ≠ 0; z = 0 has probability 0)")
     d.define(sp.Eq(E(u**2 * step), E(u**2) / 2, evaluate=False),
              "(z_i, u_i) = (W_i·h, W_i·v) is symmetric (flip the sign of row W_i), so each half is E[u²]/2: "
@@ -450,10 +468,10 @@ def one_condition() -> Derivation:
                    "with only the fan-in condition the backward factor telescopes to n_L/n_0",
                    scope="any widths n_0..n_L (symbolic), any depth L (telescoping)")
     nn = sp.Function("n")
-    factor = nn(l) * (2 / nn(l - 1)) / 2
+    factor = sp.Mul(nn(l), 2 / nn(l - 1), sp.Rational(1, 2), evaluate=False)
     d.identity(factor, nn(l) / nn(l - 1), "c(l) = n_l·Var(W_l)/2 with Var(W_l) = 2/n_(l-1)")
     d.telescoping(nn(l) / nn(l - 1), l, L, nn(L) / nn(0), "Π_{l=1}^{L} n_l/n_(l-1) = n_L/n_0")
-    d.identity(nn(0) * (nn(L) / nn(0)) * m2_g, nn(L) * m2_g,
+    d.identity(sp.Mul(nn(0), nn(L) / nn(0), m2_g, evaluate=False), nn(L) * m2_g,
                "total: n_0 coordinates × (n_L/n_0)·E[g²] = n_L·E[g²] = E[‖g‖²]: the norm is preserved exactly")
     d.conclude(sp.Eq(sp.Symbol("factor"), nn(L) / nn(0), evaluate=False))
     return d
@@ -475,8 +493,9 @@ def finite_width() -> Derivation:
     mgf_chi = (1 - 2 * t) ** (-kk / 2)
     d.identity(sp.Subs(sp.Derivative(mgf_chi, t), t, 0), kk, "E[χ²_k] = k (M(t) = (1-2t)^(-k/2))")
     d.identity(sp.Subs(sp.Derivative(mgf_chi, (t, 2)), t, 0), kk * (kk + 2), "E[(χ²_k)²] = k(k+2)")
-    d.identity(2 / n * (n / 2), 1, "E[R] = (2/n)·E[K] = 1")
-    d.identity(4 / n**2 * (n * (n + 1) / 4 + 2 * n / 2), FINITE_WIDTH_R2, "E[R²] = (4/n²)·E[K² + 2K] = 1 + 5/n")
+    d.identity(sp.Mul(2 / n, n / 2, evaluate=False), 1, "E[R] = (2/n)·E[K] = 1")
+    d.identity(sp.Mul(4 / n**2, sp.Add(n * (n + 1) / 4, sp.Mul(2, n / 2, evaluate=False), evaluate=False),
+                      evaluate=False), FINITE_WIDTH_R2, "E[R²] = (4/n²)·E[K² + 2K] = 1 + 5/n")
     d.induction(FINITE_WIDTH_SPREAD, L, (0, 1), lambda F, L_: FINITE_WIDTH_R2 * F,
                 "R_l i.i.d. and independent of the past (its law does not depend on h): E[M_(L+1)²] = E[R²]·E[M_L²]",
                 name=E(sp.Symbol("(M_L/M_0)²")))

@@ -80,8 +80,12 @@ def _padding_closed(ps, ss):
     return sum(ps[m] * sp.Mul(*ss[:m]) for m in range(len(ps)))
 
 
-def _top_down_field(ks, ss):
-    """r_{l-1} = s_l·r_l + (κ_l - s_l) from r_L = 1 down to r_0."""
+def _top_down_field(ks, ss, shown=False):
+    """r_{l-1} = s_l·r_l + (κ_l - s_l) from r_L = 1 down to r_0 (``shown``: left unevaluated, so a
+    derivation table shows the recursion, e.g. s1*1 + κ1 - s1 at depth 1, rather than its value)."""
+    if shown:
+        return reduce(lambda r, m: sp.Add(sp.Mul(ss[m], r, evaluate=False), ks[m], -ss[m], evaluate=False),
+                      reversed(range(len(ks))), sp.Integer(1))
     return reduce(lambda r, m: ss[m] * r + ks[m] - ss[m], reversed(range(len(ks))), sp.Integer(1))
 
 
@@ -138,7 +142,7 @@ def recurrence() -> Derivation:
                 "the added term of the induction step is the recurrence's (κ_{L+1} - 1)·j_L")
     for depth_value in range(1, MAX_CONCRETE_DEPTH + 1):
         ks, ss, _ = concrete(depth_value)
-        dv.identity(_top_down_field(ks, ss), _field_closed(ks, ss),
+        dv.identity(_top_down_field(ks, ss, shown=True), _field_closed(ks, ss),
                     f"top-down r_(l-1) = s_l·r_l + κ_l - s_l from r_L = 1 gives the closed form "
                     f"(depth {depth_value})")
     ks, ss, _ = concrete(2)
@@ -167,7 +171,7 @@ def constant_stack() -> Derivation:
                    "geometric sum Σ_{l=1}^{L} s^(l-1) = (s^L - 1)/(s - 1)", kind="sum")
     dv.limit(CONSTANT_STACK, s, 1, CONSTANT_STACK_STRIDE_ONE,
              "s -> 1: (s^L - 1)/(s - 1) -> L, so r -> (k-1)L + 1")
-    dv.identity(1 + sp.Sum((k - 1) * sp.Integer(1) ** (m - 1), (m, 1, depth)).doit(),
+    dv.identity(1 + sp.Sum((k - 1) * sp.Integer(1) ** (m - 1), (m, 1, depth)),
                 CONSTANT_STACK_STRIDE_ONE, "directly at s = 1: L equal terms k - 1")
     dv.instance(_at(CONSTANT_STACK_STRIDE_ONE, {k: 3, depth: 4}), 9,
                 "000 Q1.7: four 3×3 stride-1 layers see 9×9")
@@ -181,14 +185,20 @@ def constant_stack() -> Derivation:
     return dv
 
 
+S_SYM, P_SYM = sp.Symbol("S"), sp.Symbol("P")
+"""Effective stride and padding as named quantities (shown in the span steps)."""
+
+
 def _span_steps(dv):
     for depth_value in range(1, MAX_CONCRETE_DEPTH + 1):
         ks, ss, ps = concrete(depth_value)
         first, last = _top_down_span(ks, ss, ps)
         big_s = sp.Mul(*ss)
-        dv.identity(first, u * big_s - _padding_closed(ps, ss),
+        # u·S - P with S and P shown, and last - first + 1 unevaluated: at depth 1 both sides would
+        # otherwise print as the same expression
+        dv.identity(first, sp.Subs(u * S_SYM - P_SYM, (S_SYM, P_SYM), (big_s, _padding_closed(ps, ss))),
                     f"first position read by unit u is u·S - P (depth {depth_value})")
-        dv.identity(last - first + 1, _field_closed(ks, ss),
+        dv.identity(sp.Add(last, sp.Mul(-1, first, evaluate=False), 1, evaluate=False), _field_closed(ks, ss),
                     f"last - first + 1 is the field r, free of every p_l (depth {depth_value})")
 
 

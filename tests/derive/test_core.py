@@ -15,6 +15,7 @@ L = sp.Symbol("L", integer=True, nonnegative=True)
 l = sp.Symbol("l", integer=True, positive=True)
 z = sp.Symbol("z", real=True)
 a = sp.Symbol("a", positive=True)
+J1, J2 = sp.MatrixSymbol("J_1", 3, 3), sp.MatrixSymbol("J_2", 3, 3)
 
 
 def fresh(title="test"):
@@ -34,6 +35,11 @@ METHODS = {
                              lambda d: d.identity(sp.sqrt(x**2), x, "x real: |x|, not x")),
     "identity-unevaluated": (lambda d: d.identity(sp.Integral(x**2 / (2 * a), (x, -a, a)), a**2 / 3, "∫"),
                              lambda d: d.identity(sp.Integral(x**2 / (2 * a), (x, -a, a)), a**2 / 2, "wrong ∫")),
+    "identity-matrix-expression": (
+        lambda d: d.identity(sp.MatMul(sp.Identity(3) + J2, sp.Identity(3) + J1),
+                             sp.Identity(3) + J1 + J2 + J2 * J1, "two residual blocks"),
+        lambda d: d.identity(sp.MatMul(sp.Identity(3) + J2, sp.Identity(3) + J1),
+                             sp.Identity(3) + J1 + J2 + J1 * J2, "matrices do not commute")),
     "instance": (lambda d: d.instance(sp.Integer(8) * (5 * 5 * 6) + 8, sp.Integer(1208), "000 Q2.1"),
                  lambda d: d.instance(sp.Integer(8) * (5 * 5 * 6), sp.Integer(1208), "bias forgotten")),
     "induction": (lambda d: d.induction(2**n - 1, n, (1, 1), lambda F, k: 2 * F + 1, "a_{n+1} = 2a_n + 1"),
