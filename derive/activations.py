@@ -65,8 +65,9 @@ def relu_derivative() -> Derivation:
     # to True before it is recorded, and the identity check compares numbers, not truth values)
     d.instance(sp.Subs(sp.Piecewise((1, sp.Contains(c, sp.Interval(0, 1))), (0, True)), c, 0), 1,
                "the convention lies in the subdifferential [0, 1]")
-    d.extremum(sp.Integer(0) * x, x, sp.Reals, sp.Integer(0),
-               "third derivative away from the kink is 0 (ReLU is piecewise linear)", name=sp.Symbol("sup|ReLU'''|"))
+    d.identity(sp.Derivative(_on(RELU, xp), (xp, 3)), 0, "third derivative for x > 0 (ReLU(x) = x): 0")
+    d.identity(sp.Derivative(_on(RELU, xn), (xn, 3)), 0, "third derivative for x < 0 (ReLU(x) = 0): 0, so "
+               "the truncation bound of centred differences away from the kink is 0")
     d.conclude(sp.Eq(sp.Derivative(f(x), x), RELU_DERIVATIVE, evaluate=False))
     return d
 

@@ -852,8 +852,12 @@ def _build(name: str) -> Derivation:
         d.gaussian(z * Phi, z, 1 / (2 * sp.sqrt(sp.pi)), "E[zΦ(z)]", name=names["mean"])
         d.gaussian(z**2 * pdf**2, z, _E_Z2PDF2, "E[z²φ(z)²], for E[gelu'²] = E[(Φ + zφ)²]")
         d.identity(sp.Derivative(act.formula.subs(x, z), z), Phi + z * pdf, "gelu'(z) = Φ(z) + zφ(z)")
-        d.identity(sp.Add(GELU_SECOND_MOMENT, _E_Z2PDF2, evaluate=False), GELU_MOMENTS["derivative_second_moment"],
-                   "E[(Φ + zφ)²] = E[Φ²] + 2E[zΦφ] + E[z²φ²] = E[z²Φ²] + E[z²φ²] (the lemma)")
+        d.identity((Phi + z * pdf) ** 2, Phi**2 + 2 * z * Phi * pdf + z**2 * pdf**2,
+                   "pointwise: (Φ + zφ)² = Φ² + 2zΦφ + z²φ²")
+        d.identity(sp.Add(sp.Rational(1, 3), sp.Mul(2, _E_ZPHIPHI, evaluate=False), _E_Z2PDF2, evaluate=False),
+                   GELU_MOMENTS["derivative_second_moment"],
+                   "E[gelu'(z)²] = E[Φ²] + 2E[zΦφ] + E[z²φ²] with E[Φ²] = 1/3 and E[zΦφ] from the lemma, "
+                   "E[z²φ²] above")
         formulas = {"mean": 1 / (2 * sp.sqrt(sp.pi)), **GELU_MOMENTS}
     elif name == "linear":
         for kind, value in (("mean", 0), ("second_moment", 1), ("derivative_second_moment", 1)):

@@ -421,8 +421,9 @@ def gains() -> Derivation:
 def propagation_forward() -> Derivation:
     d = Derivation("propagation.forward", "E[h_L²] = (n·Var(W)/2)^L·E[x²]; E[z_L²] is twice that",
                    scope="any width n, any depth L >= 0 (induction); W symmetric i.i.d. per layer")
-    d.identity(sp.Mul(FAN_IN_VARIANCE, sp.Subs(RELU_SECOND_MOMENT, q, 1), 2, 1 / m2, evaluate=False), n * sigma2,
-               "one layer: E[z_l²] = n·Var(W)·E[h_(l-1)²] (variance.fan_in), E[h_l²] = E[z_l²]/2 (z_l symmetric)")
+    d.identity(sp.Subs(RELU_SECOND_MOMENT, q, FAN_IN_VARIANCE) / m2, RELU_LAYER_FACTOR,
+               "one layer: E[z_l²] = n·Var(W)·E[h_(l-1)²] (variance.fan_in), and E[ReLU(z)²] = E[z²]/2 for "
+               "symmetric z (activation.relu.moments), so E[h_l²]/E[h_(l-1)²] = n·Var(W)/2")
     d.induction(PROPAGATION_POST, L, (0, m2), lambda F, L_: RELU_LAYER_FACTOR * F,
                 "E[h_(L+1)²] = (n·Var(W)/2)·E[h_L²], from h_0 = x", name=E(sp.Symbol("h_L²")))
     h_L2 = sp.Symbol("E[h_L²]", positive=True)

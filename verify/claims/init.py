@@ -376,8 +376,11 @@ def _gains_expected(config, at):
 
 
 def _gains_control(config, at):
-    if config["check"] == "table" or config["phi"] == "tanh":
-        return None                                # tanh has zero mean: Var = E[φ²], nothing to reject
+    if config["check"] == "table":
+        return None
+    if config["phi"] == "tanh":
+        # zero mean, so Var = E[φ²]; the wrong statement is that PyTorch's 5/3 is the second-moment gain
+        return 1 / _value(D.TORCH_GAINS["tanh"]) ** 2
     mean = {"relu": _value(D.RELU_MEAN, q=1), "sigmoid": 0.5}[config["phi"]]
     return _second_moment(config["phi"]) - mean**2
 
@@ -643,7 +646,7 @@ CLAIMS = [
               "(relu √2 exact, tanh ≈ 1.5925 not 5/3, sigmoid ≈ 1.847 not 1)",
         source="torch.nn.init.calculate_gain", formula="1/√E[φ(z)²]",
         expected=_gains_expected, measure=_measure_gains, control=_gains_control,
-        control_formula="1/√Var(φ(z)) for non-zero-mean φ",
+        control_formula="1/√Var(φ(z)) for non-zero-mean φ; 5/3 for tanh",
         configs=({"check": "table"}, {"check": "mc", "phi": "relu"}, {"check": "mc", "phi": "tanh"},
                  {"check": "mc", "phi": "sigmoid"}),
     ),
