@@ -193,7 +193,8 @@ def fan_in_variance() -> Derivation:
     a1, a2, a3, a4 = sp.symbols("a_1:5", real=True)
     terms = (a1, a2, a3, a4)
     d.identity(sum(terms) ** 2, sum(s**2 for s in terms) + sum(p * r for p in terms for r in terms if p != r),
-               "(Σ_j a_j)² = Σ_j a_j² + Σ_{j≠k} a_j a_k, written out at n = 4 (the same expansion for any n)")
+               "(Σ_j a_j)² = Σ_j a_j² + Σ_{j≠k} a_j a_k, written out at n = 4 (an illustration: the induction "
+               "below covers every n)")
     _rule_step(d, W_j * x_j * W_k * x_k, _W_PAIR_GROUPS, _W_PAIR_MOMENTS, 0,
                "j ≠ k: E[W_j x_j W_k x_k] = E[W_j]·E[W_k]·E[x_j x_k] (independence) = 0 (E[W] = 0), "
                "whatever E[x_j x_k]: the cross terms vanish, so Var(Σ) = Σ Var")
@@ -204,6 +205,12 @@ def fan_in_variance() -> Derivation:
     diag = expect((W_j * x_j) ** 2, _W_PAIR_GROUPS, _W_PAIR_MOMENTS)
     total = sp.Sum(diag, (j, 1, n)) + sp.Sum(sp.Sum(off, (k, 1, n)), (j, 1, n))
     d.identity(total, FAN_IN_VARIANCE, "Σ_{j=1}^n σ_W²·E[x²] + Σ_{j≠k} 0 = n·Var(W)·E[x²] (sum of a constant)")
+    # the same for every n without expanding a square of n terms: S_(n+1) = S_n + W_(n+1) x_(n+1)
+    d.identity(sp.Sum(off, (j, 1, n)), 0,
+               "E[S_n·W_(n+1)x_(n+1)] = Σ_(j<=n) E[W_j x_j W_(n+1) x_(n+1)] = 0 (linearity; j ≠ n+1, the cross rule)")
+    d.induction(FAN_IN_VARIANCE, n, (0, 0), lambda F, n_: F + 2 * sp.Sum(off, (j, 1, n_)) + diag,
+                "E[S_(n+1)²] = E[S_n²] + 2E[S_n·W_(n+1)x_(n+1)] + E[(W_(n+1)x_(n+1))²], from S_0 = 0: "
+                "E[S_n²] = n·σ_W²·E[x²] for every n >= 0", name=E(sp.Symbol("S_n²")))
     d.identity(sp.Subs(FAN_IN_VARIANCE.subs(m2, var_x + mu**2), mu, 0), n * sigma2 * var_x,
                "E[x²] = Var(x) + E[x]² = Var(x) only when E[x] = 0: the notes' last line needs zero-mean x")
     d.identity(FAN_IN_VARIANCE.subs(m2, var_x + mu**2) - n * sigma2 * var_x, n * sigma2 * mu**2,
