@@ -446,7 +446,8 @@ def propagation_forward() -> Derivation:
 def propagation_backward() -> Derivation:
     d = Derivation("propagation.backward",
                    "E[(∂ℓ/∂x_j)²] = Π_l (n_l·Var(W_l)/2)·E[g²], n_l the fan-out of layer l",
-                   scope="any widths, any depth (induction); W_l symmetric i.i.d.; g independent of the weights")
+                   scope="any widths, any depth (induction); W_l symmetric i.i.d. (the halving checked for Gaussian "
+                         "W_l); g independent of the weights")
     zp = sp.Symbol("z", positive=True)
     step = sp.Piecewise((1, z > 0), (0, True))
     with sp.evaluate(False):   # the indicators stay visible (evaluated they collapse to u²)
@@ -456,6 +457,20 @@ def propagation_backward() -> Derivation:
     d.define(sp.Eq(E(u**2 * step), E(u**2) / 2, evaluate=False),
              "(z_i, u_i) = (W_i·h, W_i·v) is symmetric (flip the sign of row W_i), so each half is E[u²]/2: "
              "v_l = D_l W_l v_(l-1) with D_l = diag(1[z_l>0]) keeps E[‖v_l‖²|past] = n_l·Var(W_l)/2·‖v_(l-1)‖²")
+    # checked for Gaussian weights: (z, u) jointly Gaussian, z ~ N(0, 1) after scaling, u = α·z + β·w, w ⟂ z
+    alpha_, beta_ = sp.symbols("α β", real=True)
+    d.gaussian_on(z**2, z, sp.Integer(0), sp.oo, sp.Rational(1, 2), "E[z²·1[z>0]] = 1/2")
+    d.gaussian_on(sp.Integer(1), z, sp.Integer(0), sp.oo, sp.Rational(1, 2), "P(z > 0) = 1/2")
+    w_, zpos = sp.Symbol("w", real=True), sp.Symbol("z·1[z>0]", real=True)
+    _rule_step(d, zpos * w_, ((zpos,), (w_,)), {w_: 0}, 0,
+               "E[z·1[z>0]·w] = E[z·1[z>0]]·E[w] = 0 (w independent of z, E[w] = 0)")
+    half, m_cross = sp.Rational(1, 2), sp.Symbol("E[z·1[z>0]·w]", real=True)
+    d.identity(sp.Subs(alpha_**2 * sp.Symbol("E[z²·1[z>0]]") + 2 * alpha_ * beta_ * m_cross
+                       + beta_**2 * sp.Symbol("P(z>0)"),
+                       (sp.Symbol("E[z²·1[z>0]]"), m_cross, sp.Symbol("P(z>0)")), (half, 0, half)),
+               (alpha_**2 + beta_**2) / 2,
+               "Gaussian weights: E[u²·1[z>0]] = α²E[z²1[z>0]] + 2αβE[z1[z>0]w] + β²E[w²]P(z>0) "
+               "= (α² + β²)/2 = E[u²]/2, the halving above")
     c = sp.Function("c")
     d.define(sp.Eq(c(l), sp.Function("n")(l) * sp.Function("Var_W")(l) / 2, evaluate=False),
              "per-layer factor (fan-out n_l of layer l): exact for the conditional mean given the earlier layers")
