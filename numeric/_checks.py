@@ -14,3 +14,13 @@ def real(name, value, *, positive=False):
     if positive and value <= 0:
         raise ValueError(f"{name} must be > 0, got {value!r}")
     return float(value)
+
+
+def float_array(name, value) -> np.ndarray:
+    """``value`` as a floating array (integers become float64), else TypeError naming ``name``."""
+    array = np.asarray(value)
+    if array.dtype.kind in "biu":
+        return array.astype(np.float64)
+    if array.dtype.kind != "f":
+        raise TypeError(f"{name} must be a real floating or integer array, got dtype {array.dtype}")
+    return array

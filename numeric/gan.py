@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from numeric._checks import float_array as _float_array
 from numeric._checks import real as _real
 from numeric.activations import log_sigmoid, sigmoid, softplus
 
@@ -33,15 +34,6 @@ __all__ = [
 ]
 
 LOSSES = ("saturating", "non_saturating")
-
-
-def _float_array(name, value):
-    array = np.asarray(value)
-    if array.dtype.kind in "biu":
-        return array.astype(np.float64)
-    if array.dtype.kind != "f":
-        raise TypeError(f"{name} must be a real floating or integer array, got dtype {array.dtype}")
-    return array
 
 
 # ---------------------------------------------------------------- generator losses in logit space

@@ -12,12 +12,10 @@
 """
 from __future__ import annotations
 
-import contextlib
 import inspect
 import json
 import math
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -27,6 +25,8 @@ import numpy as np
 import pytest
 
 from derive.cli import main as derive_main
+from derive.core import SymbolicTimeout as Hang  # what the alarm raises
+from derive.core import time_cap as _deadline  # a real timer: a hang fails instead of blocking
 from numeric import activations, conv, dynamics, gain, gan, init, linear, receptive_field
 from verify.cli import main as verify_main
 
@@ -45,25 +45,6 @@ Z = 4.89
 
 # ---------------------------------------------------------------------------------------------------------
 # 1. command lines
-
-
-class Hang(Exception):
-    """Raised by the alarm when a case runs past its deadline."""
-
-
-@contextlib.contextmanager
-def _deadline(seconds):
-    """Interrupt the block with Hang after ``seconds`` (a real timer, so a hang fails instead of blocking)."""
-    def alarm(signum, frame):
-        raise Hang(f"still running after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def _one_line_error(code, err, program):

@@ -8,7 +8,8 @@ import sys
 from tabulate import tabulate
 
 from ..audit import UNCHECKABLE, run_audit
-from .run import _format, _seed
+from ._args import seed as _seed
+from ._args import table_format as _format
 
 HELP = "audit the notes: each checkable statement quoted, with its verdict, evidence computed now, and a correction"
 

@@ -22,17 +22,18 @@ import math
 import mpmath
 import numpy as np
 import sympy as sp
-from tabulate import tabulate, tabulate_formats
+from tabulate import tabulate
 
 from derive import gain as D
 from numeric import gain as N
 
 from ..errors import UsageError
 from ..mc import DEFAULT_ALPHA, claim_seed_sequence, stream, z_critical
+from ._args import seed as _seed
+from ._args import table_format as _format
 
 HELP = "gains, moments, fixed point and χ₁ of any activation (a name or an expression in x)"
 
-FORMATS = ("json", *sorted(tabulate_formats))
 
 WIDTH = 16
 BATCH = 8
@@ -78,22 +79,6 @@ def _depth(text: str) -> int:
     if not 1 <= value <= MAX_DEPTH:
         raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_DEPTH}, got {text!r}")
     return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text, 10)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}") from None
-    if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError(f"must be an integer in [0, 2**63), got {text!r}")
-    return value
-
-
-def _format(text: str) -> str:
-    if text not in FORMATS:
-        raise argparse.ArgumentTypeError(f"unknown format {text!r}; use json or a tabulate format")
-    return text
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

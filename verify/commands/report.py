@@ -5,7 +5,7 @@ import argparse
 from pathlib import Path
 
 from ..errors import UsageError
-from .run import _seed
+from ._args import seed as _seed
 
 HELP = "write DIR/REPORT.md (claims, audit, derivations) and PNG plots under DIR/plots"
 

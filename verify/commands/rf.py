@@ -11,15 +11,15 @@ import argparse
 import json
 import re
 
-from tabulate import tabulate, tabulate_formats
+from tabulate import tabulate
 
 from numeric.receptive_field import Layer, receptive_field_table
 
 from ..errors import UsageError
+from ._args import table_format as _format
 
 HELP = "per-layer receptive field, effective stride and padding (and output size) of a layer stack"
 
-FORMATS = ("json", *sorted(tabulate_formats))
 
 KINDS = ("conv", "pool")
 MAX_DIGITS = 9
@@ -173,12 +173,6 @@ def table(layers, input_size=None):
 def _plain(value):
     """Tuples as JSON lists, recursively."""
     return [_plain(v) for v in value] if isinstance(value, tuple) else value
-
-
-def _format(text):
-    if text not in FORMATS:
-        raise argparse.ArgumentTypeError(f"unknown format {text!r}; use json or a tabulate format")
-    return text
 
 
 def _input(text):

@@ -8,27 +8,16 @@ import sys
 import time
 
 import numpy as np
-from tabulate import tabulate, tabulate_formats
+from tabulate import tabulate
 
 from ..claim import Budget, ClaimResult, result_to_json, run_claim
 from ..errors import UsageError
 from ..mc import DEFAULT_ALPHA
 from ..registry import RegistryError, all_claims, select
+from ._args import seed as _seed
+from ._args import table_format as _format
 
 HELP = "run every claim (or those selected with -k) and print a verdict table"
-
-FORMATS = ("json", *sorted(tabulate_formats))
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text, 10)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}") from None
-    if value < 0 or value >= 2**63:
-        raise argparse.ArgumentTypeError(f"must be an integer in [0, 2**63), got {text!r}")
-    return value
-
 
 def _probability(text: str) -> float:
     try:
@@ -57,13 +46,6 @@ def _positive(text: str) -> float:
     if not MIN_BUDGET <= value <= MAX_BUDGET:
         raise argparse.ArgumentTypeError(f"must be between {MIN_BUDGET:g} and {MAX_BUDGET:g}, got {text!r}")
     return value
-
-
-def _format(text: str) -> str:
-    if text not in FORMATS:
-        raise argparse.ArgumentTypeError(f"unknown format {text!r}; use json or a tabulate format "
-                                         f"({', '.join(f for f in FORMATS if f != 'json')})")
-    return text
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

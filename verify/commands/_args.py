@@ -1,0 +1,28 @@
+"""Argument types shared by the subcommands: a root seed and an output format."""
+from __future__ import annotations
+
+import argparse
+
+from tabulate import tabulate_formats
+
+FORMATS = ("json", *sorted(tabulate_formats))
+"""``--format``: json, or any tabulate table format."""
+
+
+def seed(text: str) -> int:
+    """``--seed``: a non-negative integer below 2**63."""
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}") from None
+    if value < 0 or value >= 2**63:
+        raise argparse.ArgumentTypeError(f"must be an integer in [0, 2**63), got {text!r}")
+    return value
+
+
+def table_format(text: str) -> str:
+    """``--format``: one of FORMATS."""
+    if text not in FORMATS:
+        raise argparse.ArgumentTypeError(f"unknown format {text!r}; use json or a tabulate format "
+                                         f"({', '.join(f for f in FORMATS if f != 'json')})")
+    return text
