@@ -1,7 +1,8 @@
-"""``python -m derive [-k ID] [--format markdown|latex] [--list]``: derivation tables."""
+"""``python -m derive [-k ID] [--format markdown|latex|json] [--list]``: derivation tables."""
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 from . import registry
@@ -17,11 +18,11 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m derive", description="Print the machine-checked derivation of each claim.")
+    p = _Parser(prog="python -m derive", description="Print the kernel-checked derivation of each claim.")
     p.add_argument("-k", dest="patterns", action="append", default=[], metavar="SUBSTRING",
                    help="select derivations whose claim id contains SUBSTRING (may repeat)")
-    p.add_argument("--format", choices=("markdown", "latex"), default="markdown",
-                   help="markdown (default) or latex (one tabular per derivation)")
+    p.add_argument("--format", choices=("markdown", "latex", "json"), default="markdown",
+                   help="markdown (default), latex (one tabular per derivation) or json")
     p.add_argument("--list", action="store_true", help="list the derivation ids and their status only")
     return p
 
@@ -42,15 +43,29 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _print(ids: list[str], args) -> int:
-    failed = 0
-    for claim_id in ids:
-        d = registry.get(claim_id)
-        failed += d.status == "failed"
-        if args.list:
-            print(f"{claim_id}\t{d.status}\t{len(d.steps)} steps")
-        elif args.format == "latex":
-            print(f"% {claim_id}: {d.title} (status: {d.status})")
-            print(d.to_latex())
-        else:
-            print(d.to_markdown())
+    derivations = [registry.get(claim_id) for claim_id in ids]
+    failed = sum(d.verdict.base == "failed" for d in derivations)
+    if args.format == "json":
+        print(json.dumps({"derivations": [d.to_json() for d in derivations], "summary": _counts(derivations)},
+                         indent=2, ensure_ascii=False))
+    elif args.list:
+        from tabulate import tabulate
+
+        print(tabulate([[d.claim_id, d.status, len(d.steps)] for d in derivations], ["derivation", "status", "steps"],
+                       tablefmt="simple", disable_numparse=True))
+    else:
+        for d in derivations:
+            if args.format == "latex":
+                print(f"% {d.claim_id}: {d.title} (status: {d.status})")
+                print(d.to_latex())
+            else:
+                print(d.to_markdown())
     return 1 if failed else 0
+
+
+def _counts(derivations) -> dict:
+    out: dict[str, int] = {}
+    for d in derivations:
+        key = d.verdict.base + (" given assumptions" if d.verdict.assumptions and d.verdict.base != "failed" else "")
+        out[key] = out.get(key, 0) + 1
+    return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .core import Derivation
+from .derivation import Derivation
 from .registry import derivation
 
 n = sp.Symbol("n", integer=True, positive=True)                  # input size

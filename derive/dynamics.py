@@ -18,7 +18,7 @@ import functools
 
 import sympy as sp
 
-from .core import Derivation
+from .derivation import Derivation
 from .registry import derivation
 
 # ---------------------------------------------------------------- the one-hidden-layer network

@@ -22,7 +22,8 @@ from typing import Callable
 import mpmath
 import sympy as sp
 
-from .core import Derivation, SymbolicTimeout, time_cap
+from .derivation import Derivation
+from .kernel import SymbolicTimeout, time_cap
 from .parse import X, parse_activation
 from .registry import derivation
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .core import Derivation
+from .derivation import Derivation
 from .registry import derivation
 
 pd, pg = sp.symbols("p_d p_g", positive=True)

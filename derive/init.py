@@ -16,7 +16,7 @@ import functools
 import mpmath
 import sympy as sp
 
-from .core import Derivation
+from .derivation import Derivation
 from .registry import derivation
 
 # ---- symbols ---------------------------------------------------------------------------------

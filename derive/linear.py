@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .core import Derivation
+from .derivation import Derivation
 from .registry import derivation
 
 RELU = lambda v: sp.Max(0, v)  # noqa: E731

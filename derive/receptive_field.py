@@ -13,7 +13,7 @@ from functools import reduce
 
 import sympy as sp
 
-from .core import Derivation
+from .derivation import Derivation
 from .registry import derivation
 
 L = sp.Symbol("L", integer=True, nonnegative=True)        # depth

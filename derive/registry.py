@@ -9,13 +9,14 @@ import pkgutil
 from pathlib import Path
 from typing import Callable
 
-from .core import Derivation
+from .derivation import Derivation
 
-TOPICS = ("activations", "linear", "init", "gain", "conv", "receptive_field", "dynamics", "gan")
+TOPICS = ("activations", "linear", "init", "propagation", "gain", "conv", "receptive_field", "dynamics", "gan")
 """Display order of the topic modules; any other module defining derivations is appended."""
 
 _BUILDERS: dict[str, Callable[[], Derivation]] = {}
 _BUILT: dict[str, Derivation] = {}
+_BUILDING: set[str] = set()
 _LOADED = False
 
 
@@ -64,7 +65,13 @@ def get(claim_id: str) -> Derivation:
     if claim_id not in _BUILDERS:
         raise KeyError(f"no derivation is registered for {claim_id!r}")
     if claim_id not in _BUILT:
-        built = _BUILDERS[claim_id]()
+        if claim_id in _BUILDING:
+            raise RecursionError(f"derivation {claim_id!r} cites itself through a chain of use() steps")
+        _BUILDING.add(claim_id)
+        try:
+            built = _BUILDERS[claim_id]()
+        finally:
+            _BUILDING.discard(claim_id)
         if not isinstance(built, Derivation):
             raise TypeError(f"the builder of {claim_id!r} returned {type(built).__name__}, not a Derivation")
         _BUILT[claim_id] = built

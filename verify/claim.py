@@ -26,7 +26,7 @@ import numpy as np
 
 from .mc import DEFAULT_ALPHA, claim_seed_sequence, z_critical
 
-__all__ = ["Claim", "Measurement", "Budget", "CheckResult", "ClaimResult", "run_claim", "KINDS"]
+__all__ = ["Claim", "Measurement", "Budget", "CheckResult", "ClaimResult", "run_claim", "KINDS", "Form", "linked"]
 
 KINDS = ("monte-carlo", "bounded", "exact")
 
@@ -73,6 +73,106 @@ class Measurement:
 Closed = Callable[[Mapping, Any], Any]
 
 
+class Form:
+    """A derivation's conclusion, evaluated: what a linked closed form or control may read.
+
+    ``form(lhs, **values)`` evaluates the right side of the concluded relation whose left side is
+    ``lhs`` (the only one when omitted); ``form.control(lhs, **values)`` the negative control the
+    derivation records for ``lhs``; ``form.defined(f(x), **values)`` a function the derivation defines.
+    Values are given by symbol name and may be NumPy arrays. Nothing else is reachable: a linked
+    closed form cannot type a formula of its own.
+    """
+
+    def __init__(self, derivation):
+        self._d = derivation
+
+    def __call__(self, lhs=None, **values):
+        return _evaluate(self._d, ("closed", lhs), self._d.closed_form(lhs), values)
+
+    def control(self, lhs=None, **values):
+        return _evaluate(self._d, ("control", lhs), self._d.control_form(lhs), values)
+
+    def defined(self, expr, **values):
+        return _evaluate(self._d, ("defined", expr), self._d.unfold(expr), values)
+
+    def mpmath(self, expr, **values):
+        """A function the derivation defines, evaluated by mpmath at the working precision (a scalar)."""
+        import mpmath
+        import sympy as sp
+
+        body = self._d.unfold(expr)
+        subs = {sym: values[sym.name] for sym in body.free_symbols}
+        fn = sp.lambdify(list(subs), body, modules="mpmath")
+        return fn(*[mpmath.mpf(v) for v in subs.values()])
+
+    def expression(self, lhs=None, control: bool = False):
+        return self._d.control_form(lhs) if control else self._d.closed_form(lhs)
+
+
+_LAMBDAS: dict = {}
+
+
+def _evaluate(derivation, key, expr, values: Mapping):
+    """``expr`` at the named values (lambdified once per derivation, expression and argument names)."""
+    import sympy as sp
+
+    by_name: dict[str, list] = {}
+    for sym in expr.free_symbols:
+        by_name.setdefault(sym.name, []).append(sym)
+    missing = sorted(set(by_name) - set(values))
+    if missing:
+        raise KeyError(f"{derivation.claim_id}: the closed form needs values for {missing}")
+    unknown = sorted(set(values) - set(by_name))
+    if unknown:
+        raise KeyError(f"{derivation.claim_id}: the closed form has no symbols named {unknown}")
+    names = sorted(by_name)
+    cache = (id(derivation), key, tuple(names))
+    fn = _LAMBDAS.get(cache)
+    if fn is None:
+        args = [sp.Symbol(f"_arg{i}") for i in range(len(names))]
+        plain = expr.xreplace({sym: args[i] for i, name in enumerate(names) for sym in by_name[name]})
+        if plain.has(sp.Sum, sp.Product, sp.Integral) or any(
+                isinstance(f, sp.core.function.AppliedUndef) for f in plain.atoms(sp.Function)):
+            fn = lambda *vals, plain=plain, args=args: _substituted(plain, args, vals)  # noqa: E731
+        else:
+            fn = sp.lambdify(args, plain, modules="numpy")
+        _LAMBDAS[cache] = fn
+    out = fn(*[values[name] for name in names])
+    return np.asarray(out, dtype=np.float64) if np.ndim(out) else float(out)
+
+
+def _substituted(expr, args, vals):
+    out = expr.xreplace(dict(zip(args, [_exact(v) for v in vals]))).doit()
+    return float(out)
+
+
+def _exact(v):
+    import sympy as sp
+
+    if isinstance(v, (bool, np.bool_)):
+        raise TypeError("a closed form takes numbers, not booleans")
+    if isinstance(v, (int, np.integer)):
+        return sp.Integer(int(v))
+    return sp.Float(float(v), 30) if not isinstance(v, sp.Basic) else v
+
+
+@dataclasses.dataclass(frozen=True)
+class linked:  # noqa: N801 -- used like a function: expected=linked(...)
+    """A closed form (or control) read from the claim's derivation: ``fn(config, at, form)``.
+
+    ``shows`` names the left side(s) whose relation the claim prints as its formula (all of the
+    conclusion when omitted).
+    """
+
+    fn: Callable[[Mapping, Any, Form], Any]
+    shows: Any = None
+
+    def __call__(self, config, at, derivation=None):
+        if derivation is None:
+            raise TypeError("a linked closed form is evaluated against its claim's derivation")
+        return self.fn(config, at, Form(derivation))
+
+
 @dataclasses.dataclass(frozen=True)
 class Claim:
     """One statement: its proof, its closed form, how to measure it, and a plausible wrong version.
@@ -86,11 +186,11 @@ class Claim:
     id: str
     title: str
     source: str
-    formula: str
-    expected: Closed
+    expected: Closed | linked
     measure: Callable[[Mapping, np.random.Generator, Budget], Measurement]
-    control: Closed | None
-    control_formula: str
+    control: Closed | linked | None = None
+    formula: str = ""
+    control_formula: str = ""
     configs: Sequence[Mapping] = ({},)
     proof: Callable[[], Any] | None = None
     notes: str = ""
@@ -100,17 +200,73 @@ class Claim:
             raise ValueError(f"claim id must be a non-empty string without spaces, got {self.id!r}")
         if not self.configs:
             raise ValueError(f"claim {self.id!r} needs at least one configuration")
+        if not isinstance(self.expected, linked) and not self.formula:
+            raise ValueError(f"claim {self.id!r}: a closed form given as a plain function needs its formula text")
+
+    @property
+    def linked(self) -> bool:
+        """Whether the closed form is read from the derivation's conclusion (else the proof is 'unlinked')."""
+        return isinstance(self.expected, linked)
 
     def derivation(self):
+        """The derivation proving this claim, or None for an empirical claim without one."""
         if self.proof is not None:
             return self.proof()
         from derive import registry
 
-        return registry.get(self.id)
+        try:
+            return registry.get(self.id)
+        except KeyError:
+            if self.linked:
+                raise
+            return None
+
+    def closed(self, config, at, derivation=None):
+        """The closed form at a configuration (and the points ``at`` of a pointwise claim)."""
+        if isinstance(self.expected, linked):
+            return self.expected(config, at, derivation if derivation is not None else self.derivation())
+        return self.expected(config, at)
+
+    def wrong(self, config, at, derivation=None):
+        """The negative control at a configuration, or None where it coincides with the closed form."""
+        if self.control is None:
+            return None
+        if isinstance(self.control, linked):
+            return self.control(config, at, derivation if derivation is not None else self.derivation())
+        return self.control(config, at)
+
+    def formula_text(self, derivation=None) -> str:
+        """The closed form as printed: rendered from the derivation's conclusion when linked."""
+        if not isinstance(self.expected, linked):
+            return self.formula
+        return _shown(derivation if derivation is not None else self.derivation(), self.expected.shows, False)
+
+    def control_text(self, derivation=None) -> str:
+        if not isinstance(self.control, linked):
+            return self.control_formula
+        return _shown(derivation if derivation is not None else self.derivation(), self.control.shows, True)
 
     def __repr__(self) -> str:
-        return f"Claim({self.id!r}, formula={self.formula!r}, control={self.control_formula!r}, " \
+        return f"Claim({self.id!r}, {'linked' if self.linked else 'formula=' + repr(self.formula)}, " \
                f"configs={len(self.configs)})"
+
+
+def _shown(derivation, shows, control: bool) -> str:
+    from derive.render import text
+
+    if control:
+        lhss = shows if isinstance(shows, (list, tuple)) else [shows]
+        return "; ".join(text(derivation.control_form(lhs, unfold=False)) for lhs in lhss)
+    if shows is None:
+        return "; ".join(text(p.rhs) for p in derivation.results if hasattr(p, "rhs"))
+    lhss = shows if isinstance(shows, (list, tuple)) else [shows]
+
+    def one(lhs):
+        try:
+            return text(derivation.closed_form(lhs, unfold=False))
+        except KeyError:   # a function the derivation defines, whose properties the conclusion proves
+            return text(derivation.unfold(lhs))
+    return "; ".join(one(lhs) for lhs in lhss)
 
 
 @dataclasses.dataclass
@@ -139,10 +295,18 @@ class ClaimResult:
     checks: list[CheckResult]
     seconds: float
     proof_detail: str = ""
+    assumptions: tuple = ()
+    formula: str = ""
+    control_formula: str = ""
+
+    @property
+    def verdict(self) -> str:
+        """'pass' only when the check passed and the proof did not fail."""
+        return "pass" if self.check == "pass" and self.proof != "failed" else "fail"
 
     @property
     def passed(self) -> bool:
-        return self.check == "pass" and self.proof in ("proved", "numeric")
+        return self.verdict == "pass"
 
     @property
     def worst(self) -> CheckResult | None:
@@ -153,6 +317,27 @@ class ClaimResult:
             limit = c.z_critical if c.kind == "monte-carlo" else 1.0
             return c.z / limit if limit else 0.0
         return max(self.checks, key=badness) if self.checks else None
+
+
+def proof_status(claim: Claim):
+    """(status, detail, assumptions, derivation) of a claim's proof.
+
+    The derivation's kernel status; 'unlinked' when the claim's closed form is a plain function rather
+    than the derivation's conclusion (the proof then does not establish what is checked); 'none' for
+    an empirical claim without a derivation; 'failed' when the proof builder itself breaks.
+    """
+    try:
+        derivation = claim.derivation()
+    except Exception as exc:  # a broken proof builder fails the claim, with the reason
+        return "failed", f"{type(exc).__name__}: {exc}", (), None
+    if derivation is None:
+        return "none", "no derivation: judged by its check alone", (), None
+    verdict = derivation.verdict
+    detail = "; ".join(verdict.reasons)
+    names = tuple(a.name for a in verdict.assumptions)
+    if str(verdict) != "failed" and not claim.linked:
+        return "unlinked", "the closed form is a plain function, not the derivation's conclusion", names, derivation
+    return str(verdict), detail, names, derivation
 
 
 def _distance(kind: str, estimate: np.ndarray, target: np.ndarray, scale: np.ndarray) -> np.ndarray:
@@ -198,12 +383,9 @@ def _summary(value: np.ndarray, index: int):
 def run_claim(claim: Claim, seed: int = 0, alpha: float = DEFAULT_ALPHA, budget: Budget = Budget()) -> ClaimResult:
     """Build the claim's proof, run every configuration and judge the closed form and the control."""
     start = time.perf_counter()
-    try:
-        derivation = claim.derivation()
-        proof, proof_detail = derivation.status, "; ".join(
-            f"step {i}: {s.detail}" for i, s in enumerate(derivation.steps, 1) if s.status == "failed")
-    except Exception as exc:  # a broken proof builder fails the claim, with the reason
-        proof, proof_detail = "failed", f"{type(exc).__name__}: {exc}"
+    proof, proof_detail, assumptions, derivation = proof_status(claim)
+    if claim.linked and derivation is None:
+        proof, proof_detail = "failed", "a linked closed form needs a derivation"
 
     streams = claim_seed_sequence(seed, claim.id).spawn(len(claim.configs))
     checks: list[CheckResult] = []
@@ -214,7 +396,7 @@ def run_claim(claim: Claim, seed: int = 0, alpha: float = DEFAULT_ALPHA, budget:
             m = claim.measure(config, rng, budget)
             if not isinstance(m, Measurement):
                 raise TypeError(f"measure returned {type(m).__name__}, not a Measurement")
-            measured.append((config, m, claim.expected(config, m.at)))
+            measured.append((config, m, claim.closed(config, m.at, derivation)))
         except Exception as exc:
             checks.append(CheckResult(dict(config), "error", None, None, None, math.inf, None, False, 0,
                                       error=f"{type(exc).__name__}: {exc}",
@@ -229,7 +411,7 @@ def run_claim(claim: Claim, seed: int = 0, alpha: float = DEFAULT_ALPHA, budget:
             result = CheckResult(dict(config), m.kind, expected, m.estimate, m.scale, z,
                                  z_crit if m.kind == "monte-carlo" else None, passed, m.cases, note=m.note)
             if claim.control is not None:
-                wrong = claim.control(config, m.at)
+                wrong = claim.wrong(config, m.at, derivation)
                 if wrong is not None:
                     ok_wrong, z_wrong = _judge(m, wrong, limit)
                     result.control, result.control_z, result.control_rejected = wrong, z_wrong, not ok_wrong
@@ -244,7 +426,12 @@ def run_claim(claim: Claim, seed: int = 0, alpha: float = DEFAULT_ALPHA, budget:
         verdict = "inconclusive"
     else:
         verdict = "pass"
-    return ClaimResult(claim, proof, verdict, checks, time.perf_counter() - start, proof_detail)
+    try:
+        formula, control_formula = claim.formula_text(derivation), claim.control_text(derivation)
+    except Exception as exc:  # noqa: BLE001 -- a conclusion without the part a claim shows
+        formula, control_formula = f"(cannot render: {exc})", ""
+    return ClaimResult(claim, proof, verdict, checks, time.perf_counter() - start, proof_detail, assumptions,
+                       formula, control_formula)
 
 
 def _finite(x):
@@ -300,13 +487,15 @@ def result_to_json(r: ClaimResult) -> dict:
         "id": r.claim.id,
         "title": r.claim.title,
         "source": r.claim.source,
-        "formula": r.claim.formula,
+        "formula": r.formula,
         "proof": r.proof,
+        "assumptions": list(r.assumptions),
         "check": r.check,
+        "verdict": r.verdict,
         **summary,
         "cases": int(sum(c.cases for c in r.checks)),
         "control": {
-            "formula": r.claim.control_formula,
+            "formula": r.control_formula,
             "z": _finite(weakest.control_z) if weakest else None,
             "rejected": bool(controls) and all(c.control_rejected for c in controls),
         },

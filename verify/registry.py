@@ -12,7 +12,7 @@ import re
 from . import claims as _claims_package
 from .claim import Claim
 
-TOPICS = ("activations", "linear", "init", "gain", "conv", "receptive_field", "dynamics", "gan")
+TOPICS = ("activations", "linear", "init", "propagation", "gain", "conv", "receptive_field", "dynamics", "gan")
 """Display order of the built-in topic modules (any other module in verify/claims follows)."""
 
 _MODULE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")

@@ -5,11 +5,11 @@ closed forms, with a tolerance that is a proved error bound, not a guess: for a 
 
     |D_h f(x) - f'(x)| <= h²/6 · sup|f'''|                       (truncation, Taylor with remainder)
                         + (2·c·ε·max|f(x±h)| + sup|f'|·ε·|x-h|) / (2h)   (evaluation and argument rounding)
-                        + 2·ε·|D_h f(x)| + c·ε·|f'(x)|              (the division, the closed form's evaluation)
+                        + 2·ε·|D_h f(x)| + c·ε·sup|f'|               (the division, the closed form's evaluation)
 
 with ε the unit roundoff of the dtype, c = ``EVAL_ULPS`` the accuracy of each function evaluation
-(checked against mpmath by ``activation.stable``), and sup|f'|, sup|f'''| proved in ``derive``.
-x + h is exact by construction (h is replaced by (x + h) - x).
+(checked against mpmath by ``activation.stable``), and sup|f'|, sup|f'''| read from the conclusion of
+the derivative's derivation. x + h is exact by construction (h is replaced by (x + h) - x).
 """
 from __future__ import annotations
 
@@ -20,9 +20,10 @@ import numpy as np
 import sympy as sp
 
 from derive import activations as D
+from derive import registry
 from numeric import activations as N
 
-from ..claim import Budget, Claim, Measurement
+from ..claim import Budget, Claim, Measurement, linked
 
 EVAL_ULPS = 4
 """Accuracy of one evaluation of a numeric activation, in units of its dtype's roundoff."""
@@ -36,8 +37,23 @@ SPAN = 30.0
 _SOURCE = "001 §Activation Functions"
 
 
-def _lambdified(name: str):
-    return sp.lambdify(D.x, D.CLOSED_FORMS[name], "numpy")
+def derivative_bounds(name: str) -> tuple[float, float]:
+    """(sup|f'|, sup|f'''|) from the conclusion of activation.<name>.derivative: the two-sided bounds it
+    concludes on f' and on f''' (ReLU: 1 and 0, its slopes away from the kink, also concluded there)."""
+    derivation = registry.get(f"activation.{name}.derivative")
+    if name == "relu":
+        slopes = [abs(float(p.rhs)) for p in derivation.results if isinstance(p, sp.Equality)
+                  and isinstance(p.lhs, sp.Derivative) and p.rhs.is_number]
+        third = [abs(float(p.rhs)) for p in derivation.results if isinstance(p, sp.Equality)
+                 and isinstance(p.lhs, sp.Derivative) and p.lhs.derivative_count == 3]
+        return max(slopes), max(third)
+    out = []
+    for lhs in (D.DERIVATIVE[name], D.THIRD[name]):
+        ends = [p.rhs for p in derivation.results if isinstance(p, (sp.LessThan, sp.GreaterThan)) and p.lhs == lhs]
+        if len(ends) != 2:
+            raise ValueError(f"activation.{name}.derivative concludes no two-sided bound on {lhs}")
+        out.append(max(abs(float(e)) for e in ends))
+    return out[0], out[1]
 
 
 def _centred(f, x: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -47,12 +63,10 @@ def _centred(f, x: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
     h = (x + h) - x  # now x + h is exact
     fp, fm = f(x + h), f(x - h)
     estimate = (fp - fm) / (2 * h)
-    m1 = float(D.FIRST_DERIVATIVE_BOUND[name])
-    m3 = float(D.THIRD_DERIVATIVE_BOUND[name])
-    closed = _lambdified(name)(x)
+    m1, m3 = derivative_bounds(name)
     bound = (h**2 / 6 * m3
              + (2 * EVAL_ULPS * eps * np.maximum(np.abs(fp), np.abs(fm)) + m1 * eps * np.abs(x - h)) / (2 * h)
-             + 2 * eps * np.abs(estimate) + EVAL_ULPS * eps * np.abs(closed))
+             + 2 * eps * np.abs(estimate) + EVAL_ULPS * eps * m1)
     return estimate, bound
 
 
@@ -63,16 +77,16 @@ def _points(rng: np.random.Generator, n: int, keep_away: float = 0.0) -> np.ndar
     return x
 
 
+KINK_STEP = float(np.cbrt(np.finfo(np.float64).eps))
+
+
 def _measure_derivative(name: str, f):
     def measure(config, rng: np.random.Generator, budget: Budget) -> Measurement:
         if config.get("at") == "kink":
             # ReLU at 0: the value (a convention), and the one-sided differences around it.
-            h = np.cbrt(np.finfo(np.float64).eps)
-            zero = np.float64(0.0)
-            left = (f(zero) - f(zero - h)) / h
-            right = (f(zero + h) - f(zero)) / h
-            values = np.array([N.relu_grad(zero), left, right])
-            return Measurement(values, kind="exact", cases=3, at="kink",
+            h, zero = KINK_STEP, np.float64(0.0)
+            values = np.array([N.relu_grad(zero), (f(zero) - f(zero - h)) / h, (f(zero + h) - f(zero)) / h])
+            return Measurement(values, kind="exact", cases=3,
                                note="[ReLU'(0), left difference, right difference]")
         n = budget.replicates(POINTS)
         x = _points(rng, n, keep_away=1e-3 if name == "relu" else 0.0)
@@ -82,31 +96,25 @@ def _measure_derivative(name: str, f):
     return measure
 
 
-def _closed(name: str):
-    closed = _lambdified(name)
-
-    def expected(config, at):
-        if at == "kink" if isinstance(at, str) else False:
-            # convention at 0, then the one-sided limits proved in derive
-            return np.array([float(D.RELU_DERIVATIVE.subs(D.x, 0)), 0.0, 1.0])
-        return closed(at)
-
-    return expected
+def _relu_expected(config, at, form):
+    if config.get("at") == "kink":   # the convention at 0, then ReLU' just left and right of the kink
+        return np.array([form.defined(D.ReLU_prime(0)), form.defined(D.ReLU_prime(-D.h), h=KINK_STEP),
+                         form.defined(D.ReLU_prime(D.h), h=KINK_STEP)])
+    return form.defined(D.ReLU_prime(D.x), x=at)
 
 
-def _relu_control(config, at):
-    if isinstance(at, str):  # the kink: 1[x >= 0] gives 1 at 0
-        return np.array([1.0, 0.0, 1.0])
+def _relu_control(config, at, form):
+    if config.get("at") == "kink":   # 1[x >= 0] gives 1 at 0
+        return np.array([form.control(D.ReLU_prime(D.x), x=0.0), 0.0, 1.0])
     return None  # away from 0, 1[x >= 0] and 1[x > 0] coincide: nothing to reject there
 
 
-def _sigmoid_control(config, at):
-    s = N.sigmoid(at)
-    return s * (1 + s)
+def _derivative(name: str):
+    return linked(lambda config, at, form: form(D.DERIVATIVE[name], x=at), shows=D.DERIVATIVE[name])
 
 
-def _tanh_control(config, at):
-    return 1 - np.tanh(at)
+def _derivative_control(name: str):
+    return linked(lambda config, at, form: form.control(D.DERIVATIVE[name], x=at), shows=D.DERIVATIVE[name])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -120,15 +128,6 @@ STABLE_POINTS = 200
 _SUBNORMAL_WINDOW = {np.float64: (-745.0, -709.0), np.float32: (-103.0, -88.0)}
 
 
-def _mp_reference(name: str, x: float) -> mpmath.mpf:
-    t = mpmath.mpf(x)
-    if name == "sigmoid":
-        return 1 / (1 + mpmath.exp(-t))
-    if name == "log_sigmoid":
-        return -mpmath.log1p(mpmath.exp(-t))
-    return mpmath.log1p(mpmath.exp(t))
-
-
 def _stable_points(rng: np.random.Generator, dtype, n: int) -> np.ndarray:
     lo, hi = _SUBNORMAL_WINDOW[dtype]
     pinned = [0.0, 1e4, -1e4, 1e3, -1e3, 40.0, -40.0, 1e-8, -1e-8, lo + 1, hi - 1]
@@ -137,31 +136,32 @@ def _stable_points(rng: np.random.Generator, dtype, n: int) -> np.ndarray:
 
 
 def _measure_stable(config, rng: np.random.Generator, budget: Budget) -> Measurement:
+    """numeric's value (warnings as errors), with the allowed error: EVAL_ULPS ulp of the dtype at the
+    value plus ½ ulp for rounding the reference."""
     dtype = np.dtype(config["dtype"]).type
     x = _stable_points(rng, dtype, budget.replicates(STABLE_POINTS))
-    with mpmath.workdps(REFERENCE_DIGITS):
-        reference = np.array([float(_mp_reference(config["function"], float(v))) for v in x])
-    # error allowed: EVAL_ULPS ulp of the dtype at the reference, plus ½ ulp for rounding the reference
-    ulp = np.spacing(np.abs(reference).astype(dtype)).astype(np.float64)
-    ulp = np.maximum(ulp, float(np.finfo(dtype).smallest_subnormal))
-    return Measurement(reference, (EVAL_ULPS + 0.5) * ulp, "bounded", x.size, at=x,
-                       note="estimate = mpmath reference; closed form = numeric value (warnings as errors)")
-
-
-def _stable_expected(config, at):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with np.errstate(over="raise", invalid="raise", divide="raise"):
-            return getattr(N, config["function"])(at).astype(np.float64)
+            value = getattr(N, config["function"])(x).astype(np.float64)
+    ulp = np.spacing(np.abs(value).astype(dtype)).astype(np.float64)
+    ulp = np.maximum(ulp, float(np.finfo(dtype).smallest_subnormal))
+    return Measurement(value, (EVAL_ULPS + 0.5) * ulp, "bounded", x.size, at=x.astype(np.float64),
+                       note="numeric's value against the textbook formula evaluated by mpmath at 50 digits")
 
 
-def _stable_control(config, at):
-    with np.errstate(all="ignore"):
-        if config["function"] == "sigmoid":
-            return (1 / (1 + np.exp(-at))).astype(np.float64)
-        if config["function"] == "log_sigmoid":
-            return np.log(1 / (1 + np.exp(-at))).astype(np.float64)
-        return np.log(1 + np.exp(at)).astype(np.float64)
+def _stable_expected(config, at, form):
+    """The textbook formula by mpmath, with enough digits that 1 + e^x keeps e^x's 50 significant digits."""
+    out = []
+    for v in at:
+        with mpmath.workdps(REFERENCE_DIGITS + int(abs(v) / 2.3)):
+            out.append(float(form.mpmath(D.STABLE[config["function"]], x=float(v))))
+    return np.array(out)
+
+
+def _stable_control(config, at, form):
+    with np.errstate(all="ignore"):   # the textbook formula evaluated as written, in the dtype
+        return form.control(D.STABLE[config["function"]], x=at.astype(np.dtype(config["dtype"])))
 
 
 CLAIMS = [
@@ -169,44 +169,34 @@ CLAIMS = [
         id="activation.relu.derivative",
         title="ReLU'(x) = 1[x>0]; the value 0 at the kink is a convention inside the subdifferential [0, 1]",
         source=_SOURCE,
-        formula="1[x > 0]",
-        expected=_closed("relu"),
+        expected=linked(_relu_expected, shows=D.ReLU_prime(D.x)),
         measure=_measure_derivative("relu", N.relu),
-        control=_relu_control,
-        control_formula="1[x >= 0]",
-        configs=({"at": "random", "dtype": "float64"}, {"at": "kink", "dtype": "float64"}),
+        control=linked(_relu_control, shows=D.ReLU_prime(D.x)),
+        configs=({"at": "random"}, {"at": "kink"}),
     ),
     Claim(
         id="activation.sigmoid.derivative",
         title="σ'(x) = σ(x)(1 - σ(x))",
         source=_SOURCE,
-        formula="σ(x)(1 - σ(x))",
-        expected=_closed("sigmoid"),
+        expected=_derivative("sigmoid"),
         measure=_measure_derivative("sigmoid", N.sigmoid),
-        control=_sigmoid_control,
-        control_formula="σ(x)(1 + σ(x))",
-        configs=({"dtype": "float64", "span": SPAN},),
+        control=_derivative_control("sigmoid"),
     ),
     Claim(
         id="activation.tanh.derivative",
         title="tanh'(x) = 1 - tanh²(x)",
         source=_SOURCE,
-        formula="1 - tanh²(x)",
-        expected=_closed("tanh"),
+        expected=_derivative("tanh"),
         measure=_measure_derivative("tanh", N.tanh),
-        control=_tanh_control,
-        control_formula="1 - tanh(x)",
-        configs=({"dtype": "float64", "span": SPAN},),
+        control=_derivative_control("tanh"),
     ),
     Claim(
         id="activation.stable",
         title="sigmoid, log-sigmoid and softplus are finite, warning-free and within 4 ulp for any finite input",
         source=_SOURCE,
-        formula="mpmath at 50 digits, ±4 ulp",
-        expected=_stable_expected,
+        expected=linked(_stable_expected, shows=tuple(D.STABLE.values())),
         measure=_measure_stable,
-        control=_stable_control,
-        control_formula="naive log(1/(1+exp(-x))), 1/(1+exp(-x)), log(1+exp(x))",
+        control=linked(_stable_control, shows=tuple(D.STABLE.values())),
         configs=tuple({"function": f, "dtype": d} for d in ("float64", "float32") for f in STABLE_FUNCTIONS),
     ),
 ]

@@ -103,8 +103,10 @@ def _table(rows: list[dict], fmt: str) -> str:
         weakest = [c for c in r["checks"] if c["control_z"] is not None and c["control_z"] == control["z"]]
         control_cell = ("rejected" if control["rejected"] else "NOT rejected") + (
             f" ({_z_text(control['z'], weakest[0]['kind'])})" if weakest else "")
+        verdict = "fail (proof)" if r["proof"] == "failed" else r["verdict"] if r["check"] != "inconclusive" \
+            else "fail (inconclusive)"
         body.append([r["id"], r["source"], r["proof"], r["formula"], _estimate_cell(r), _z_cell(r),
-                     control_cell, r["check"]])
+                     control_cell, verdict])
     headers = ["claim", "source", "proof", "closed form", "estimate", "z", "control", "verdict"]
     return tabulate(body, headers, tablefmt=fmt, disable_numparse=True)
 
@@ -140,7 +142,10 @@ def main(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - start
     rows = [result_to_json(r) for r in results]
     passed = sum(r.passed for r in results)
-    summary = {"claims": len(results), "passed": passed, "failed": len(results) - passed,
+    proofs: dict[str, int] = {}
+    for r in results:
+        proofs[r.proof] = proofs.get(r.proof, 0) + 1
+    summary = {"claims": len(results), "passed": passed, "failed": len(results) - passed, "proofs": proofs,
                "seconds": round(seconds, 3)}
     if args.format == "json":
         print(json.dumps({"seed": args.seed, "alpha": args.alpha, "budget": args.budget, "claims": rows,
@@ -151,14 +156,25 @@ def main(args: argparse.Namespace) -> int:
             if not r.passed:
                 print(_explain(r))
         print(f"{len(results)} claims: {passed} passed, {len(results) - passed} failed "
-              f"(seed {args.seed}, α = {args.alpha:g} per claim, {seconds:.1f} s)")
+              f"(seed {args.seed}, α = {args.alpha:g} per claim, {seconds:.1f} s); proofs: {_proof_counts(results)}")
     return 0 if passed == len(results) else 1
+
+
+def _proof_counts(results: list[ClaimResult]) -> str:
+    """How many proofs are proved, proved given assumptions, numeric, failed, unlinked, none."""
+    counts: dict[str, int] = {}
+    for r in results:
+        key = "proved given assumptions" if r.proof.startswith("proved given") else \
+            "numeric given assumptions" if r.proof.startswith("numeric given") else r.proof
+        counts[key] = counts.get(key, 0) + 1
+    order = ["proved", "proved given assumptions", "numeric", "numeric given assumptions", "unlinked", "none", "failed"]
+    return ", ".join(f"{counts[k]} {k}" for k in order if k in counts)
 
 
 def _explain(r: ClaimResult) -> str:
     """Why a claim did not pass, in a line or two under the table."""
     reasons = []
-    if r.proof not in ("proved", "numeric"):
+    if r.proof == "failed":
         reasons.append(f"proof {r.proof}: {r.proof_detail or 'no step checks'}")
     for c in r.checks:
         if c.error:

@@ -1,0 +1,116 @@
+"""A derivation as a table (Markdown, LaTeX) or a JSON record. Reads facts; never sets a verdict."""
+from __future__ import annotations
+
+import re
+
+import sympy as sp
+
+from . import kernel as K
+
+try:
+    from . import render
+except ImportError:  # pragma: no cover -- the printer is optional while it is written
+    render = None
+
+__all__ = ["rows", "markdown", "latex_table", "as_json", "HEADERS", "MARKS"]
+
+HEADERS = ["#", "statement", "justification", "rule", "checked", "how"]
+MARKS = {K.PROVED: "✓", K.NUMERIC: "≈", K.DEFINITION: "def", K.ASSUMED: "assumed", K.CITED: "cited",
+         K.EVIDENCE: "evidence", K.FAILED: "✗"}
+_LATEX_MARKS = {"✓": r"\checkmark", "≈": r"$\approx$", "✗": r"$\times$"}
+
+
+def rows(d, latex: bool = False) -> list[list[str]]:
+    out = []
+    for i, s in enumerate(d.steps, 1):
+        mark = MARKS.get(s.status, s.status)
+        if latex:
+            out.append([str(i), f"${_latex(s.expr)}$", escape(s.justification, True), s.method,
+                        _LATEX_MARKS.get(mark, mark), escape(s.detail, True)])
+        else:
+            out.append([str(i), _text(s.expr), escape(s.justification, False), s.method, mark,
+                        escape(s.detail, False)])
+    return out
+
+
+def _meta(d) -> str:
+    verdict = d.verdict
+    meta = f"Scope: {d.scope or 'as stated'}. Status: **{verdict}**."
+    if verdict.assumptions:
+        meta += " Assumptions: " + "; ".join(f"*{a.name}* ({a.detail})" for a in verdict.assumptions) + "."
+    if verdict.uses:
+        meta += " Uses: " + ", ".join(f"`{u}`" for u in verdict.uses) + "."
+    if d.result is not None:
+        meta += f" Result: {_text(d.result)}."
+    if verdict.reasons:
+        meta += " Why it fails: " + "; ".join(verdict.reasons)[:400] + "."
+    return meta
+
+
+def markdown(d) -> str:
+    from tabulate import tabulate
+
+    head = f"### `{d.claim_id}`: {d.title}\n\n"
+    return head + _meta(d) + "\n\n" + tabulate(rows(d), HEADERS, tablefmt="github", disable_numparse=True) + "\n"
+
+
+def latex_table(d) -> str:
+    from tabulate import tabulate
+
+    headers = [escape(h, True) for h in HEADERS]
+    return tabulate(rows(d, latex=True), headers, tablefmt="latex_raw", disable_numparse=True) + "\n"
+
+
+def as_json(d) -> dict:
+    verdict = d.verdict
+    return {
+        "id": d.claim_id,
+        "title": d.title,
+        "scope": d.scope,
+        "status": str(verdict),
+        "assumptions": [{"name": a.name, "statement": _text(a.statement), "reference": a.detail}
+                        for a in verdict.assumptions],
+        "uses": list(verdict.uses),
+        "result": _text(d.result) if d.result is not None else None,
+        "reasons": list(verdict.reasons),
+        "steps": [{"statement": _text(s.expr), "justification": s.justification, "rule": s.method,
+                   "status": s.status, "how": s.detail} for s in d.steps],
+    }
+
+
+_LATEX_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+                   "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+_LATEX_PATTERN = re.compile("|".join(re.escape(c) for c in _LATEX_SPECIALS))
+
+
+def escape(text: str, latex: bool) -> str:
+    """Text for a table cell: Markdown pipes escaped, or LaTeX specials and unicode made ASCII."""
+    if not latex:
+        return text.replace("|", "\\|")
+    text = _LATEX_PATTERN.sub(lambda m: _LATEX_SPECIALS[m.group(0)], text)
+    return "".join(_LATEX_UNICODE.get(c, c if ord(c) < 128 else "?") for c in text)
+
+
+_LATEX_UNICODE = {
+    "§": r"\S{}", "±": r"$\pm$", "²": r"$^{2}$", "³": r"$^{3}$", "·": r"$\cdot$", "×": r"$\times$",
+    "Δ": r"$\Delta$", "Π": r"$\Pi$", "Σ": r"$\Sigma$", "Φ": r"$\Phi$", "α": r"$\alpha$", "β": r"$\beta$",
+    "γ": r"$\gamma$", "δ": r"$\delta$", "ε": r"$\varepsilon$", "η": r"$\eta$", "θ": r"$\theta$",
+    "κ": r"$\kappa$", "λ": r"$\lambda$", "μ": r"$\mu$", "ξ": r"$\xi$", "π": r"$\pi$", "ρ": r"$\rho$",
+    "σ": r"$\sigma$", "τ": r"$\tau$", "φ": r"$\varphi$", "χ": r"$\chi$", "ψ": r"$\psi$", "ω": r"$\omega$",
+    "ᵀ": r"$^{T}$", "‖": r"$\|$", "₀": r"$_0$", "₁": r"$_1$", "₂": r"$_2$", "ℓ": r"$\ell$", "→": r"$\to$",
+    "←": r"$\leftarrow$", "∂": r"$\partial$", "∇": r"$\nabla$", "∘": r"$\circ$", "√": r"$\surd$",
+    "∞": r"$\infty$", "∫": r"$\int$", "≈": r"$\approx$", "≠": r"$\neq$", "≤": r"$\le$", "≥": r"$\ge$",
+    "⊆": r"$\subseteq$", "⋯": r"$\cdots$", "…": r"\ldots{}", "⌈": r"$\lceil$", "⌉": r"$\rceil$",
+    "⌊": r"$\lfloor$", "⌋": r"$\rfloor$", "⟂": r"$\perp$", "∈": r"$\in$", "∑": r"$\sum$", "∏": r"$\prod$",
+    "−": "-", "–": "--", "—": "---", "’": "'", "“": "``", "”": "''", "✓": r"\checkmark{}", "✗": r"$\times$",
+    "∼": r"$\sim$", "⁺": r"$^{+}$", "⁻": r"$^{-}$", "∧": r"$\wedge$",
+}
+"""Unicode in justifications, as LaTeX text mode, so the tables compile with plain pdflatex."""
+
+
+def _text(expr) -> str:
+    return render.text(expr) if render is not None else sp.sstr(expr)
+
+
+def _latex(expr) -> str:
+    return render.latex(expr) if render is not None else sp.latex(expr)
