@@ -177,11 +177,17 @@ class Derivation:
         self._steps.append(Step(fact, justification or f"assumption '{name}' ({reference})"))
         return fact
 
-    def use(self, claim_id: str, justification: str = ""):
-        """The conclusion of another derivation (a fact, or a tuple of facts for several statements)."""
+    def use(self, claim_id: str, justification: str = "", values: dict | None = None):
+        """The conclusion of another derivation (a fact, or a tuple of facts for several statements),
+        optionally instantiated at ``values``: the cited assumptions that fix those symbols become
+        obligations, discharged by a matching fact here or else assumed here (see kernel.Proof.cite)."""
         try:
             other = (self._resolve or _registry_get)(claim_id)
-            facts = self._proof.cite(claim_id, other._proof)
+            before = len(self._proof.facts)
+            facts = self._proof.cite(claim_id, other._proof, values)
+            for f in self._proof.facts[before:]:
+                if f.rule == "assumption":   # obligations that stayed open, shown as their own rows
+                    self._steps.append(Step(f, f"an assumption of {claim_id}, at the values used here"))
         except Exception as exc:  # noqa: BLE001
             facts = (self._proof.refuse(sp.Symbol(f"use({claim_id})"), "citation", f"{type(exc).__name__}: {exc}"),)
         for f in facts:

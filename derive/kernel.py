@@ -472,19 +472,55 @@ class Proof:
         object.__setattr__(fact, "_deps", frozenset({fact}))
         return fact
 
-    def cite(self, claim_id: str, other: "Proof") -> tuple[Fact, ...]:
-        """The conclusion of another derivation, one fact per statement (status: that derivation's)."""
+    def cite(self, claim_id: str, other: "Proof", values: dict | None = None) -> tuple[Fact, ...]:
+        """The conclusion of another derivation, one fact per statement (status: that derivation's).
+
+        ``values`` instantiates symbols of the conclusion, also where an assumption of the cited
+        derivation fixes them: each such assumption, instantiated the same way, becomes an obligation
+        here. An obligation that is already a fact of this derivation is discharged; any other becomes an
+        assumption of this derivation, named after the cited one. (∀x: A(x) ⇒ C(x) gives A(v) ⇒ C(v).)
+        Symbols fixed by a definition of the cited derivation cannot be instantiated.
+        """
         if not isinstance(other, Proof) or other is self or other.conclusion is None or not other.conclusion.ok:
             return (self._refuse(sp.Symbol(f"use({claim_id})"), "citation",
                                  f"{claim_id} has no checked conclusion to cite"),)
+        values = {k: _as_sympy(v) for k, v in (values or {}).items()}
+        deps = set(other.conclusion.deps)
+        fixed = set()
+        for dep in deps:
+            if dep.rule == "definition":
+                fixed |= _free(dep.statement) - set(dep.bound)
+        for sym, value in values.items():
+            if not isinstance(sym, sp.Symbol) or sym in fixed:
+                return (self._refuse(sp.Symbol(f"use({claim_id})"), "citation",
+                                     f"{sym} cannot be instantiated: a definition of {claim_id} fixes it"),)
+            if not _satisfies(self._unfold(value), sym):
+                return (self._refuse(sp.Symbol(f"use({claim_id})"), "citation",
+                                     f"{sp.sstr(value)} does not have the assumptions of {sym} ({_assumptions(sym)})"),)
+        for dep in [d for d in deps if d.rule == "assumption"]:
+            here = {k: v for k, v in values.items() if k in _free(dep.statement) - set(dep.bound)}
+            if not here:
+                continue
+            deps.discard(dep)
+            obligation = dep.statement.xreplace(here)
+            match = next((f for f in self._facts if f.ok and f.rule not in ("evidence",)
+                          and self._matches(obligation, f.statement)), None)
+            if match is not None:
+                deps |= match.deps
+            else:
+                at = ", ".join(f"{k} = {sp.sstr(v)}" for k, v in here.items())
+                new = self.assume(f"{dep._extra} [{claim_id} at {at}]", obligation, dep.detail, dep.bound)
+                deps |= new.deps
         out = []
-        for statement in _parts(other.conclusion.statement):
-            if _free(statement) & set(self._definitions) or any(statement.has(f) for f in self._functions):
+        for original in _parts(other.conclusion.statement):
+            statement = original.xreplace(values) if values else original
+            if _free(original) & set(self._definitions) or any(original.has(f) for f in self._functions):
                 out.append(self._refuse(statement, "citation", "the cited statement uses a name defined here"))
                 continue
-            fact = self._new(statement, "citation", True, f"cited from {claim_id}", deps=other.conclusion.deps,
-                             status_ok=CITED, extra=_Cited(claim_id, other))
-            out.append(fact)
+            shown = f"cited from {claim_id}" + (f" at {', '.join(f'{k} = {sp.sstr(v)}' for k, v in values.items())}"
+                                                  if values else "")
+            out.append(self._new(statement, "citation", True, shown, deps=deps, status_ok=CITED,
+                                 extra=_Cited(claim_id, other)))
         return tuple(out)
 
     # -- rules that check ------------------------------------------------------------------------
@@ -859,7 +895,9 @@ class Proof:
         if id(self) in _seen:
             return Status(FAILED, (), (), ("circular citation",))
         reasons = [f"{f.rule}: {f.detail}" for f in self._facts if f._status == FAILED]
-        assumptions = {f._extra: f for f in self._facts if f.rule == "assumption" and f._status == ASSUMED}
+        # the assumptions the conclusion rests on (its own and, through citations, other derivations')
+        rest = self._conclusion.deps if self._conclusion is not None else self._facts
+        assumptions = {f._extra: f for f in rest if f.rule == "assumption" and f._status == ASSUMED}
         uses, base = [], PROVED
         for f in self._facts:
             if f.rule == "citation" and f._status == CITED:
@@ -870,15 +908,14 @@ class Proof:
                     reasons.append(f"cited {f._extra.claim_id} failed")
                 elif cited.base == NUMERIC:
                     base = NUMERIC
-                for a in cited.assumptions:
-                    assumptions.setdefault(a._extra, a)
             if f._status == NUMERIC:
                 base = NUMERIC
         if not any(f.rule in CHECKING_RULES and f.ok for f in self._facts):
             reasons.append("no step is checked")
         if self._conclusion is None:
             reasons.append("the derivation concludes nothing")
-        return Status(FAILED if reasons else base, assumptions.values(), uses, reasons)
+        ordered = [assumptions[name] for name in sorted(assumptions, key=str)]
+        return Status(FAILED if reasons else base, ordered, uses, reasons)
 
 
 class _Cited:

@@ -363,3 +363,33 @@ def test_a_timed_out_identity_is_not_established(monkeypatch):
 def test_the_kernel_speaks_about_expectations_it_can_check():
     assert NormalE(z**2, z, 1).free_symbols == set()
     assert Maximum(s * x, s, sp.Interval(0, 1)).free_symbols == {x}
+
+
+def _lemma_with_a_hypothesis():
+    c = sp.Symbol("c", real=True)
+    lemma = fresh("lemma")
+    hyp = lemma.assume("c is one", sp.Eq(c, 1), "hypothesis of the lemma")
+    lemma.conclude(lemma.chain(lemma.identity(2 * c, 2 * c, "id"), lemma.rewrite(2 * c, [hyp], "c = 1")))
+    return c, lemma
+
+
+def test_citing_at_new_values_turns_the_cited_hypotheses_into_obligations():
+    c, lemma = _lemma_with_a_hypothesis()
+    y = sp.Symbol("y", real=True)
+    open_ = Derivation("test.open", "cites at c = y", resolve={"test.lemma": lemma}.__getitem__)
+    fact = open_.use("test.lemma", values={c: y})
+    assert fact.statement == sp.Eq(2 * y, 2)
+    open_.conclude(open_.chain(open_.identity(2 * y, 2 * y, "id"), fact))
+    assert open_.status == "proved given 1 assumption"
+    assert open_.verdict.assumptions[0].statement == sp.Eq(y, 1)
+    closed = Derivation("test.closed", "discharges it", resolve={"test.lemma": lemma}.__getitem__)
+    closed.define(y, sp.Integer(1), "y := 1")
+    fact = closed.use("test.lemma", values={c: y})
+    closed.conclude(closed.chain(closed.identity(2 * y, 2 * y, "id"), fact))
+    assert closed.status == "proved", closed.verdict.reasons
+
+
+def test_citing_refuses_values_against_the_symbols_assumptions():
+    c, lemma = _lemma_with_a_hypothesis()
+    d = Derivation("test.bad", "bad value", resolve={"test.lemma": lemma}.__getitem__)
+    assert d.use("test.lemma", values={c: sp.I}).status == "failed"
