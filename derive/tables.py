@@ -28,7 +28,7 @@ def rows(d, latex: bool = False) -> list[list[str]]:
             out.append([str(i), f"${_latex(s.expr)}$", escape(s.justification, True), s.method,
                         _LATEX_MARKS.get(mark, mark), escape(s.detail, True)])
         else:
-            out.append([str(i), _text(s.expr), escape(s.justification, False), s.method, mark,
+            out.append([str(i), escape(_text(s.expr), False), escape(s.justification, False), s.method, mark,
                         escape(s.detail, False)])
     return out
 
@@ -41,7 +41,7 @@ def _meta(d) -> str:
     if verdict.uses:
         meta += " Uses: " + ", ".join(f"`{u}`" for u in verdict.uses) + "."
     if d.result is not None:
-        meta += f" Result: {_text(d.result)}."
+        meta += f" Result: {escape(_text(d.result), False)}."
     if verdict.reasons:
         meta += " Why it fails: " + "; ".join(verdict.reasons)[:400] + "."
     return meta

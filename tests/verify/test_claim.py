@@ -4,16 +4,23 @@ import dataclasses
 import numpy as np
 import pytest
 
-from derive.core import Derivation
-from verify.claim import Budget, Claim, Measurement, result_to_json, run_claim
+import sympy as sp
+
+from derive.derivation import Derivation
+from verify.claim import Budget, Claim, Measurement, linked, result_to_json, run_claim
 from verify.mc import stream
 
 REPLICATES = 4000
 
 
+MU = sp.Symbol("μ")
+
+
 def proved():
+    """E[N(μ, 1)] = μ at μ = 1/2, as a derivation whose conclusion the linked claim below reads."""
     d = Derivation("t", "t")
-    d.instance(1, 1, "trivial")
+    d.conclude(d.instance(sp.Rational(1, 4) + sp.Rational(1, 4), sp.Rational(1, 2), "1/4 + 1/4 = 1/2"))
+    d.control(sp.Integer(0), None, "the mean forgotten")
     return d
 
 
@@ -66,10 +73,50 @@ def test_an_error_in_the_measurement_fails_the_claim_with_its_reason():
 def test_a_failed_proof_fails_the_claim_even_if_the_simulation_agrees():
     def bad_proof():
         d = Derivation("t", "t")
-        d.instance(1, 2, "wrong")
+        d.conclude(d.instance(1, 2, "wrong"))
         return d
     r = run_claim(claim(proof=bad_proof))
     assert r.check == "pass" and r.proof == "failed" and not r.passed
+    row = result_to_json(r)
+    assert row["verdict"] == "fail" and row["check"] == "pass" and row["proof"] == "failed"
+
+
+def test_a_derivation_of_definitions_only_cannot_prove_a_claim():
+    def definitions():
+        d = Derivation("t", "t")
+        d.define(sp.Symbol("c"), sp.Rational(1, 2), "c := 1/2")
+        d.conclude(sp.Eq(sp.Symbol("c"), sp.Rational(1, 2)))
+        return d
+    r = run_claim(claim(proof=definitions))
+    assert r.proof == "failed" and not r.passed
+
+
+def test_a_plain_closed_form_is_unlinked_never_proved():
+    r = run_claim(claim())
+    assert r.proof == "unlinked" and r.passed
+    assert result_to_json(r)["proof"] == "unlinked"
+
+
+def test_a_linked_closed_form_reads_the_conclusion_and_is_proved():
+    r = run_claim(claim(expected=linked(lambda c, at, form: form()), control=linked(lambda c, at, form: form.control()),
+                        formula=""))
+    assert r.proof == "proved" and r.passed and r.formula == "1/2" and r.control_formula == "0"
+
+
+def test_a_linked_closed_form_follows_its_derivation():
+    def other():
+        d = Derivation("t", "t")
+        d.conclude(d.instance(sp.Rational(1, 4) + sp.Rational(1, 4) + sp.Rational(1, 4), sp.Rational(3, 4), "3/4"))
+        d.control(sp.Integer(0), None, "0")
+        return d
+    r = run_claim(claim(expected=linked(lambda c, at, form: form()), control=linked(lambda c, at, form: form.control()),
+                        formula="", proof=other))
+    assert r.proof == "proved" and r.check == "fail"
+
+
+def test_an_empirical_claim_without_a_proof_shows_none_and_is_judged_by_its_check():
+    r = run_claim(claim(id="test.no_such_derivation", proof=None))
+    assert r.proof == "none" and r.passed
 
 
 def test_alpha_is_split_over_configurations_and_elements():

@@ -111,11 +111,11 @@ USER_MODULE = '''
 import dataclasses
 from verify.registry import builtin_claims
 from verify import Claim, Measurement
-from derive.core import Derivation
+from derive.derivation import Derivation
 
 def _proof():
     d = Derivation("user.one", "one plus one")
-    d.instance(1 + 1, 2, "arithmetic")
+    d.conclude(d.instance(1 + 1, 2, "arithmetic"))
     return d
 
 def _measure(config, rng, budget):
@@ -140,6 +140,13 @@ def user_module(tmp_path, monkeypatch):
 def test_a_users_own_claims_run_beside_the_builtins(capsys, user_module):
     code, out, _ = run(capsys, "--module", user_module, "-k", "user.")
     assert code == 0 and "user.one_plus_one" in out
+
+
+def test_a_users_proof_that_does_not_establish_the_closed_form_is_not_proved(capsys, user_module):
+    """The claim says Var-like 2, its proof says 1 + 1 = 2, its closed form is a plain function: unlinked."""
+    code, out, _ = run(capsys, "--module", user_module, "-k", "user.", "--format", "json")
+    row = json.loads(out)["claims"][0]
+    assert row["proof"] == "unlinked" and row["proof"] != "proved"
 
 
 def test_replacing_each_closed_form_by_its_control_exits_1(capsys, user_module):
