@@ -258,6 +258,25 @@ class Derivation:
     def instantiate(self, fact: Fact, values: dict) -> Fact:
         return self._proof.instantiate(fact, values)
 
+    @_guarded("combine")
+    def combine(self, facts: Sequence[Fact], weights: Sequence) -> Fact:
+        return self._proof.combine(facts, weights)
+
+    @_guarded("symmetric")
+    def symmetric(self, fact: Fact) -> Fact:
+        return self._proof.symmetric(fact)
+
+    def divide(self, a, s, q, r, justification: str = "") -> tuple[Fact, Fact, Fact]:
+        """Euclidean division: new integers q = ⌊a/s⌋, r = a - q·s with a = q·s + r, 0 <= r <= s - 1."""
+        try:
+            facts = self._proof.divide(a, s, q, r)
+        except Exception as exc:  # noqa: BLE001
+            facts = tuple(self._proof.refuse(sp.Symbol("refused"), "division", f"{type(exc).__name__}: {exc}")
+                          for _ in range(3))
+        for f in facts:
+            self._steps.append(Step(f, justification or "division algorithm"))
+        return facts
+
     @_guarded("rewrite")
     def rewrite(self, expr, facts: Sequence[Fact]) -> Fact:
         return self._proof.rewrite(expr, facts)

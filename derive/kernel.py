@@ -41,7 +41,7 @@ DEFAULT_TIME_CAP = 20.0
 
 PROVED, NUMERIC, FAILED = "proved", "numeric", "failed"
 DEFINITION, ASSUMED, CITED, EVIDENCE = "definition", "assumed", "cited", "evidence"
-CHECKING_RULES = frozenset({"identity", "instance", "inequality", "floor", "limit", "extremum", "gaussian",
+CHECKING_RULES = frozenset({"identity", "instance", "inequality", "floor", "division", "limit", "extremum", "gaussian",
                             "telescoping", "induction", "expectation", "substitution", "quadrature"})
 """Rules that can fail on a false statement: a derivation needs at least one."""
 
@@ -401,6 +401,9 @@ class Proof:
             if name in self._names or any(name in _free(f.statement) for f in self._facts if f.ok) or \
                     name in _free(expr):
                 return self._refuse(statement, "definition", f"{name} is not a new symbol")
+            if not _satisfies(self._unfold(expr), name):
+                return self._refuse(statement, "definition", f"{sp.sstr(expr)[:40]} does not have the assumptions of "
+                                                             f"{name} ({_assumptions(name)})")
             self._definitions[name] = expr
             self._names.add(name)
             fact = self._new(statement, "definition", True, "a new name for an expression", status_ok=DEFINITION,
@@ -433,10 +436,10 @@ class Proof:
         if not isinstance(func, sp.core.function.UndefinedFunction) or func in self._names or \
                 any(f.statement.has(func) for f in self._facts):
             why = f"{func} is not a new function"
-        elif not (isinstance(n, sp.Symbol) and n.is_integer) or n in params or sp.sympify(base).has(func):
+        elif not (isinstance(n, sp.Symbol) and n.is_integer) or n in params or _as_sympy(base).has(func):
             why = "recursion needs an integer symbol n and a base free of the function"
         else:
-            for app in _applications(sp.sympify(step), func):
+            for app in _applications(_as_sympy(step), func):
                 if app.args[0] != n:
                     why = f"the step may use {func}(n, ...) only, found {app}"
         if why:
@@ -539,15 +542,20 @@ class Proof:
         return self._new(eq, "instance", ok, how, self._deps_of(lhs, rhs))
 
     def _ordered(self, lhs, rhs, witness, strict):
-        ok_id, how_id = self._identity(sp.sympify(lhs) - sp.sympify(rhs), witness)
-        w = self._unfold(_as_sympy(witness))
-        try:
-            with time_cap(self.cap):
-                sign = sp.ask(sp.Q.positive(w) if strict else sp.Q.nonnegative(w))
-                if sign is None:
-                    sign = w.is_positive if strict else w.is_nonnegative
-        except SymbolicTimeout:
-            sign = None
+        ok_id, how_id = self._identity(_as_sympy(lhs) - _as_sympy(rhs), witness)
+        sign = None
+        # the witness as written (a defined symbol carries assumptions its definition was checked to have),
+        # then with the definitions written out
+        for w in (_as_sympy(witness), self._unfold(_as_sympy(witness))):
+            try:
+                with time_cap(self.cap):
+                    sign = sp.ask(sp.Q.positive(w) if strict else sp.Q.nonnegative(w))
+                    if sign is None:
+                        sign = w.is_positive if strict else w.is_nonnegative
+            except SymbolicTimeout:
+                sign = None
+            if sign is True:
+                break
         detail = f"lhs - rhs = witness: {how_id}; witness {'> 0' if strict else '>= 0'}: " \
                  f"{'confirmed' if sign is True else 'not established'}"
         return ok_id and sign is True, detail, self._deps_of(lhs, rhs, witness)
@@ -688,10 +696,10 @@ class Proof:
         statement = _eq(big(term, (l, start, L)), closed)
         if not (isinstance(L, sp.Symbol) and L.is_integer and _lowest(L) is not None and _lowest(L) >= start - 1):
             return self._refuse(statement, "telescoping", f"{L} must be an integer symbol bounded below by {start - 1}")
-        ok_base, how_base = self._identity(sp.sympify(closed).subs(L, start - 1), empty)
+        ok_base, how_base = self._identity(_as_sympy(closed).subs(L, start - 1), empty)
         nxt = term.subs(l, L + 1)
         step_rhs = closed * nxt if kind == "product" else closed + nxt
-        ok_step, how_step = self._identity(sp.sympify(closed).subs(L, L + 1), step_rhs)
+        ok_step, how_step = self._identity(_as_sympy(closed).subs(L, L + 1), step_rhs)
         detail = f"empty {kind} at {L} = {start - 1}: {how_base}; {L} -> {L}+1: {how_step}"
         return self._new(statement, "telescoping", ok_base and ok_step, detail, self._deps_of(term, closed))
 
@@ -717,7 +725,7 @@ class Proof:
         func, params = target.func, target.args[1:]
         n0 = base.statement.lhs.args[0]
         lowest = _lowest(n)
-        if lowest is None or not (sp.sympify(n0).is_Integer and lowest >= n0):
+        if lowest is None or not (_as_sympy(n0).is_Integer and lowest >= n0):
             return self._refuse(statement, "induction", f"the base {n0} must cover every value of {n} (>= {lowest})")
 
         def at(m, args):
@@ -810,6 +818,76 @@ class Proof:
         status = NUMERIC if fact.status == NUMERIC else PROVED
         return self._new(statement, "instantiate", True, f"instance of an earlier fact at {shown}",
                          fact.deps | self._deps_of(*values.values()), status_ok=status)
+
+    def symmetric(self, fact: Fact) -> Fact:
+        """b = a from a = b (and b <= a from a >= b): the same fact read the other way round."""
+        flips = {sp.Equality: sp.Equality, sp.LessThan: sp.GreaterThan, sp.GreaterThan: sp.LessThan,
+                 sp.StrictLessThan: sp.StrictGreaterThan, sp.StrictGreaterThan: sp.StrictLessThan}
+        if not (self._mine(fact) and type(fact.statement) in flips):
+            return self._refuse(sp.Symbol("refused"), "symmetric", "needs a relation that is a fact here")
+        st = fact.statement
+        status = NUMERIC if fact.status == NUMERIC else PROVED
+        return self._new(flips[type(st)](st.rhs, st.lhs, evaluate=False), "symmetric", True, "read the other way round",
+                         fact.deps, status_ok=status)
+
+    def combine(self, facts: Sequence[Fact], weights: Sequence) -> Fact:
+        """Σ w_i·a_i >= Σ w_i·b_i from facts a_i >= b_i (a_i <= b_i read as b_i >= a_i; equations with any
+        real weight, inequalities with weights >= 0); strict when a strict one has a positive weight."""
+        facts, weights = list(facts), [_as_sympy(w) for w in weights]
+        if len(facts) != len(weights) or not facts or not all(self._mine(f) for f in facts):
+            return self._refuse(sp.Symbol("refused"), "combine", "needs facts of this derivation and one weight each")
+        big, small, strict = sp.Integer(0), sp.Integer(0), False
+        for f, w in zip(facts, weights):
+            st = f.statement
+            if not (w.is_number and w.is_real):
+                return self._refuse(sp.Symbol("refused"), "combine", f"weight {w} is not a real number")
+            if isinstance(st, sp.Equality):
+                hi, lo = st.lhs, st.rhs
+            elif isinstance(st, (sp.GreaterThan, sp.StrictGreaterThan)):
+                hi, lo = st.lhs, st.rhs
+            elif isinstance(st, (sp.LessThan, sp.StrictLessThan)):
+                hi, lo = st.rhs, st.lhs
+            else:
+                return self._refuse(sp.Symbol("refused"), "combine", "only equations and inequalities combine")
+            if not isinstance(st, sp.Equality) and w.is_negative:
+                return self._refuse(sp.Symbol("refused"), "combine", "an inequality needs a weight >= 0")
+            strict = strict or (isinstance(st, (sp.StrictGreaterThan, sp.StrictLessThan)) and w.is_positive)
+            big, small = big + w * hi, small + w * lo
+        relation = (sp.StrictGreaterThan if strict else sp.GreaterThan)(big, small, evaluate=False)
+        status = NUMERIC if any(f.status == NUMERIC for f in facts) else PROVED
+        return self._new(relation, "combine", True, "a weighted sum of the facts", frozenset().union(
+            *(f.deps for f in facts)), status_ok=status)
+
+    def divide(self, a, s, q, r) -> tuple[Fact, Fact, Fact]:
+        """Euclidean division, a rule of this kernel: for an integer a and a positive integer s, the new
+        symbols q := ⌊a/s⌋ and r := a - q·s satisfy a = q·s + r and 0 <= r <= s - 1 (Knuth, TAOCP vol. 1,
+        §1.2.4). q and r must be new integer symbols (r nonnegative)."""
+        a, s = _as_sympy(a), _as_sympy(s)
+        ua, us = self._unfold(a), self._unfold(s)
+        shown = sp.Eq(a, q * s + r, evaluate=False) if isinstance(q, sp.Basic) and isinstance(r, sp.Basic) \
+            else sp.Symbol("refused")
+        why = None
+        if not (ua.is_integer and us.is_integer and us.is_positive):
+            why = "a must be an integer and s a positive integer"
+        elif not (isinstance(q, sp.Symbol) and q.is_integer and isinstance(r, sp.Symbol) and r.is_integer
+                  and r.is_nonnegative) or q == r:
+            why = "q must be an integer symbol and r a nonnegative integer symbol"
+        elif any(sym in self._names or any(sym in _free(f.statement) for f in self._facts if f.ok)
+                 or sym in _free(a) | _free(s) for sym in (q, r)):
+            why = "q and r must be new symbols"
+        if why:
+            return tuple(self._refuse(shown, "division", why) for _ in range(3))
+        self._definitions[q] = sp.floor(ua / us)
+        self._definitions[r] = ua - us * sp.floor(ua / us)
+        self._names |= {q, r}
+        deps = self._deps_of(a, s)
+        made = []
+        for statement in (shown, sp.GreaterThan(r, 0, evaluate=False), sp.LessThan(r, s - 1, evaluate=False)):
+            made.append(self._new(statement, "division", True, f"q = ⌊a/s⌋, r = a - q·s (division algorithm)",
+                                  deps, extra=q))
+        for f in made:   # q and r are fixed by the division: they cannot be instantiated
+            object.__setattr__(f, "_deps", frozenset(f.deps | {made[0]}))
+        return tuple(made)
 
     def rewrite(self, expr, facts: Sequence[Fact]) -> Fact:
         """expr = expr with each fact's left side replaced by its right side (equals for equals)."""

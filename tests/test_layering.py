@@ -56,6 +56,4 @@ def forbidden_calls(path: Path) -> set[str]:
 def test_no_string_is_evaluated_as_code(package):
     offenders = {str(p.relative_to(ROOT)): sorted(forbidden_calls(p)) for p in sources(package)}
     offenders = {k: v for k, v in offenders.items() if v}
-    # sympify(value, strict=True) on non-strings is the one allowed use, in derive/core.py
-    allowed = {"derive/core.py": ["sympify"]}
-    assert offenders == {k: v for k, v in allowed.items() if k in offenders}, offenders
+    assert offenders == {}, offenders

@@ -393,3 +393,45 @@ def test_citing_refuses_values_against_the_symbols_assumptions():
     c, lemma = _lemma_with_a_hypothesis()
     d = Derivation("test.bad", "bad value", resolve={"test.lemma": lemma}.__getitem__)
     assert d.use("test.lemma", values={c: sp.I}).status == "failed"
+
+
+def test_division_gives_quotient_and_remainder_of_new_integers():
+    d = fresh()
+    A = sp.Symbol("A", integer=True)
+    s_ = sp.Symbol("s", integer=True, positive=True)
+    q, r = sp.Symbol("q", integer=True), sp.Symbol("r", integer=True, nonnegative=True)
+    split, low, high = d.divide(A, s_, q, r, "A = q·s + r")
+    assert [f.status for f in (split, low, high)] == ["proved"] * 3
+    floor = d.floor(A / s_, q, r / s_, (s_ - r) / s_, "⌊A/s⌋ = q")
+    assert floor.status == "failed", "the floor rule needs r <= s - 1 as a sign, which only the facts give"
+    assert d.divide(A, s_, q, r, "q, r are not new")[0].status == "failed"
+    bad = fresh("real")
+    assert bad.divide(x, s_, q, r, "x is not an integer")[0].status == "failed"
+    assert d.instantiate(split, {q: 3}, "q is fixed").status == "failed"
+
+
+def test_symmetric_reads_a_fact_the_other_way():
+    d = fresh()
+    fact = d.identity(2 * x, x + x, "double")
+    assert d.symmetric(fact, "flip").statement == sp.Eq(x + x, 2 * x, evaluate=False)
+    ge = d.inequality(x**2 + 1, 2 * x, (x - 1) ** 2, "AM-GM")
+    assert isinstance(d.symmetric(ge, "flip").statement, sp.LessThan)
+
+
+def test_a_definition_must_have_the_assumptions_of_its_name():
+    d = fresh()
+    assert d.define(sp.Symbol("c", positive=True), sp.Integer(-1), "a positive name for -1").status == "failed"
+    assert d.define(sp.Symbol("c", positive=True), a + 1, "a + 1 > 0").status == "definition"
+
+
+def test_combine_adds_weighted_facts():
+    d = fresh()
+    A = sp.Symbol("A", integer=True)
+    s_ = sp.Symbol("s", integer=True, positive=True)
+    q, r = sp.Symbol("q", integer=True), sp.Symbol("r", integer=True, nonnegative=True)
+    split, low, high = d.divide(A, s_, q, r, "A = q·s + r")
+    room = d.combine([split, high], [-1, 1], "A - q·s <= s - 1")
+    assert room.status == "proved" and isinstance(room.statement, sp.GreaterThan)
+    assert d.combine([high], [-1], "a negative weight on an inequality").status == "failed"
+    fits = d.inequality(A - q * s_, 0, r, "window q fits: A - q·s = r >= 0")
+    assert fits.status == "proved", fits.detail
