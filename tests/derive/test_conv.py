@@ -1,5 +1,6 @@
-"""Derivations of the convolution-geometry claims: all proved, wrong steps rejected, and the closed
-forms against window counts enumerated by brute force (no numeric code involved)."""
+"""Derivations of the convolution-geometry claims: proved on the kernel with exactly the intended
+assumptions, every lemma made false fails its derivation, and the concluded closed forms against window
+counts enumerated by brute force (no numeric code involved)."""
 import itertools
 
 import pytest
@@ -7,16 +8,52 @@ import sympy as sp
 
 from derive import conv as D
 from derive import registry
-from derive.core import Derivation, check_identity
+from derive.derivation import Derivation
+from derive.kernel import check_identity
 
-IDS = ["conv.output_size", "conv.params", "dense.params"]
+ASSUMPTIONS = {
+    "conv.output_size": ["Euclidean division (quotient q, remainder r)", "Euclidean division (r < s)",
+                         "PyTorch ceil mode"],
+    "conv.params": [],
+    "dense.params": [],
+}
+"""The named assumptions each derivation may rest on, and no others."""
+
+BUILDERS = {"conv.output_size": D.output_size, "conv.params": D.conv_params, "dense.params": D.dense_params}
 
 
-@pytest.mark.parametrize("claim_id", IDS)
-def test_every_conv_derivation_is_proved(claim_id):
+@pytest.mark.parametrize("claim_id", sorted(ASSUMPTIONS))
+def test_every_conv_derivation_is_proved_with_exactly_the_intended_assumptions(claim_id):
     dv = registry.get(claim_id)
-    assert dv.status == "proved", [s for s in dv.steps if s.status == "failed"]
-    assert dv.result is not None
+    assert dv.status.startswith("proved"), [s for s in dv.steps if s.status == "failed"]
+    assert not dv.failures
+    assert sorted(a["name"] for a in dv.assumptions) == sorted(ASSUMPTIONS[claim_id])
+    expected = "proved" if not ASSUMPTIONS[claim_id] else f"proved given {len(ASSUMPTIONS[claim_id])} assumptions"
+    assert dv.status == expected
+
+
+@pytest.mark.parametrize("claim_id", sorted(ASSUMPTIONS))
+def test_the_conclusions_are_the_closed_forms_verify_reads(claim_id):
+    dv = registry.get(claim_id)
+    if claim_id == "conv.output_size":
+        assert dv.closed_form(D.out) == D.OUTPUT_SIZE
+        assert dv.closed_form(D.out_ceil) == D.OUTPUT_SIZE_CEIL
+        assert dv.closed_form(D.SAME) == D.n
+        assert dv.control_form(D.out) == D.OUTPUT_SIZE_CONTROL
+    else:
+        closed, control = ((D.CONV_PARAMS, D.CONV_PARAMS_CONTROL) if claim_id == "conv.params"
+                           else (D.DENSE_PARAMS, D.DENSE_PARAMS_CONTROL))
+        assert dv.closed_form(D.params) == closed
+        assert dv.control_form(D.params) == control
+
+
+def test_the_floor_result_is_derived_from_the_window_count_lemma():
+    # the concluded out = ⌊A/s⌋ + 1 rests on the division facts (through the floor lemma), not on a definition
+    dv = registry.get("conv.output_size")
+    rules = {s.method for s in dv.steps}
+    assert {"floor", "inequality", "rewrite", "chain"} <= rules
+    floors = [s for s in dv.steps if s.method == "floor"]
+    assert len(floors) == 1 and floors[0].expr.rhs == D.q
 
 
 def windows(n, k, s, pl, pr, d, ceil_mode):
@@ -28,9 +65,10 @@ def windows(n, k, s, pl, pr, d, ceil_mode):
                if start + extent - padded <= allowed and (not ceil_mode or start < n + pl))
 
 
-def test_output_size_formulas_count_the_windows():
-    floor_size = sp.lambdify(D.SYMBOLS, D.OUTPUT_SIZE)
-    ceil_size = sp.lambdify(D.SYMBOLS, D.OUTPUT_SIZE_CEIL)
+def test_concluded_output_sizes_count_the_windows():
+    dv = registry.get("conv.output_size")
+    floor_size = sp.lambdify(D.SYMBOLS, dv.closed_form(D.out))
+    ceil_size = sp.lambdify(D.SYMBOLS, dv.closed_form(D.out_ceil))
     cases = 0
     for n, k, s, pl, pr, d in itertools.product(range(1, 9), range(1, 4), range(1, 4), range(3),
                                                 range(3), range(1, 3)):
@@ -42,9 +80,12 @@ def test_output_size_formulas_count_the_windows():
     assert cases > 1000
 
 
-def test_the_negative_control_is_not_the_output_size():
-    ok, _ = check_identity(D.OUTPUT_SIZE.subs({D.s: 1, D.d: 1}), D.OUTPUT_SIZE_CONTROL.subs({D.s: 1, D.d: 1}))
-    assert not ok
+def test_the_recorded_controls_are_not_the_closed_forms():
+    for claim_id, lhs in (("conv.output_size", D.out), ("conv.params", D.params), ("dense.params", D.params)):
+        dv = registry.get(claim_id)
+        ok, _ = check_identity(dv.closed_form(lhs), dv.control_form(lhs))
+        assert not ok, claim_id
+    assert D.DENSE_PARAMS_CONTROL.subs({D.n_in: 2400, D.n_out: 800}) == 1_920_000
 
 
 def test_a_wrong_instance_is_rejected():
@@ -54,15 +95,68 @@ def test_a_wrong_instance_is_rejected():
     assert dv.status == "failed"
 
 
-def test_same_padding_needs_the_dilated_total():
+# ---------------------------------------------------------------- each lemma made false fails its derivation
+
+def failed_rules(dv):
+    return {s.method for s in dv.failures}
+
+
+def test_a_remainder_up_to_the_stride_breaks_the_window_count_lemma(monkeypatch):
+    # s = r + t allows r = s: then ⌊(q·s + r)/s⌋ = q + 1, window q + 1 fits, and the floor step must fail
+    monkeypatch.setattr(D, "STRIDE_SPLIT", D.r + D.t)
+    dv = D.output_size()
+    assert dv.status == "failed"
+    assert {"floor", "inequality"} <= failed_rules(dv)
+
+
+def test_a_window_count_off_by_one_breaks_out_equals_floor_plus_one(monkeypatch):
+    # counting windows 1..q instead of 0..q: out = q, and the chain to ⌊A/s⌋ + 1 must fail
+    monkeypatch.setattr(D, "WINDOWS", sp.Sum(1, (D.o, 1, D.q)))
+    dv = D.output_size()
+    assert dv.status == "failed"
+    assert "identity" in failed_rules(dv)
+    assert dv.result is None
+
+
+def test_concluding_the_size_without_the_plus_one_fails(monkeypatch):
+    monkeypatch.setattr(D, "OUTPUT_SIZE", sp.floor(D.SPAN / D.s))
+    dv = D.output_size()
+    assert dv.status == "failed"
+    assert "conclusion" in failed_rules(dv)
+
+
+def test_ceil_mode_without_the_last_window_rule_fails_its_worked_instance(monkeypatch):
+    # ⌈A/s⌉ + 1 alone keeps the window that would start in the right padding (5, k2 s2 p1 -> 4)
+    monkeypatch.setattr(D, "OUTPUT_SIZE_CEIL", sp.ceiling(D.SPAN / D.s) + 1)
+    dv = D.output_size()
+    assert dv.status == "failed"
+    assert {"instance", "conclusion"} <= failed_rules(dv)
+
+
+def test_same_padding_without_dilation_fails(monkeypatch):
     # total padding k - 1 (dilation ignored) is not 'same' once d > 1
-    wrong = D.OUTPUT_SIZE.subs({D.s: 1, D.p_right: D.k - 1 - D.p_left})
-    ok, _ = check_identity(wrong, D.n)
-    assert not ok
+    monkeypatch.setattr(D, "SAME", sp.Subs(D.OUTPUT_SIZE, (D.s, D.p_right), (1, D.k - 1 - D.p_left)))
+    dv = D.output_size()
+    assert dv.status == "failed"
+    assert "identity" in failed_rules(dv)
 
 
-def test_parameter_count_controls_differ():
-    ok, _ = check_identity(D.CONV_PARAMS, D.CONV_PARAMS_CONTROL)
-    assert not ok
-    assert D.CONV_PARAMS.subs({D.k_h: 5, D.k_w: 5, D.c_in: 6, D.c_out: 8, D.g: 1, D.bias: 1}) == 1208
-    assert D.DENSE_PARAMS_CONTROL.subs({D.n_in: 2400, D.n_out: 800}) == 1_920_000
+@pytest.mark.parametrize("name, wrong, builder", [
+    ("CONV_PARAMS", D.CONV_PARAMS_CONTROL, "conv.params"),                       # groups forgotten
+    ("CONV_WEIGHT_SHAPE", (D.c_out, D.c_in, D.k_h, D.k_w), "conv.params"),        # each filter sees every channel
+    ("CONV_BIAS_SHAPE", (D.c_out,), "conv.params"),                               # a bias even when b = 0
+    ("DENSE_PARAMS", D.DENSE_PARAMS_CONTROL, "dense.params"),                     # bias forgotten
+    ("DENSE_WEIGHT_SHAPE", (D.n_out, D.n_in + 1), "dense.params"),                # a weight too many per output
+    ("DENSE_BIAS_SHAPE", (D.n_out,), "dense.params"),                             # a bias even when b = 0
+])
+def test_a_wrong_shape_or_count_fails_the_parameter_count(monkeypatch, name, wrong, builder):
+    monkeypatch.setattr(D, name, wrong)
+    dv = BUILDERS[builder]()
+    assert dv.status == "failed"
+    assert "identity" in failed_rules(dv)
+
+
+@pytest.mark.parametrize("claim_id", sorted(BUILDERS))
+def test_the_unmutated_builders_are_proved(claim_id):
+    # the mutation tests above fail for their mutation, not because a fresh build fails anyway
+    assert BUILDERS[claim_id]().status.startswith("proved")

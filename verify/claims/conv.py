@@ -1,21 +1,20 @@
 """Claims on convolution geometry (000 Q2.1, Q2.2): output sizes and parameter counts.
 
-Every check here is exact: the closed forms of ``derive.conv``, lambdified, against what
-``numeric.conv`` really does (the shapes ``conv2d`` and ``max_pool2d`` produce, the arrays a layer
-allocates), over an exhaustive small grid plus random larger cases. Each check reports its cases.
+Every check here is exact: the closed forms and controls that the ``derive.conv`` derivations
+conclude and record (read through ``linked``, never typed here), against what ``numeric.conv``
+really does (the shapes ``conv2d`` and ``max_pool2d`` produce, the arrays a layer allocates), over an
+exhaustive small grid plus random larger cases. Each check reports its cases.
 """
 from __future__ import annotations
 
 import itertools
-from functools import lru_cache
 
 import numpy as np
-import sympy as sp
 
 from derive import conv as D
 from numeric import conv as N
 
-from ..claim import Budget, Claim, Measurement
+from ..claim import Budget, Claim, Measurement, linked
 
 RANDOM_CASES = 300
 """Random larger geometries per output-size check (scaled by the budget)."""
@@ -24,20 +23,14 @@ _SOURCE_SIZES = "000 Q2.2"
 _SOURCE_PARAMS = "000 Q2.1"
 
 
-@lru_cache(maxsize=None)
-def _lambdified(name):
-    expr = getattr(D, name)
-    symbols = D.SYMBOLS if "OUTPUT" in name else (
-        D.CONV_PARAM_SYMBOLS if "CONV" in name else D.DENSE_PARAM_SYMBOLS)
-    return sp.lambdify(symbols, expr, "numpy")
+def _columns(at):
+    """The columns of ``at`` (one row per case) as int64 arrays."""
+    return [np.asarray(c, dtype=np.int64) for c in np.asarray(at).T]
 
 
-def _evaluate(name, at):
-    """A derive closed form at every row of ``at`` (one column per symbol), as int64."""
-    columns = [np.asarray(c, dtype=np.int64) for c in np.asarray(at).T]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        values = _lambdified(name)(*columns)
-    return np.broadcast_to(np.asarray(values, dtype=np.float64), columns[0].shape)
+def _geometry(at):
+    """Values by symbol name for the output-size forms: rows (n, k, s, p_l, p_r, d)."""
+    return dict(zip(("n", "k", "s", "p_l", "p_r", "d"), _columns(at)))
 
 
 # ---------------------------------------------------------------- conv.output_size
@@ -91,14 +84,17 @@ def _measure_output_size(config, rng, budget):
                        at=np.array(kept), note=note)
 
 
-def _output_size_expected(config, at):
-    if config["grid"] == "same":
-        return np.asarray(at)[:, 0].astype(np.float64)      # out = n
-    return _evaluate("OUTPUT_SIZE_CEIL" if config.get("ceil_mode") else "OUTPUT_SIZE", at)
+def _output_size_expected(config, at, form):
+    values = _geometry(at)
+    if config["grid"] == "same":     # stride 1, total padding d(k-1): the 'same' conclusion
+        return form(D.SAME, n=values["n"])
+    return form(D.out_ceil if config.get("ceil_mode") else D.out, **values)
 
 
-def _output_size_control(config, at):
-    return _evaluate("OUTPUT_SIZE_CONTROL", at)
+def _output_size_control(config, at, form):
+    values = _geometry(at)
+    del values["d"]                  # the control ignores dilation
+    return form.control(D.out, **values)
 
 
 # ---------------------------------------------------------------- parameter counts
@@ -132,10 +128,20 @@ def _measure_conv_params(config, rng, budget):
                        at=rows, note="weight (C_out, C_in/g, k_h, k_w) + bias (C_out), as conv2d takes them")
 
 
-def _conv_params_control(config, at):
-    if np.all(np.asarray(at)[:, 4] == 1):
+def _conv_values(at):
+    """Values by symbol name for the conv parameter count: rows (C_in, C_out, k_h, k_w, g, b)."""
+    return dict(zip(("C_in", "C_out", "k_h", "k_w", "g", "b"), _columns(at)))
+
+
+def _conv_params_expected(config, at, form):
+    return form(D.params, **_conv_values(at))
+
+
+def _conv_params_control(config, at, form):
+    values = _conv_values(at)
+    if np.all(values.pop("g") == 1):
         return None     # without groups the control coincides with the closed form
-    return _evaluate("CONV_PARAMS_CONTROL", at)
+    return form.control(D.params, **values)
 
 
 def _dense_grid(config, rng, budget):
@@ -161,10 +167,20 @@ def _measure_dense_params(config, rng, budget):
                        at=rows, note="W (n_out, n_in) + b (n_out)")
 
 
-def _dense_params_control(config, at):
-    if np.all(np.asarray(at)[:, 2] == 0):
-        return None
-    return _evaluate("DENSE_PARAMS_CONTROL", at)
+def _dense_values(at):
+    """Values by symbol name for the dense parameter count: rows (n_in, n_out, b)."""
+    return dict(zip(("n_in", "n_out", "b"), _columns(at)))
+
+
+def _dense_params_expected(config, at, form):
+    return form(D.params, **_dense_values(at))
+
+
+def _dense_params_control(config, at, form):
+    values = _dense_values(at)
+    if np.all(values.pop("b") == 0):
+        return None     # without biases the control coincides with the closed form
+    return form.control(D.params, **values)
 
 
 CLAIMS = [
@@ -173,11 +189,9 @@ CLAIMS = [
         title="out = ⌊(n + 2p - d(k-1) - 1)/s⌋ + 1; ceil mode keeps windows starting inside the input "
               "or left padding; 'same' at s = 1 needs total padding d(k-1)",
         source=_SOURCE_SIZES,
-        formula="⌊(n + p_l + p_r - d(k-1) - 1)/s⌋ + 1",
-        expected=_output_size_expected,
+        expected=linked(_output_size_expected, shows=D.out),
         measure=_measure_output_size,
-        control=_output_size_control,
-        control_formula="⌊(n - k + 2p)/s⌋",
+        control=linked(_output_size_control, shows=D.out),
         configs=({"grid": "exhaustive"}, {"grid": "random"}, {"grid": "same"},
                  {"grid": "exhaustive", "ceil_mode": True}, {"grid": "random", "ceil_mode": True}),
     ),
@@ -185,22 +199,18 @@ CLAIMS = [
         id="conv.params",
         title="a conv layer has k_h·k_w·C_in·C_out/groups weights + C_out biases (8 filters 5×5×6: 1208)",
         source=_SOURCE_PARAMS,
-        formula="k_h·k_w·C_in·C_out/g + C_out",
-        expected=lambda config, at: _evaluate("CONV_PARAMS", at),
+        expected=linked(_conv_params_expected, shows=D.params),
         measure=_measure_conv_params,
-        control=_conv_params_control,
-        control_formula="k_h·k_w·C_in·C_out + C_out (groups forgotten)",
+        control=linked(_conv_params_control, shows=D.params),
         configs=({"grid": "notes"}, {"grid": "exhaustive"}),
     ),
     Claim(
         id="dense.params",
         title="a dense layer from 20×20×6 to 8×10×10 has 2400·800 + 800 = 1,920,800 parameters",
         source=_SOURCE_PARAMS,
-        formula="n_in·n_out + n_out",
-        expected=lambda config, at: _evaluate("DENSE_PARAMS", at),
+        expected=linked(_dense_params_expected, shows=D.params),
         measure=_measure_dense_params,
-        control=_dense_params_control,
-        control_formula="n_in·n_out (bias forgotten: 1,920,000)",
+        control=linked(_dense_params_control, shows=D.params),
         configs=({"grid": "notes"}, {"grid": "exhaustive"}),
     ),
 ]
