@@ -1,11 +1,13 @@
 """Claims on linear layers and MLPs (001 §Core Equations, §Batch vs Single Sample, §Forward Pass Pseudocode;
 000 Q1.2, Q1.3): batch form, composition, rank of a product, the forward pass.
 
-Deterministic statements are checked against their closed form with a proved rounding bound: a dot
-product of length k computed in floating point is within γ_k·Σ|a_i||b_i| of the exact one,
-γ_k = k·u/(1 - k·u) (Higham, "Accuracy and Stability of Numerical Algorithms", 2002, eq. 3.5); through
-a 1-Lipschitz activation (ReLU, tanh, identity) errors do not grow, and each evaluation adds EVAL_ULPS
-units of roundoff. Both sides of a comparison round, so the bound counts both.
+Every closed form and control is read from the claim's derivation (``derive.linear``): the matrix identities'
+right sides are lambdified with their matrix symbols as arguments (``Form`` evaluates scalar expressions
+only), the rank bound and the forward pass through ``Form``. Deterministic statements are checked against
+their closed form with a proved rounding bound: a dot product of length k computed in floating point is
+within γ_k·Σ|a_i||b_i| of the exact one, γ_k = k·u/(1 - k·u) (Higham, "Accuracy and Stability of Numerical
+Algorithms", 2002, eq. 3.5); through a 1-Lipschitz activation (ReLU, tanh, identity) errors do not grow, and
+each evaluation adds EVAL_ULPS units of roundoff. Both sides of a comparison round, so the bound counts both.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from derive import linear as D
 from numeric import init as I
 from numeric import linear as N
 
-from ..claim import Budget, Claim, Measurement
+from ..claim import Budget, Claim, Measurement, linked
 
 EVAL_ULPS = 4
 """Accuracy of one evaluation of an activation (tanh) in units of roundoff."""
@@ -36,54 +38,110 @@ def _shape(rng: np.random.Generator, lo: int = 1, hi: int = 9) -> int:
     return int(rng.integers(lo, hi))
 
 
+_MATRIX_FNS: dict = {}
+
+
+def _matrix_fn(expr):
+    """A matrix expression read from a derivation as a NumPy function of its symbols, given by name."""
+    fn = _MATRIX_FNS.get(expr)
+    if fn is None:
+        symbols = sorted(expr.free_symbols, key=lambda s: s.name)
+        names = [s.name for s in symbols]
+        compiled = sp.lambdify(symbols, expr, "numpy")
+
+        def fn(**values):
+            missing = sorted(set(names) - set(values))
+            if missing:
+                raise KeyError(f"the expression {expr} needs values for {missing}")
+            return np.asarray(compiled(*[values[name] for name in names]))
+        _MATRIX_FNS[expr] = fn
+    return fn
+
+
 # ---- linear.batch ---------------------------------------------------------------------------
 
 def _measure_batch(config, rng: np.random.Generator, budget: Budget) -> Measurement:
-    """Y = numeric.linear.linear(X, W, b) for random shapes; the reference stacks W x_i + b row by row."""
+    """Y = numeric.linear.linear(X, W, b) for random shapes (X, W, b kept for the closed form)."""
     cases = budget.replicates(RANDOM_SHAPES)
-    estimates, bounds, refs, controls = [], [], [], []
+    estimates, bounds, inputs = [], [], []
     for _ in range(cases):
         B, n_in = _shape(rng), _shape(rng, 2)
         n_out = n_in if config["weights"] == "square" else n_in + _shape(rng, 1, 5)
         X, W, b = rng.standard_normal((B, n_in)), rng.standard_normal((n_out, n_in)), rng.standard_normal(n_out)
         Y = N.linear(X, W, b)
-        reference = np.stack([sum(W[:, c] * X[i, c] for c in range(n_in)) + b for i in range(B)])
         bound = 2 * _gamma(n_in + 1) * (np.abs(X) @ np.abs(W).T + np.abs(b))
-        control = X @ W + b if W.shape[0] == n_in else np.full_like(Y, np.nan)   # XW needs W of shape (n, m)
         estimates.append(Y.ravel())
         bounds.append(bound.ravel())
-        refs.append(reference.ravel())
-        controls.append(control.ravel())
-    at = {"reference": np.concatenate(refs), "control": np.concatenate(controls)}
-    return Measurement(np.concatenate(estimates), np.concatenate(bounds), "bounded", cases, at=at,
-                       note="numeric Y = XWᵀ + b against rows W x_i + b summed term by term")
+        inputs.append((X, W, b))
+    return Measurement(np.concatenate(estimates), np.concatenate(bounds), "bounded", cases, at=inputs,
+                       note="numeric Y = XWᵀ + b against the rows W x_i + b stacked, (WXᵀ + b1ᵀ)ᵀ")
+
+
+def _batch_values(X, W, b) -> dict:
+    return {"X": X, "W": W, "b": b[:, None], "B": X.shape[0]}
+
+
+def _batch_expected(config, at, form):
+    stacked = _matrix_fn(form.expression(D.BATCH))
+    return np.concatenate([stacked(**_batch_values(*case)).ravel() for case in at])
+
+
+def _batch_control(config, at, form):
+    wrong = _matrix_fn(form.expression(D.BATCH, control=True))
+    out = []
+    for X, W, b in at:
+        try:
+            y = wrong(**_batch_values(X, W, b))
+        except ValueError:   # XW does not conform (m ≠ n): the control has no value, which no Y equals
+            y = np.full((X.shape[0], W.shape[0]), np.nan)
+        out.append(y.ravel())
+    return np.concatenate(out)
 
 
 # ---- linear.composition ---------------------------------------------------------------------
 
 def _measure_composition(config, rng: np.random.Generator, budget: Budget) -> Measurement:
-    """A deep linear MLP (numeric forward) against its single collapsed layer (W_L⋯W_1, Σ W_L⋯W_(l+1) b_l)."""
+    """A deep linear MLP (numeric forward); its layers are kept for the collapsed single layer."""
     cases = budget.replicates(RANDOM_SHAPES)
-    est, bounds, collapsed, wrong = [], [], [], []
+    est, bounds, nets = [], [], []
     for _ in range(cases):
         widths = tuple(_shape(rng, 1, 7) for _ in range(config["depth"] + 1))
         net = N.MLP.init(widths, rng, weight_init=I.lecun_normal, bias="torch", activation="linear")
         x = rng.standard_normal((4, widths[0]))
         y = net.forward(x)
-        A, c, c_wrong = np.eye(widths[0]), np.zeros(widths[0]), np.zeros(widths[0])
-        for w, b in zip(net.weights, net.biases):
-            A, c, c_wrong = w @ A, w @ c + b, w @ c           # the control drops the added bias each time
         abs_out = np.abs(x)
         for w, b in zip(net.weights, net.biases):
             abs_out = np.abs(abs_out) @ np.abs(w).T + np.abs(b)
         k = sum(widths) + len(widths)
         est.append(y.ravel())
         bounds.append((2 * _gamma(k) * abs_out).ravel())
-        collapsed.append((x @ A.T + c).ravel())
-        wrong.append((x @ A.T + c_wrong).ravel())
-    at = {"reference": np.concatenate(collapsed), "control": np.concatenate(wrong)}
-    return Measurement(np.concatenate(est), np.concatenate(bounds), "bounded", cases, at=at,
-                       note="deep linear net against (W_L⋯W_1)x + collapsed bias")
+        nets.append((net.weights, net.biases, x))
+    return Measurement(np.concatenate(est), np.concatenate(bounds), "bounded", cases, at=nets,
+                       note="deep linear net against its layers collapsed into one, (W_L⋯W_1)x + collapsed bias")
+
+
+def _collapse(f, weights, biases):
+    """(A, c) of the first L - 1 layers collapsed into one, by the concluded right side
+    f = (W₂W₁)x + (W₂b₁ + b₂) applied once per layer: A_l = f at W₂ = W_l, W₁ = A_(l-1), x = I and zero
+    biases; c_l = f at x = 0, b₁ = c_(l-1), b₂ = b_l (both exact: adding 0 and multiplying by I round nothing)."""
+    A, c = weights[0], biases[0][:, None]
+    eye, zero = np.eye(A.shape[1]), np.zeros((A.shape[1], 1))
+    for w, b in zip(weights[1:-1], biases[1:-1]):
+        A, c = (f(W_2=w, W_1=A, b_1=np.zeros_like(c), b_2=np.zeros((w.shape[0], 1)), x=eye),
+                f(W_2=w, W_1=A, b_1=c, b_2=b[:, None], x=zero))
+    return A, c
+
+
+def _composition(control: bool):
+    def evaluate(config, at, form):
+        f = _matrix_fn(form.expression(D.COMPOSED))
+        last = _matrix_fn(form.expression(D.COMPOSED, control=control))
+        out = []
+        for weights, biases, x in at:
+            A, c = _collapse(f, weights, biases)
+            out.append(last(W_2=weights[-1], W_1=A, b_1=c, b_2=biases[-1][:, None], x=x.T).T.ravel())
+        return np.concatenate(out)
+    return evaluate
 
 
 # ---- linear.rank ----------------------------------------------------------------------------
@@ -115,15 +173,17 @@ def _exact_rank(matrix) -> int:
 def _factor(rng, n_out, n_in, rank):
     """An integer n_out×n_in factor of the given rank: rounded Gaussians, through a rank-wide bottleneck."""
     def gaussian(shape):
-        return np.rint(INTEGER_SCALE * I.lecun_normal(shape, rng, gain=1.0, mode="fan_in")).astype(np.int64).astype(object)
+        draw = I.lecun_normal(shape, rng, gain=1.0, mode="fan_in")
+        return np.rint(INTEGER_SCALE * draw).astype(np.int64).astype(object)
     if rank >= min(n_out, n_in):
         return gaussian((n_out, n_in))
     return gaussian((n_out, rank)).dot(gaussian((rank, n_in)))
 
 
 def _measure_rank(config, rng: np.random.Generator, budget: Budget) -> Measurement:
+    """Exact ranks of random products; ``at`` holds each product's factor ranks, W_1 first."""
     cases = budget.replicates(RANK_CASES)
-    ranks, mins, maxs = [], [], []
+    ranks, factor_ranks = [], []
     for _ in range(cases):
         depth = int(rng.integers(2, 5))
         widths = [_shape(rng, 1, 8) for _ in range(depth + 1)]
@@ -135,34 +195,38 @@ def _measure_rank(config, rng: np.random.Generator, budget: Budget) -> Measureme
         product = factors[0]
         for f in factors[1:]:
             product = f.dot(product)
-        each = [_exact_rank(f) for f in factors]
         ranks.append(_exact_rank(product))
-        mins.append(min(each))
-        maxs.append(max(each))
-    return Measurement(np.array(ranks), kind="exact", cases=cases,
-                       at={"reference": np.array(mins), "control": np.array(maxs)},
+        factor_ranks.append([_exact_rank(f) for f in factors])
+    return Measurement(np.array(ranks), kind="exact", cases=cases, at=factor_ranks,
                        note="exact ranks of integer (rounded Gaussian) factors and of their product")
+
+
+def _rank(control: bool):
+    """The concluded bound of rank(W_l·(W_(l-1)⋯W_1)) in terms of rank W_l and the rank so far, folded over
+    the factors from W_1 (for generic factors each step attains it: that equality is what is measured)."""
+    def evaluate(config, at, form):
+        bound = form.control if control else form.defined
+        out = []
+        for ranks in at:
+            value = ranks[0]
+            for r in ranks[1:]:
+                value = bound(D.BOUND, **{D.r_l.name: r, D.rho.name: value})
+            out.append(value)
+        return np.array(out, dtype=np.float64)
+    return evaluate
 
 
 # ---- mlp.forward ----------------------------------------------------------------------------
 
 def _measure_forward(config, rng: np.random.Generator, budget: Budget) -> Measurement:
-    """numeric MLP.forward against the derive expression (lambdified) of the same network."""
+    """numeric MLP.forward on random networks and inputs (kept for the derivation's forward pass)."""
     widths, activation = tuple(config["widths"]), config["activation"]
-    y, x, weights, biases = D.mlp_expression(widths, activation)
-    wrong, *_ = D.mlp_expression(widths, activation, output_activation=True)
-    symbols = [*x, *(s for w in weights for s in w), *(s for b in biases for s in b)]
-    f, f_wrong = sp.lambdify(symbols, list(y), "numpy"), sp.lambdify(symbols, list(wrong), "numpy")
     cases = budget.replicates(RANDOM_SHAPES)
-    est, bounds, ref, ctl = [], [], [], []
+    est, bounds, inputs = [], [], []
     for _ in range(cases):
         net = N.MLP.init(widths, rng, weight_init=I.xavier_normal, bias="torch", activation=activation)
         xs = 2 * rng.standard_normal((8, widths[0]))
-        args = [*xs.T, *(np.full(8, v) for w in net.weights for v in w.ravel()),
-                *(np.full(8, v) for b in net.biases for v in b)]
         est.append(net.forward(xs).ravel())
-        ref.append(np.stack(np.broadcast_arrays(*f(*args)), axis=1).ravel())
-        ctl.append(np.stack(np.broadcast_arrays(*f_wrong(*args)), axis=1).ravel())
         err, h = np.zeros_like(xs), np.abs(xs)
         for i, (w, b) in enumerate(zip(net.weights, net.biases)):
             h = h @ np.abs(w).T + np.abs(b)
@@ -170,17 +234,28 @@ def _measure_forward(config, rng: np.random.Generator, budget: Budget) -> Measur
             if i < len(net.weights) - 1:
                 err = err + EVAL_ULPS * _U * h
         bounds.append((2 * err).ravel())
-    return Measurement(np.concatenate(est), np.concatenate(bounds), "bounded", cases,
-                       at={"reference": np.concatenate(ref), "control": np.concatenate(ctl)},
-                       note="numeric forward against the lambdified derive expression")
+        inputs.append((net.weights, net.biases, xs))
+    return Measurement(np.concatenate(est), np.concatenate(bounds), "bounded", cases, at=inputs,
+                       note="numeric forward against the forward pass the derivation defines")
 
 
-def _reference(config, at):
-    return at["reference"]
-
-
-def _control(config, at):
-    return at["control"]
+def _forward(control: bool):
+    """Each output y_k of the derivation's network (or its control, φ on the output too) at the measured
+    weights and inputs: symbols by name, each output given exactly the parameters it depends on."""
+    def evaluate(config, at, form):
+        net = D.network(config["activation"], config["widths"])
+        needed = [sorted(s.name for s in form.expression(y).free_symbols) for y in net.outputs]
+        evaluate_one = form.control if control else form
+        out = []
+        for weights, biases, xs in at:
+            values = {s.name: v for s, v in zip(net.x, xs.T)}
+            for symbols, array in (*zip(net.weights, weights), *zip(net.biases, biases)):
+                values.update((s.name, float(v)) for s, v in zip(symbols, array.ravel()))
+            columns = [np.broadcast_to(evaluate_one(y, **{k: values[k] for k in names}), (len(xs),))
+                       for y, names in zip(net.outputs, needed)]
+            out.append(np.stack(columns, axis=1).ravel())
+        return np.concatenate(out)
+    return evaluate
 
 
 _CORE = "001 §Core Equations, §Batch vs Single Sample"
@@ -190,11 +265,9 @@ CLAIMS = [
         id="linear.batch",
         title="Y = XWᵀ + b equals stacking W x_i + b; row-major W' = Wᵀ gives the same Y",
         source=_CORE,
-        formula="Y = XWᵀ + b",
-        expected=_reference,
+        expected=linked(_batch_expected, shows=D.BATCH),
         measure=_measure_batch,
-        control=_control,
-        control_formula="Y = XW + b with W of shape (m, n)",
+        control=linked(_batch_control, shows=D.BATCH),
         configs=({"weights": "rectangular (m > n)"}, {"weights": "square"}),
         notes="With m ≠ n the control does not conform (NaN, rejected); with m = n it computes XW ≠ XWᵀ.",
     ),
@@ -202,33 +275,29 @@ CLAIMS = [
         id="linear.composition",
         title="an affine map of an affine map is affine: any depth of linear layers is one layer (000 Q1.3)",
         source="000 Q1.3; 001 §Multi-Layer Forward Pass",
-        formula="(W2W1)x + (W2b1 + b2)",
-        expected=_reference,
+        expected=linked(_composition(control=False), shows=D.COMPOSED),
         measure=_measure_composition,
-        control=_control,
-        control_formula="collapsed bias W2·b1 alone",
+        control=linked(_composition(control=True), shows=D.COMPOSED),
         configs=({"depth": 2}, {"depth": 5}),
     ),
     Claim(
         id="linear.rank",
         title="rank(W_L⋯W_1) <= min_l rank(W_l), with equality for generic Gaussian factors (000 Q1.2)",
         source="000 Q1.2",
-        formula="min_l rank(W_l)",
-        expected=_reference,
+        expected=linked(_rank(control=False), shows=D.BOUND),
         measure=_measure_rank,
-        control=_control,
-        control_formula="max_l rank(W_l)",
+        control=linked(_rank(control=True), shows=D.BOUND),
         configs=({"factors": "full-rank"}, {"factors": "rank-deficient"}),
+        notes="The bound for all sizes rests on Horn & Johnson 0.4.5(c); its equality for generic factors is "
+              "what the exact check measures.",
     ),
     Claim(
         id="mlp.forward",
         title="the forward pass applies the activation on every hidden layer and none on the output",
         source="001 §Forward Pass Pseudocode, §Multi-Layer Forward Pass",
-        formula="y = W_L φ(… φ(W_1 x + b_1) …) + b_L",
-        expected=_reference,
+        expected=linked(_forward(control=False), shows=D.network("relu").outputs[0]),
         measure=_measure_forward,
-        control=_control,
-        control_formula="φ on the output too",
-        configs=({"widths": (3, 4, 2), "activation": "relu"}, {"widths": (2, 5, 3, 2), "activation": "tanh"}),
+        control=linked(_forward(control=True), shows=D.network("relu").outputs[0]),
+        configs=tuple({"widths": widths, "activation": activation} for activation, widths in D.NETWORKS.items()),
     ),
 ]
