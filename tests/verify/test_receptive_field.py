@@ -1,12 +1,12 @@
-"""Receptive-field claims: they pass at several seeds, report cases, and catch broken calculators
-and broken backward passes."""
+"""Receptive-field claims: they pass at several seeds, report cases, read every closed form and control
+from their derivations, and catch broken calculators and broken backward passes."""
 import dataclasses
 
 import numpy as np
 import pytest
 
 from numeric.receptive_field import Field, receptive_field
-from verify.claim import result_to_json, run_claim
+from verify.claim import linked, result_to_json, run_claim
 from verify.claims import receptive_field as claims_module
 
 CLAIMS = {c.id: c for c in claims_module.CLAIMS}
@@ -22,7 +22,7 @@ def test_the_section_is_registered():
 @pytest.mark.parametrize("claim_id", IDS)
 def test_claim_passes_and_reports_cases(claim_id, seed):
     result = run_claim(CLAIMS[claim_id], seed=seed)
-    assert result.proof == "proved"
+    assert result.proof.startswith("proved"), result.proof_detail
     assert result.check == "pass", [c.error or c.note for c in result.checks]
     assert all(check["cases"] > 0 for check in result_to_json(result)["checks"])
 
@@ -72,5 +72,25 @@ def test_effective_field_std_is_checked_per_configuration():
 
 
 def test_stride_one_formula_is_only_right_at_stride_one():
-    claim = dataclasses.replace(CLAIMS["rf.constant_stack"], expected=claims_module._constant_control)
+    claim = dataclasses.replace(CLAIMS["rf.constant_stack"], expected=CLAIMS["rf.constant_stack"].control)
     assert run_claim(claim).check == "fail"
+
+
+@pytest.mark.parametrize("claim_id", IDS)
+def test_closed_forms_and_controls_are_read_from_the_derivation(claim_id):
+    claim = CLAIMS[claim_id]
+    assert isinstance(claim.expected, linked) and isinstance(claim.control, linked)
+    assert not claim.formula and not claim.control_formula     # nothing typed here: rendered from derive
+    result = run_claim(claim)
+    assert result.formula and result.control_formula and "cannot render" not in result.formula
+
+
+def test_a_wrong_conclusion_in_the_derivation_fails_the_check(monkeypatch):
+    """The values checked are the derivation's: a derivation concluding the own-stride field makes the
+    check fail (and the proof too)."""
+    from derive import receptive_field as D
+
+    monkeypatch.setattr(D, "FIELD", D.FIELD_CONTROL)
+    claim = dataclasses.replace(CLAIMS["rf.recurrence"], proof=D.recurrence)
+    result = run_claim(claim)
+    assert result.proof == "failed" and result.verdict == "fail"

@@ -1,11 +1,13 @@
-"""Claims on receptive fields (000 Q1.7, Q2.2): the recurrence and its closed form, constant
+"""Claims on receptive fields (000 Q1.7, Q2.2): the interval maps composed over a stack, constant
 stacks, effective stride and padding, the field measured from real input gradients, and the width
 of the effective receptive field.
 
-The closed forms come from ``derive.receptive_field`` (lambdified at each depth); the measurements
-from ``numeric``: ``numeric.receptive_field`` for the calculator, and ``numeric.conv``'s backward
-passes for the footprints and gradient maps. All checks are exact (integers), except the effective
-field's std, which is judged within a stated rounding bound.
+Every closed form and control is read from the ``derive.receptive_field`` derivations (``linked``):
+those over a stack of any depth are stated with the layer parameters as functions k(l), s(l), p(l),
+d(l) of the layer index, and are instantiated here at each stack's depth and parameters. The
+measurements come from ``numeric``: ``numeric.receptive_field`` for the calculator, and
+``numeric.conv``'s backward passes for the footprints and gradient maps. All checks are exact
+(integers), except the effective field's std, which is judged within a stated rounding bound.
 """
 from __future__ import annotations
 
@@ -15,51 +17,55 @@ from functools import lru_cache
 
 import numpy as np
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from derive import receptive_field as D
 from numeric import conv as C
 from numeric.receptive_field import Layer, receptive_field
 
-from ..claim import Budget, Claim, Measurement
+from ..claim import Claim, Measurement, linked
 
 RANDOM_STACKS = 300
 """Random stacks per calculator check (scaled by the budget)."""
 EMPIRICAL_STACKS = 120
 """Random stacks whose field is measured from input gradients."""
-MAX_DEPTH = D.MAX_CONCRETE_DEPTH
-"""Deepest random stack: the depth up to which derive proves the span for symbolic parameters."""
+MAX_DEPTH = 6
+"""Deepest random stack (the derivations hold for every depth)."""
 ROUNDING_ULPS = 4
 """rf.effective: the measured std rounds twice (Fraction -> float, sqrt), the closed form at most
 three times (/12, sqrt, ×d); correctly rounded operations put both within 4 ulp of each other."""
 
 _SOURCE = "000 Q1.7, Q2.2"
 
+_PARAMETERS = (("k", 1), ("s", 2), ("p", 3), ("d", 4))
+"""Each layer function of the derivations and where its value sits in a stack's (kind, k, s, p, d)."""
 
-# ---------------------------------------------------------------- closed forms, lambdified per depth
 
-@lru_cache(maxsize=None)
-def _field_fn(depth, control=False):
-    expr, symbols = (D.field_control_formula if control else D.field_formula)(depth)
-    return sp.lambdify(symbols, expr, "math")
-
+# ---------------------------------------------------------------- conclusions, at a stack's depth
 
 @lru_cache(maxsize=None)
-def _span_fn(depth):
-    (first, last), symbols = D.span_formula(depth)
-    return sp.lambdify(symbols, (first, last), "math")
+def _at_depth(expr, depth):
+    """``expr`` (in the depth L, the unit u and the layer functions) at a concrete depth, as a function of
+    (u, k_1..k_L, s_1..s_L, p_1..p_L, d_1..d_L)."""
+    concrete = expr.xreplace({D.L: sp.Integer(depth)}).doit()
+    table = {D.LAYER[name](m): sp.Symbol(f"{name}_{m}") for name, _ in _PARAMETERS for m in range(1, depth + 1)}
+    concrete = concrete.xreplace(table)
+    left = concrete.atoms(AppliedUndef) | (concrete.free_symbols - set(table.values()) - {D.u})
+    if left:
+        raise ValueError(f"{sp.sstr(expr)[:60]} at depth {depth} still holds {sorted(map(str, left))}")
+    return sp.lambdify([D.u, *table.values()], concrete, "math")
 
 
-def _kappas(stack):
-    return [d * (k - 1) + 1 for _, k, _, _, d in stack]
+def _value(expr, stack, unit=0):
+    """``expr`` for one stack (kind, kernel, stride, left padding, dilation per layer) and unit."""
+    values = [layer[at] for _, at in _PARAMETERS for layer in stack]
+    return _at_depth(expr, len(stack))(unit, *values)
 
 
-def _field_closed(stack, control=False):
-    return _field_fn(len(stack), control)(*_kappas(stack), *[s for _, _, s, _, _ in stack])
-
-
-def _span_closed(stack, u):
-    return _span_fn(len(stack))(u, *_kappas(stack), *[s for _, _, s, _, _ in stack],
-                                *[p for _, _, _, p, _ in stack])
+def _over(form, lhs, rows, control=False):
+    """The concluded closed form (or recorded control) for ``lhs`` at each (stack, unit) of ``rows``."""
+    expr = form.expression(lhs, control=control)
+    return np.array([_value(expr, stack, unit) for stack, unit in rows], dtype=np.float64)
 
 
 # ---------------------------------------------------------------- stacks
@@ -108,23 +114,19 @@ def _measure_recurrence(config, rng, budget):
                        note="numeric.receptive_field (bottom-up recurrence) against the closed form")
 
 
-def _recurrence_expected(config, at):
-    return np.array([_field_closed(stack) for stack in at], dtype=np.float64)
+FIELD = D.field(D.L, D.u, 0)
+"""rf.recurrence: the field of a depth-L stack (the part of its conclusion checked here)."""
 
 
-def _recurrence_control(config, at):
-    return np.array([_field_closed(stack, control=True) for stack in at], dtype=np.float64)
+def _recurrence_expected(config, at, form):
+    return _over(form, FIELD, [(stack, 0) for stack in at])
+
+
+def _recurrence_control(config, at, form):
+    return _over(form, FIELD, [(stack, 0) for stack in at], control=True)
 
 
 # ---------------------------------------------------------------- rf.constant_stack
-
-@lru_cache(maxsize=None)
-def _constant_fns():
-    args = (D.k, D.s, D.depth)
-    return (sp.lambdify(args, D.CONSTANT_STACK, "numpy"),
-            sp.lambdify(args, D.CONSTANT_STACK_STRIDE_ONE, "numpy"),
-            sp.lambdify(args, D.CONSTANT_STACK_CONTROL, "numpy"))
-
 
 def _measure_constant(config, rng, budget):
     rows = np.array(list(itertools.product(range(1, 8), range(1, 5), range(0, 9))), dtype=np.int64)
@@ -133,16 +135,16 @@ def _measure_constant(config, rng, budget):
                        note="(k, s, L) over k 1..7, s 1..4, L 0..8")
 
 
-def _constant_expected(config, at):
-    quotient, stride_one, _ = _constant_fns()
+def _constant_expected(config, at, form):
     k, s, depth = (at[:, j].astype(np.float64) for j in range(3))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(s == 1, stride_one(k, s, depth), quotient(k, s, depth))
+    with np.errstate(divide="ignore", invalid="ignore"):   # the quotient is 0/0 at s = 1, where the other applies
+        return np.where(s == 1, form(D.STACK_FIELD_STRIDE_ONE, k=k, L=depth),
+                        form(D.STACK_FIELD, k=k, s=s, L=depth))
 
 
-def _constant_control(config, at):
+def _constant_control(config, at, form):
     k, s, depth = (at[:, j].astype(np.float64) for j in range(3))
-    return _constant_fns()[2](k, s, depth)
+    return form.control(D.STACK_FIELD, k=k, s=s, L=depth)
 
 
 # ---------------------------------------------------------------- rf.padding
@@ -172,22 +174,18 @@ def _measure_padding(config, rng, budget):
                        note="[first, last, field without padding] per stack and unit u")
 
 
-def _padding_expected(config, at):
-    rows = []
-    for stack, u in at:
-        first, last = _span_closed(stack, u)
-        rows.append((first, last, _field_closed(stack)))
-    return np.array(rows, dtype=np.float64)
+SPAN = (D.first(D.L, D.u, 0), D.last(D.L, D.u, 0))
+"""rf.padding: the first and last input positions read by unit u (and the size between them)."""
 
 
-def _padding_control(config, at):
+def _padding_expected(config, at, form):
+    return np.stack([_over(form, lhs, at) for lhs in (*SPAN, D.SPAN_SIZE)], axis=1)
+
+
+def _padding_control(config, at, form):
     """Padding counted into the field: size r + 2P, as if the field grew with the padded border."""
-    rows = []
-    for stack, u in at:
-        first, last = _span_closed(stack, u)
-        big_p = -_span_closed(stack, 0)[0]               # unit 0 starts at -P
-        rows.append((first, last + 2 * big_p, _field_closed(stack) + 2 * big_p))
-    return np.array(rows, dtype=np.float64)
+    return np.stack([_over(form, SPAN[0], at), _over(form, SPAN[1], at, control=True),
+                     _over(form, D.SPAN_SIZE, at, control=True)], axis=1)
 
 
 # ---------------------------------------------------------------- rf.empirical
@@ -229,16 +227,16 @@ def _measure_empirical(config, rng, budget):
                             f"supports have holes inside the box (dilation, k < s)")
 
 
-def _empirical_expected(config, at):
-    return np.array([_span_closed(stack, u) for stack, u in at], dtype=np.float64)
+BOX = (D.lo(D.L, D.u), D.hi(D.L, D.u))
+"""rf.empirical: the leftmost and rightmost input positions with a non-zero gradient of unit u."""
 
 
-def _empirical_control(config, at):
-    rows = []
-    for stack, u in at:
-        first, _ = _span_closed(stack, u)
-        rows.append((first, first + _field_closed(stack, control=True) - 1))
-    return np.array(rows, dtype=np.float64)
+def _empirical_expected(config, at, form):
+    return np.stack([_over(form, lhs, at) for lhs in BOX], axis=1)
+
+
+def _empirical_control(config, at, form):
+    return np.stack([_over(form, BOX[0], at), _over(form, BOX[1], at, control=True)], axis=1)
 
 
 # ---------------------------------------------------------------- rf.effective
@@ -281,54 +279,41 @@ def _measure_effective(config, rng, budget):
                        at=None, note=f"field r = {r}, std of the gradient map {std:.6g}")
 
 
-@lru_cache(maxsize=None)
-def _erf_fns():
-    args = (D.k, D.depth, D.d)
-    return (sp.lambdify(args, D.d * D.ERF_STD, "numpy"),
-            sp.lambdify(args, D.d * D.ERF_STD_CONTROL, "numpy"))
+def _effective_expected(config, at, form):
+    return form(D.ERF_STD, k=config["k"], L=config["L"], d=config["d"])
 
 
-def _effective_expected(config, at):
-    return float(_erf_fns()[0](config["k"], config["L"], config["d"]))
-
-
-def _effective_control(config, at):
-    return float(_erf_fns()[1](config["k"], config["L"], config["d"]))
+def _effective_control(config, at, form):
+    return form.control(D.ERF_STD, k=config["k"], L=config["L"], d=config["d"])
 
 
 CLAIMS = [
     Claim(
         id="rf.recurrence",
-        title="r = 1 + Σ_l (κ_l - 1)·Π_{i<l} s_i with κ_l = d_l(k_l - 1) + 1 (recurrence, closed form, "
-              "top-down form)",
+        title="the interval maps of the layers compose: r = 1 + Σ_l (κ_l - 1)·Π_{i<l} s_i with "
+              "κ_l = d_l(k_l - 1) + 1 (recurrence, closed form, top-down form)",
         source=_SOURCE,
-        formula="1 + Σ_l (κ_l - 1)·Π_{i<l} s_i",
-        expected=_recurrence_expected,
+        expected=linked(_recurrence_expected, shows=FIELD),
         measure=_measure_recurrence,
-        control=_recurrence_control,
-        control_formula="1 + Σ_l (κ_l - 1)·Π_{i<=l} s_i (own stride)",
+        control=linked(_recurrence_control, shows=FIELD),
         configs=({"grid": "exhaustive"}, {"grid": "random"}),
     ),
     Claim(
         id="rf.constant_stack",
         title="L layers k×k stride s: r = 1 + (k-1)(s^L - 1)/(s - 1); (k-1)L + 1 = 9 for k = 3, L = 4, s = 1",
         source="000 Q1.7",
-        formula="1 + (k-1)(s^L - 1)/(s - 1), (k-1)L + 1 at s = 1",
-        expected=_constant_expected,
+        expected=linked(_constant_expected, shows=(D.STACK_FIELD, D.STACK_FIELD_STRIDE_ONE)),
         measure=_measure_constant,
-        control=_constant_control,
-        control_formula="(k-1)·s·L + 1",
+        control=linked(_constant_control, shows=D.STACK_FIELD),
         configs=({"grid": "exhaustive"},),
     ),
     Claim(
         id="rf.padding",
         title="padding moves a field, never resizes it: unit u sees [u·S - P, u·S - P + r - 1]",
         source="000 Q2.2",
-        formula="[u·S - P, u·S - P + r - 1], S = Π s_l, P = Σ p_l·Π_{i<l} s_i",
-        expected=_padding_expected,
+        expected=linked(_padding_expected, shows=(*SPAN, D.SPAN_SIZE)),
         measure=_measure_padding,
-        control=_padding_control,
-        control_formula="size r + 2P (padding counted into the field)",
+        control=linked(_padding_control, shows=D.SPAN_SIZE),
         configs=({"grid": "exhaustive"}, {"grid": "random"}),
     ),
     Claim(
@@ -336,11 +321,9 @@ CLAIMS = [
         title="the non-zero input gradient of an interior unit of a positive linear stack has bounding "
               "box [u·S - P, u·S - P + r - 1]",
         source=_SOURCE,
-        formula="box = [u·S - P, u·S - P + r - 1]",
-        expected=_empirical_expected,
+        expected=linked(_empirical_expected, shows=BOX),
         measure=_measure_empirical,
-        control=_empirical_control,
-        control_formula="[u·S - P, u·S - P + r' - 1], r' with the own-stride error",
+        control=linked(_empirical_control, shows=BOX[1]),
         configs=({"depth": f"1..{MAX_DEPTH}", "kinds": "conv, average pool"},),
     ),
     Claim(
@@ -348,11 +331,9 @@ CLAIMS = [
         title="a stride-1 stack of L uniform k-tap kernels has a gradient map of std √(L(k²-1)/12) "
               "(× d with dilation)",
         source="000 Q1.7",
-        formula="d·√(L(k²-1)/12)",
-        expected=_effective_expected,
+        expected=linked(_effective_expected, shows=D.ERF_STD),
         measure=_measure_effective,
-        control=_effective_control,
-        control_formula="d·L·√((k²-1)/12)",
+        control=linked(_effective_control, shows=D.ERF_STD),
         configs=EFFECTIVE_CONFIGS,
     ),
 ]
