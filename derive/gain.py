@@ -7,9 +7,11 @@ Variance map (Poole et al. 2016, eq. 3; Schoenholz et al. 2017, eq. 3):
 q ↦ V(q) = σ_w²·E[φ(√q z)²] + σ_b², z ~ N(0, 1), with fixed point q* = V(q*), and
 χ₁ = σ_w²·E[φ'(√q* z)²] (Schoenholz et al. 2017, eq. 5): χ₁ < 1 ordered, χ₁ > 1 chaotic.
 
-Every moment is exact when sympy integrates it in closed form within a time cap (piece by piece
-for a piecewise φ), or follows from a stated lemma that sympy checks (GELU), or is computed by
-mpmath quadrature to at least 12 significant digits and labelled ``quadrature``.
+For a typed φ, every moment is exact when sympy integrates it in closed form within a time cap (piece
+by piece for a piecewise φ), or follows from the GELU lemma or from symmetry, or is computed by mpmath
+quadrature to at least 12 significant digits and labelled ``quadrature``. For a built-in, the moments,
+gains and χ₁ are read from the conclusion of its derivation gain.<name> (built on the trusted kernel at the
+end of this module), which verify reads too.
 """
 from __future__ import annotations
 
@@ -23,9 +25,10 @@ import mpmath
 import sympy as sp
 
 from .derivation import Derivation
-from .kernel import SymbolicTimeout, time_cap
+from .kernel import NormalE, SymbolicTimeout, time_cap
 from .parse import X, parse_activation
 from .registry import derivation
+from .render import name_text
 
 __all__ = [
     "Activation",
@@ -51,6 +54,15 @@ __all__ = [
     "torch_gain",
     "gelu_second_moment_lemma",
     "GELU_SECOND_MOMENT",
+    "GainResult",
+    "MOMENT",
+    "G_FORWARD",
+    "G_BACKWARD",
+    "FORWARD",
+    "BACKWARD",
+    "CHI1",
+    "CHECKS",
+    "control_lhs",
 ]
 
 x = X
@@ -433,14 +445,15 @@ def moment(act: Activation, kind: str, q=sp.Integer(1)) -> Moment:
 
 
 def _builtin_moment(name: str, kind: str) -> Moment:
-    """A built-in's moment at q = 1 as its derivation gain.<name> establishes it (cached by the engine)."""
-    value = gain_result(name).moments[kind]
-    if isinstance(value, sp.Float):
+    """A built-in's moment at q = 1 as the derivation gain.<name> concludes it (built once, then reused)."""
+    result = gain_result(name)
+    value = result.moments[kind]
+    if value.has(sp.Float):
         return Moment(MOMENT_NAMES[kind], value, "quadrature", None, None,
                       f"mpmath quadrature in the derivation gain.{name}")
     method = ("lemma" if name == "gelu" and kind != "mean" else
               "symmetry" if name in ODD_PART and kind == "mean" else "closed form")
-    return Moment(MOMENT_NAMES[kind], value, method, value, None, f"the derivation gain.{name}")
+    return Moment(MOMENT_NAMES[kind], value, method, result.formulas[kind], None, f"the derivation gain.{name}")
 
 
 def _exact_moment(act: Activation, kind: str) -> Moment | None:
@@ -515,47 +528,63 @@ def backward_gain(act: Activation) -> sp.Expr:
 
 Phi = (1 + sp.erf(z / sp.sqrt(2))) / 2
 pdf = sp.exp(-(z**2) / 2) / sp.sqrt(2 * sp.pi)
+CDF = sp.Function("Φ")
+"""Φ, the standard normal CDF, as the derivations define it (Φ(z) = (1 + erf(z/√2))/2)."""
+DENSITY = sp.Function("ϕ")
+"""ϕ, the standard normal density, as the derivations define it (ϕ(z) = e^(-z²/2)/√(2π))."""
 GELU_SECOND_MOMENT = sp.Rational(1, 3) + sp.sqrt(3) / (6 * sp.pi)
-"""E[(zΦ(z))²] for z ~ N(0, 1)."""
-_E_ZPHIPHI = sp.sqrt(3) / (12 * sp.pi)
+"""E[(zΦ(z))²] for z ~ N(0, 1): E[Φ²] + E[ϕ²] = 1/3 + 1/(2√3·π)."""
+_E_PDF2 = sp.sqrt(3) / (6 * sp.pi)
 _E_Z2PDF2 = sp.sqrt(3) / (18 * sp.pi)
 GELU_MOMENTS = {
     "second_moment": GELU_SECOND_MOMENT,
     "derivative_second_moment": GELU_SECOND_MOMENT + _E_Z2PDF2,
 }
-"""E[gelu(z)²] and E[gelu'(z)²] = E[(Φ + zφ)²] = E[Φ²] + 2E[zΦφ] + E[z²φ²], from the lemma."""
+"""E[gelu(z)²] and E[gelu'(z)²] = E[(Φ + zϕ)²] = E[Φ²] + E[ϕ²] + E[z²ϕ²], from the lemma's identity."""
 
 
 def _is_gelu(act: Activation) -> bool:
     return not act.parameters and sp.expand(act.formula) == sp.expand(x * (1 + sp.erf(x / sp.sqrt(2))) / 2)
 
 
-def gelu_second_moment_lemma(d: Derivation | None = None) -> Derivation:
-    """E[(zΦ(z))²] = 1/3 + √3/(6π), stated by hand and checked step by step by sympy.
+def _gelu_lemma(d: Derivation, value=GELU_SECOND_MOMENT):
+    """Add the lemma's steps to ``d``; return the fact E[(zΦ(z))²] = value (checked, so a wrong value fails).
 
-    Stein's lemma E[z·g(z)] = E[g'(z)] (integration by parts, φ' = -zφ) with g = zΦ² gives
-    E[z²Φ²] = E[Φ²] + 2E[zΦφ]; E[Φ²] = [Φ³/3] = 1/3; E[zΦφ] = √3/(12π) is an elementary Gaussian
-    integral. sympy alone does not find the moment (it runs for minutes and returns it unevaluated).
+    Integration by parts (Stein's lemma) as a pointwise identity: with (zΦ²ϕ)' = Φ²ϕ + 2zΦϕ² - z²Φ²ϕ and
+    (Φϕ²)' = ϕ³ - 2zΦϕ² (ϕ' = -zϕ), z²Φ² = Φ² + ϕ² - (zΦ²ϕ + Φϕ²)'/ϕ for every z. Put under the
+    expectation (``rewrite``), the right side is a sum of terms sympy integrates against N(0, 1): E[Φ²] = 1/3,
+    E[ϕ²] = 1/(2√3·π), and the derivative integrates to the boundary values of zΦ²ϕ + Φϕ², which vanish.
+    sympy does not find E[z²Φ²] directly (it returns the integral unevaluated).
     """
-    d = d or Derivation("gain.gelu.lemma", "E[(zΦ(z))²] = 1/3 + √3/(6π)", scope="z ~ N(0, 1)")
-    g = z * Phi**2
-    E = sp.Function("E")
-    d.define(sp.Eq(sp.Function("Φ")(z), Phi, evaluate=False), "standard normal CDF; φ(z) = e^(-z²/2)/√(2π)")
-    d.identity(sp.Derivative(pdf, z), -z * pdf, "φ'(z) = -z·φ(z)")
-    d.identity(z * g * pdf - sp.Derivative(g, z) * pdf, -sp.Derivative(g * pdf, z),
-               "Stein: z·g·φ - g'·φ = -(g·φ)', so E[z·g] - E[g'] = -[g·φ] over the line")
-    d.limit(g * pdf, z, sp.oo, sp.Integer(0), "boundary term at +∞ vanishes")
-    d.limit(g * pdf, z, -sp.oo, sp.Integer(0), "boundary term at -∞ vanishes")
-    d.identity(sp.Derivative(g, z), Phi**2 + 2 * z * Phi * pdf,
-               "g' = Φ² + 2zΦφ, so E[z²Φ²] = E[Φ²] + 2E[zΦφ]")
-    d.identity(sp.Derivative(Phi**3 / 3, z), Phi**2 * pdf, "Φ³/3 is an antiderivative of Φ²φ")
-    d.limit(Phi**3 / 3, z, sp.oo, sp.Rational(1, 3), "Φ³/3 → 1/3 at +∞")
-    d.limit(Phi**3 / 3, z, -sp.oo, sp.Integer(0), "Φ³/3 → 0 at -∞, so E[Φ(z)²] = 1/3")
-    d.gaussian(z * Phi * pdf, z, _E_ZPHIPHI, "E[zΦ(z)φ(z)]: a Gaussian integral of z·erf(z/√2)·e^(-z²)",
-               name=E(z * sp.Function("Φ")(z) * sp.Function("φ")(z)))
-    d.identity(sp.Add(sp.Rational(1, 3), sp.Mul(2, _E_ZPHIPHI, evaluate=False), evaluate=False), GELU_SECOND_MOMENT,
-               "E[z²Φ²] = E[Φ²] + 2E[zΦφ]")
-    d.conclude(sp.Eq(E((z * sp.Function("Φ")(z)) ** 2), GELU_SECOND_MOMENT, evaluate=False))
+    P, p = CDF(z), DENSITY(z)
+    d.define(DENSITY(z), pdf, "the standard normal density ϕ")
+    d.define(CDF(z), Phi, "the standard normal CDF Φ, in the erf form")
+    d.identity(sp.Derivative(P, z), p, "Φ' = ϕ")
+    d.identity(sp.Derivative(p, z), -z * p, "ϕ' = -zϕ")
+    boundary = z * P**2 * p + P * p**2
+    parts = P**2 + p**2 - sp.Derivative(boundary, z) / p
+    pointwise = d.identity((z * P) ** 2, parts,
+                           "integration by parts, pointwise: (zΦ²ϕ)' = Φ²ϕ + 2zΦϕ² - z²Φ²ϕ and (Φϕ²)' = ϕ³ - 2zΦϕ²")
+    d.gaussian(P**2, z, sp.Rational(1, 3), "first term: E[Φ(z)²] = 1/3 (= [Φ³/3] over the line)")
+    d.gaussian(p**2, z, _E_PDF2, "second term: E[ϕ(z)²] = ∫ϕ³ = 1/(2√3·π)")
+    d.gaussian(sp.Derivative(boundary, z) / p, z, sp.Integer(0),
+               "third term: ∫(zΦ²ϕ + Φϕ²)' dz = 0, the bracket vanishing at ±∞")
+    inside = d.rewrite(NormalE((z * P) ** 2, z, 1), [pointwise], "the pointwise identity under the expectation")
+    total = d.gaussian(parts, z, value, "the three terms together: 1/3 + √3/(6π) + 0")
+    return d.chain(inside, total, justification="E[(zΦ(z))²] = 1/3 + √3/(6π)")
+
+
+def gelu_second_moment_lemma(d: Derivation | None = None, value=GELU_SECOND_MOMENT) -> Derivation:
+    """E[(zΦ(z))²] = 1/3 + √3/(6π), every step checked by the kernel (see ``_gelu_lemma``).
+
+    With ``d`` the steps are added to that derivation (gain.gelu reuses them); without, a standalone
+    derivation that concludes the lemma. ``value`` is the value stated (a wrong one fails).
+    """
+    if d is not None:
+        _gelu_lemma(d, value)
+        return d
+    d = Derivation("gain.gelu.lemma", "E[(zΦ(z))²] = 1/3 + √3/(6π)", scope="z ~ N(0, 1)")
+    d.conclude(_gelu_lemma(d, value))
     return d
 
 
@@ -760,6 +789,37 @@ def recognize(act: Activation) -> Activation | None:
 
 # ---------------------------------------------------------------------------------------------
 # Derivations of the built-ins: claims gain.<name>
+#
+# Every built-in derivation has the same shape and concludes the same left sides (``MOMENT``, ``G_FORWARD``,
+# ``G_BACKWARD``, ``FORWARD``, ``BACKWARD``, ``CHI1``), which verify reads: the three moments (a Gaussian
+# integral, the GELU lemma, symmetry, or quadrature), the gains g = 1/√E[φ²] and g' = 1/√E[φ'²] with the
+# moment rewritten in, the variance map at σ_w = g, σ_b = 0 with V(1) = 1 (so q* = 1), the backward map
+# B(1) = g'²·E[φ'²] = 1, and χ₁ = g²·E[φ'(z)²] at q* = 1.
+
+PHI = sp.Function("φ")
+DPHI = sp.Function("φ'")
+q_ = sp.Symbol("q", positive=True)
+x_pos = sp.Symbol("x", positive=True)
+x_neg = sp.Symbol("x", negative=True)
+G_FORWARD = sp.Symbol("g")
+"""The forward gain 1/√E[φ(z)²]."""
+G_BACKWARD = sp.Symbol("g'")
+"""The backward gain 1/√E[φ'(z)²]."""
+V, B, CHI = sp.Function("V"), sp.Function("B"), sp.Function("χ₁")
+MOMENT = {"mean": NormalE(PHI(z), z, 1), "second_moment": NormalE(PHI(z) ** 2, z, 1),
+          "derivative_second_moment": NormalE(DPHI(z) ** 2, z, 1)}
+"""The left sides of the concluded moments, z ~ N(0, 1)."""
+FORWARD = V(1)
+"""V(1) = g²·E[φ(z)²]: the second moment after one layer at σ_w = g, σ_b = 0, from E[z²] = 1 (concluded = 1)."""
+BACKWARD = B(1)
+"""B(1) = g'²·E[φ'(z)²]: the gradient's second moment through one layer at σ_w = g' (concluded = 1)."""
+CHI1 = CHI(1)
+"""χ₁ at q* = 1: g²·E[φ'(z)²]."""
+CHECKS = {"forward": FORWARD, "backward": BACKWARD, "chi1": CHI1}
+"""What each Monte Carlo check of a gain claim measures, by the left side the derivation concludes for it."""
+VALUE_SYMBOLS = {"second_moment": sp.Symbol("mu_2", positive=True),
+                 "derivative_second_moment": sp.Symbol("nu_2", positive=True)}
+"""Names for the numbers quadrature gives, so that g = 1/√μ₂ and g²·μ₂ = 1 stay exact."""
 
 
 def _normal_tail(k: sp.Expr) -> sp.Expr:
@@ -778,139 +838,16 @@ _ELU_NEGATIVE = {
 }
 """The negative piece α(e^z - 1) of ELU, from E[e^{kz}·1[z<0]] = e^{k²/2}·Φ(-k)."""
 
-PIECE_MOMENTS: dict[str, tuple[dict[str, sp.Expr], dict[str, sp.Expr]]] = {
-    "relu": (_HALF_NORMAL, {k: sp.Integer(0) for k in _HALF_NORMAL}),
-    "leaky_relu": (_HALF_NORMAL, {"mean": -a / sp.sqrt(2 * sp.pi), "second_moment": a**2 / 2,
-                                  "derivative_second_moment": a**2 / 2}),
-    "elu": (_HALF_NORMAL, _ELU_NEGATIVE),
-    "selu": ({"mean": lam * _HALF_NORMAL["mean"], "second_moment": lam**2 / 2,
-              "derivative_second_moment": lam**2 / 2},
-             {"mean": lam * _ELU_NEGATIVE["mean"], "second_moment": lam**2 * _ELU_NEGATIVE["second_moment"],
-              "derivative_second_moment": lam**2 * _ELU_NEGATIVE["derivative_second_moment"]}),
+STATED_MOMENTS: dict[str, dict[str, sp.Expr]] = {
+    "relu": dict(_HALF_NORMAL),
+    "leaky_relu": {"mean": (1 - a) / sp.sqrt(2 * sp.pi), "second_moment": (1 + a**2) / 2,
+                   "derivative_second_moment": (1 + a**2) / 2},
+    "elu": {k: _HALF_NORMAL[k] + _ELU_NEGATIVE[k] for k in _HALF_NORMAL},
+    "selu": {k: lam ** (2 if k != "mean" else 1) * (_HALF_NORMAL[k] + _ELU_NEGATIVE[k]) for k in _HALF_NORMAL},
+    "gelu": {"mean": 1 / (2 * sp.sqrt(sp.pi)), **GELU_MOMENTS},
+    "linear": {"mean": sp.Integer(0), "second_moment": sp.Integer(1), "derivative_second_moment": sp.Integer(1)},
 }
-"""Hand-stated moments of the two pieces (z > 0, z < 0) of the piecewise built-ins, each checked by
-sympy's integration over its half-line in the derivation."""
-
-
-@dataclasses.dataclass(frozen=True)
-class GainResult:
-    """What a gain derivation establishes for a built-in (values with the parameters substituted)."""
-
-    activation: Activation
-    moments: dict[str, sp.Expr]
-    forward_gain: sp.Expr
-    backward_gain: sp.Expr
-    chi1: sp.Expr
-    exact: bool
-
-
-_RESULTS: dict[str, GainResult] = {}
-
-ODD_PART = {"tanh": sp.Integer(0), "sigmoid": sp.Integer(1)}
-"""φ(x) + φ(-x) for the built-ins symmetric about a point: their mean is half of it."""
-
-
-def gain_result(name: str) -> GainResult:
-    """The values proved (or computed by quadrature) in the derivation of ``gain.<name>``."""
-    from .registry import get
-
-    get(f"gain.{name}")
-    return _RESULTS[name]
-
-
-def _moment_integral(kind: str, formula: sp.Expr) -> sp.Expr:
-    """E[h(z)], z ~ N(0, 1), as a sum of unevaluated integrals, one per piece of φ (carried out when checked)."""
-    return sp.Add(*[sp.Integral(_integrand(kind, g) * _density(1), (x, lo, hi)) for g, lo, hi in _pieces(formula)],
-                  evaluate=False)
-
-
-def _build(name: str) -> Derivation:
-    act = builtin(name)
-    params = dict(act.parameters)
-    E = sp.Function("E")
-    fz = sp.Function("φ")
-    d = Derivation(f"gain.{name}", f"gains, moments and χ₁ of {name}",
-                        scope="z ~ N(0, 1); σ_w = forward gain, σ_b = 0"
-                              + (f"; symbols {', '.join(str(s) for s in params)} for all positive values, "
-                                 f"instances at {', '.join(f'{s} = {v}' for s, v in params.items())}" if params else ""))
-    d.define(sp.Eq(fz(x), act.formula, evaluate=False), f"definition ({act.source})" if act.source else "definition")
-    values: dict[str, sp.Expr] = {}
-    formulas: dict[str, sp.Expr] = {}
-    names = {"mean": E(fz(z)), "second_moment": E(fz(z) ** 2),
-             "derivative_second_moment": E(sp.Derivative(fz(z), z) ** 2)}
-    if name in PIECE_MOMENTS:
-        positive, negative = PIECE_MOMENTS[name]
-        (g_neg, _, _), (g_pos, _, _) = _pieces(act.formula)
-        for kind in MOMENT_NAMES:
-            d.gaussian_on(_integrand(kind, g_pos), x, sp.Integer(0), sp.oo, positive[kind],
-                          f"{MOMENT_NAMES[kind]}: the piece z > 0")
-            d.gaussian_on(_integrand(kind, g_neg), x, -sp.oo, sp.Integer(0), negative[kind],
-                          f"{MOMENT_NAMES[kind]}: the piece z < 0" + (" (E[e^(kz)·1[z<0]] = e^(k²/2)·Φ(-k))"
-                                                                      if name in ("elu", "selu") else ""))
-            formulas[kind] = positive[kind] + negative[kind]
-    elif name == "gelu":
-        gelu_second_moment_lemma(d)
-        d.gaussian(z * Phi, z, 1 / (2 * sp.sqrt(sp.pi)), "E[zΦ(z)]", name=names["mean"])
-        d.gaussian(z**2 * pdf**2, z, _E_Z2PDF2, "E[z²φ(z)²], for E[gelu'²] = E[(Φ + zφ)²]")
-        d.identity(sp.Derivative(act.formula.subs(x, z), z), Phi + z * pdf, "gelu'(z) = Φ(z) + zφ(z)")
-        d.identity((Phi + z * pdf) ** 2, Phi**2 + 2 * z * Phi * pdf + z**2 * pdf**2,
-                   "pointwise: (Φ + zφ)² = Φ² + 2zΦφ + z²φ²")
-        d.identity(sp.Add(sp.Rational(1, 3), sp.Mul(2, _E_ZPHIPHI, evaluate=False), _E_Z2PDF2, evaluate=False),
-                   GELU_MOMENTS["derivative_second_moment"],
-                   "E[gelu'(z)²] = E[Φ²] + 2E[zΦφ] + E[z²φ²] with E[Φ²] = 1/3 and E[zΦφ] from the lemma, "
-                   "E[z²φ²] above")
-        formulas = {"mean": 1 / (2 * sp.sqrt(sp.pi)), **GELU_MOMENTS}
-    elif name == "linear":
-        for kind, value in (("mean", 0), ("second_moment", 1), ("derivative_second_moment", 1)):
-            d.gaussian(_integrand(kind, act.formula).subs(x, z), z, sp.Integer(value), MOMENT_NAMES[kind],
-                       name=names[kind])
-            formulas[kind] = sp.Integer(value)
-    else:
-        for kind in MOMENT_NAMES:
-            if kind == "mean" and name in ODD_PART:
-                c = ODD_PART[name]
-                d.identity(sp.Add(act.formula, sp.Subs(act.formula, x, -x), evaluate=False), c,
-                           f"φ(x) + φ(-x) = {sp.sstr(c)}, so E[φ(z)] = {sp.sstr(c / 2)} (z and -z have the same law)")
-                formulas[kind] = c / 2
-                continue
-            h = _lambdify(_integrand(kind, act.expr))
-            step = d.quadrature(lambda t, h=h: h(t) * mpmath.exp(-t * t / 2) / mpmath.sqrt(2 * mpmath.pi),
-                                [-mpmath.inf, 0, mpmath.inf], None, f"{MOMENT_NAMES[kind]}: no closed form; "
-                                "mpmath tanh-sinh quadrature", name=names[kind], digits=QUADRATURE_DIGITS)
-            formulas[kind] = step.expr.rhs
-    for kind in MOMENT_NAMES:
-        values[kind] = formulas[kind].subs(params) if params else formulas[kind]
-    exact = all(not isinstance(v, sp.Float) and not v.has(sp.Float) for v in values.values())
-    gains = {}
-    for label, kind in (("forward", "second_moment"), ("backward", "derivative_second_moment")):
-        g = sp.Symbol(f"g_{label}", positive=True)
-        if exact:
-            stated = STATED_GAINS.get((name, label))
-            if stated is not None:
-                d.identity(sp.Subs(1 / sp.sqrt(names[kind]), names[kind], formulas[kind]), stated,
-                           f"{label} gain 1/√{MOMENT_NAMES[kind]} in closed form")
-            else:
-                stated = 1 / sp.sqrt(formulas[kind])
-                d.define(sp.Eq(g, stated, evaluate=False), f"{label} gain 1/√{MOMENT_NAMES[kind]}")
-            gains[label] = stated.subs(params) if params else stated
-        else:
-            gains[label] = sp.Float(1 / mpmath.sqrt(mpmath.mpf(values[kind])), 20)
-            d.define(sp.Eq(g, gains[label], evaluate=False),
-                     f"{label} gain 1/√{MOMENT_NAMES[kind]} (from the quadrature)")
-    chi = values["derivative_second_moment"] / values["second_moment"] if exact else \
-        sp.Float(mpmath.mpf(values["derivative_second_moment"]) / mpmath.mpf(values["second_moment"]), 20)
-    d.define(sp.Eq(sp.Symbol("q*"), 1, evaluate=False),
-             "σ_w = g, σ_b = 0: V(1) = g²·E[φ(z)²] = 1 by the definition of g, so q* = 1 (Poole et al. 2016, eq. 3)")
-    if name in ("relu", "leaky_relu", "linear"):
-        d.identity(_moment_integral("derivative_second_moment", act.formula),
-                   _moment_integral("second_moment", act.formula),
-                   "φ(x) = x·φ'(x) on each piece: E[φ'(z)²] = E[φ(z)²], so χ₁ = 1 at σ_w = g (critical)")
-    d.define(sp.Eq(sp.Symbol("χ₁"), chi, evaluate=False),
-             "χ₁ = g²·E[φ'(z)²] = E[φ'(z)²]/E[φ(z)²] at q* = 1 (Schoenholz et al. 2017, eq. 5)")
-    _RESULTS[name] = GainResult(act, values, gains["forward"], gains["backward"], chi, exact)
-    d.conclude(sp.Eq(sp.Symbol("g"), gains["forward"], evaluate=False))
-    return d
-
+"""Moments stated by hand, with the parameters as symbols; each is checked by exact integration (or the lemma)."""
 
 STATED_GAINS = {
     ("relu", "forward"): sp.sqrt(2),
@@ -923,6 +860,263 @@ STATED_GAINS = {
     ("gelu", "backward"): sp.sqrt(9 * sp.pi / (3 * sp.pi + 2 * sp.sqrt(3))),
 }
 """Gains as a textbook writes them, each checked against 1/√(moment) in the derivation."""
+
+ODD_PART = {"tanh": sp.Integer(0), "sigmoid": sp.Integer(1)}
+"""φ(x) + φ(-x) for the built-ins symmetric about a point: their mean is half of it."""
+QUADRATURE = ("silu", "mish", "softplus", "tanh", "sigmoid")
+"""Built-ins whose moments sympy does not integrate: quadrature (the means of tanh and sigmoid by symmetry)."""
+HOMOGENEOUS = ("relu", "leaky_relu", "linear")
+"""φ(x) = x·φ'(x): E[φ'²] = E[φ²], so g' = g and χ₁ = 1, and those two controls would coincide with the truth."""
+FORWARD_CONTROL = {"tanh": "torch", "selu": "torch", "linear": "relu"}
+"""E[φ(z)] = 0 (SELU: to 30 digits), so 1/√Var(φ(z)) is the gain itself: these use PyTorch's constant
+(tanh 5/3, SELU 3/4) or, for the identity, the ReLU gain √2 as their forward control instead."""
+PARAMETER_NOTES = {
+    (a, "leaky_relu"): "PyTorch's default negative_slope",
+    (alpha, "elu"): "PyTorch's default α",
+    (lam, "selu"): "Klambauer et al. (2017), eq. (14)",
+    (alpha, "selu"): "Klambauer et al. (2017), eq. (14)",
+}
+SYMMETRY_REFERENCE = ("z and -z have the same law N(0, q) (its density is even), and E is linear: "
+                      "E[φ(z)] = (E[φ(z)] + E[φ(-z)])/2. Billingsley, Probability and Measure (3rd ed.), "
+                      "§21 (an expected value depends only on the law) and §16 (linearity of the integral)")
+WRONG_KEYS = frozenset({"mean", "second_moment", "derivative_second_moment", "forward_gain", "backward_gain",
+                        "fixed_point", "backward_fixed_point", "chi1"})
+
+
+def control_lhs(name: str) -> tuple:
+    """The left sides for which gain.<name> records a negative control (the others coincide with the truth)."""
+    return (FORWARD,) if name in HOMOGENEOUS else (FORWARD, BACKWARD, CHI1)
+
+
+@dataclasses.dataclass(frozen=True)
+class GainResult:
+    """What a gain derivation concludes for a built-in (values with the parameters written out)."""
+
+    activation: Activation
+    moments: dict[str, sp.Expr]
+    forward_gain: sp.Expr
+    backward_gain: sp.Expr
+    chi1: sp.Expr
+    exact: bool
+    formulas: dict[str, sp.Expr] = dataclasses.field(default_factory=dict)
+    """The concluded moments as written, with the parameters as symbols (α, λ, a)."""
+
+
+_READ: dict[str, tuple[Derivation, GainResult]] = {}
+
+
+def gain_result(name: str) -> GainResult:
+    """The values concluded by the derivation of ``gain.<name>`` (read from its conclusion)."""
+    from .registry import get
+
+    d = get(f"gain.{name}")
+    if name not in _READ or _READ[name][0] is not d:
+        if d.result is None:
+            raise ValueError(f"gain.{name}: the derivation concludes nothing ({'; '.join(d.verdict.reasons)[:200]})")
+        moments = {kind: d.closed_form(MOMENT[kind]) for kind in MOMENT_NAMES}
+        values = {"forward": d.closed_form(G_FORWARD), "backward": d.closed_form(G_BACKWARD),
+                  "chi1": d.closed_form(CHI1)}
+        exact = not any(v.has(sp.Float) for v in [*moments.values(), *values.values()])
+        formulas = {kind: d.closed_form(MOMENT[kind], unfold=False) for kind in MOMENT_NAMES}
+        _READ[name] = d, GainResult(builtin(name), moments, values["forward"], values["backward"], values["chi1"],
+                                    exact, formulas)
+    return _READ[name][1]
+
+
+def _define_phi(d: Derivation, act: Activation) -> None:
+    """φ(x) and φ'(x): the formula, or for a piecewise φ the same function written with the step θ."""
+    if act.name == "gelu":
+        d.define(PHI(x), x * CDF(x), f"definition ({act.source})")
+        d.identity(PHI(x), act.formula, "the erf form that numeric evaluates")
+        d.define(DPHI(x), CDF(x) + x * DENSITY(x), "the stated derivative")
+        d.identity(sp.Derivative(PHI(x), x), DPHI(x), "product rule: (xΦ)' = Φ + xϕ")
+        return
+    pieces = _pieces(act.formula)
+    if len(pieces) == 1:
+        d.define(PHI(x), act.formula, f"definition ({act.source})" if act.source else "definition")
+        d.define(DPHI(x), sp.diff(act.formula, x), "the stated derivative")
+        d.identity(sp.Derivative(PHI(x), x), DPHI(x), "φ' is the derivative of φ at every x")
+        return
+    (g_neg, lo, mid), (g_pos, mid2, hi) = pieces
+    if (lo, mid, mid2, hi) != (-sp.oo, 0, 0, sp.oo):
+        raise ValueError(f"{act.name}: a built-in piecewise φ has two pieces split at 0")
+    step = sp.Heaviside
+    d.define(PHI(x), g_neg * step(-x) + g_pos * step(x),
+             f"definition ({act.source}), with Heaviside steps: one expression sympy integrates against N(0, 1)")
+    d.identity(PHI(x_pos), act.formula.subs(x, x_pos), "for x > 0 it is the positive piece")
+    d.identity(PHI(x_neg), act.formula.subs(x, x_neg), "for x < 0 the negative piece")
+    d.define(DPHI(x), sp.diff(g_neg, x) * step(-x) + sp.diff(g_pos, x) * step(x),
+             "the stated derivative (at 0, a null set for z ~ N(0, 1), whatever the steps give)")
+    d.identity(sp.Derivative(PHI(x_pos), x_pos), DPHI(x_pos), "φ' is the derivative of φ for x > 0")
+    d.identity(sp.Derivative(PHI(x_neg), x_neg), DPHI(x_neg), "and for x < 0")
+
+
+def _moment(d: Derivation, name: str, kind: str, wrong: dict, lemma):
+    """The fact E[h(z)] = value for h = φ, φ², φ'² (z ~ N(0, 1))."""
+    lhs, label = MOMENT[kind], MOMENT_NAMES[kind]
+    f = lhs.args[0]
+    stated = wrong.get(kind, STATED_MOMENTS.get(name, {}).get(kind))
+    if name == "gelu" and kind == "second_moment":
+        same = d.identity(lhs, NormalE((z * CDF(z)) ** 2, z, 1), "φ(z)² = (zΦ(z))²")
+        return d.chain(same, lemma, justification=f"{label} by the lemma")
+    if name == "gelu" and kind == "derivative_second_moment":
+        P, p = CDF(z), DENSITY(z)
+        parts = P**2 + p**2 + z**2 * p**2 - sp.Derivative(P * p**2, z) / p
+        pointwise = d.identity(DPHI(z) ** 2, parts,
+                               "(Φ + zϕ)² = Φ² + 2zΦϕ + z²ϕ², and 2zΦϕ² = ϕ³ - (Φϕ²)' (integration by parts)")
+        inside = d.rewrite(lhs, [pointwise], "the pointwise identity under the expectation")
+        total = d.gaussian(parts, z, stated, "E[Φ²] + E[ϕ²] + E[z²ϕ²] - 0 = 1/3 + √3/(6π) + √3/(18π)")
+        return d.chain(inside, total, justification=label)
+    if kind == "mean" and name in ODD_PART:
+        c = ODD_PART[name]
+        law = d.assume("symmetry of N(0, q)", sp.Eq(lhs.func(f, z, q_), NormalE((f + f.subs(z, -z)) / 2, z, q_)),
+                       SYMMETRY_REFERENCE, for_all=(q_,))
+        at_one = d.instantiate(law, {q_: 1}, "at q = 1")
+        pointwise = d.identity((f + f.subs(z, -z)) / 2, c / 2, f"φ(z) + φ(-z) = {sp.sstr(c)}")
+        inside = d.rewrite(at_one.statement.rhs, [pointwise], "the pointwise identity under the expectation")
+        constant = d.gaussian(c / 2, z, c / 2 if stated is None else stated, "the expectation of a constant")
+        return d.chain(at_one, inside, constant, justification=f"{label} by symmetry")
+    if name in QUADRATURE:
+        quad = d.quadrature(f, z, 1, QUADRATURE_DIGITS,
+                            f"{label}: no closed form; mpmath tanh-sinh quadrature to {QUADRATURE_DIGITS} digits")
+        same = d.identity(lhs, quad.statement.lhs, "the same expectation with φ written out")
+        return d.chain(same, quad, justification=label)
+    return d.gaussian(f, z, stated, f"{label}: an exact Gaussian integral")
+
+
+def _rhs(fact):
+    """The right side of a fact's equation, or None for a refused step (the derivation has failed already)."""
+    return fact.statement.rhs if isinstance(fact.statement, sp.Equality) else None
+
+
+def _named(d: Derivation, kind: str, fact, wrong: dict):
+    """For a quadrature value F: μ := F and the fact E[h] = μ (exact algebra on μ avoids float rounding)."""
+    value = _rhs(fact)
+    if value is None or not value.has(sp.Float):
+        return fact
+    symbol = VALUE_SYMBOLS[kind]
+    d.define(symbol, wrong.get(kind, value), f"a name for the quadrature value of {MOMENT_NAMES[kind]}")
+    return d.chain(fact, d.identity(value, symbol, "the value named"),
+                   justification=f"{MOMENT_NAMES[kind]} = {name_text(symbol.name)}")
+
+
+def _gain_fact(d: Derivation, symbol, kind: str, label: str, moment, stated):
+    """(g = stated, g = 1/√m): g defined as 1/√E[h], the moment rewritten in, the stated form checked."""
+    defined = d.define(symbol, 1 / sp.sqrt(MOMENT[kind]), f"the {label} gain 1/√{MOMENT_NAMES[kind]}")
+    inside = d.rewrite(1 / sp.sqrt(MOMENT[kind]), [moment], "the moment")
+    exact = d.chain(defined, inside, justification=f"the {label} gain")
+    value = _rhs(inside)
+    if value is None:
+        return exact, exact
+    if stated is None and value.has(*VALUE_SYMBOLS.values()):
+        stated = d.unfold(value)   # the number 1/√μ, evaluated
+    if stated is None or stated == value:
+        return exact, exact
+    shown = d.identity(value, stated, f"{label} gain in closed form" if not stated.has(sp.Float) else "its value")
+    return d.chain(defined, inside, shown, justification=f"the {label} gain"), exact
+
+
+def _map_at_one(d: Derivation, lhs, body, facts, target, why):
+    """lhs = body (the map at q = 1) = target, with the gain and the moment rewritten in (target None: what
+    the rewriting gives, evaluated where it holds a quadrature value)."""
+    at_one = d.identity(lhs, body, "at q = 1")
+    inside = d.rewrite(body, facts, "the gain and the moment")
+    value = _rhs(inside)
+    if value is None:
+        return d.chain(at_one, inside, justification=why)
+    if target is None:
+        target = d.unfold(value) if value.has(*VALUE_SYMBOLS.values()) else value
+    links = [at_one, inside]
+    if value != target:
+        links.append(d.identity(value, target, "its value" if target.has(sp.Float) else "simplified"))
+    return d.chain(*links, justification=why)
+
+
+def _gap(d: Derivation, control, truth, why: str, witness=None) -> None:
+    """A checked step showing the control differs from the closed form (strictly, in the sign it has);
+    ``witness`` is truth - control (or control - truth) in a form whose sign sympy sees at once."""
+    if sp.sympify(control).has(sp.Float):
+        witness = None   # floats: only the difference itself is the difference to the last bit
+    if sp.N(d.unfold(control - truth), 30) > 0:
+        d.inequality(control, truth, control - truth if witness is None else witness,
+                     f"{why}: the control exceeds it", strict=True)
+    else:
+        d.inequality(truth, control, truth - control if witness is None else witness,
+                     f"{why}: the control falls short of it", strict=True)
+
+
+def _build(name: str, wrong: dict | None = None) -> Derivation:
+    """The derivation of gain.<name>.
+
+    ``wrong`` (tests only) states values falsely, each of which must fail the derivation: a moment
+    ('mean', 'second_moment' — for GELU the lemma's value —, 'derivative_second_moment'; for a quadrature
+    moment, the number carried on), a gain ('forward_gain', 'backward_gain'), V(1) ('fixed_point'),
+    B(1) ('backward_fixed_point') or χ₁ ('chi1').
+    """
+    wrong = dict(wrong or {})
+    if set(wrong) - WRONG_KEYS:
+        raise ValueError(f"wrong may state {', '.join(sorted(WRONG_KEYS))}, got {sorted(set(wrong) - WRONG_KEYS)}")
+    act = builtin(name)
+    parameters = ", ".join(name_text(s.name) for s, _ in act.parameters)
+    d = Derivation(f"gain.{name}", f"gains, moments and χ₁ of {name}",
+                   scope="z ~ N(0, 1); σ_w = g (the forward gain), σ_b = 0" +
+                         (f"; {parameters} at the values defined in the first rows, written as symbols"
+                          if parameters else ""))
+    for symbol, value in act.parameters:
+        d.define(symbol, value, PARAMETER_NOTES.get((symbol, name), "the parameter's value"))
+    lemma = _gelu_lemma(d, wrong.get("second_moment", GELU_SECOND_MOMENT)) if name == "gelu" else None
+    _define_phi(d, act)
+    moments = {kind: _moment(d, name, kind, wrong, lemma) for kind in MOMENT_NAMES}
+    named = {kind: _named(d, kind, moments[kind], wrong) for kind in ("second_moment", "derivative_second_moment")}
+
+    g, g_exact = _gain_fact(d, G_FORWARD, "second_moment", "forward", named["second_moment"],
+                       wrong.get("forward_gain", STATED_GAINS.get((name, "forward"))))
+    gp, gp_exact = _gain_fact(d, G_BACKWARD, "derivative_second_moment", "backward", named["derivative_second_moment"],
+                         wrong.get("backward_gain", STATED_GAINS.get((name, "backward"))))
+
+    d.define(V(q_), G_FORWARD**2 * NormalE(PHI(z) ** 2, z, q_),
+             "variance map V(q) = σ_w²·E[φ(√q·z)²] + σ_b² at σ_w = g, σ_b = 0 (Poole et al. 2016, eq. 3)")
+    fixed = _map_at_one(d, FORWARD, G_FORWARD**2 * MOMENT["second_moment"], [g_exact, named["second_moment"]],
+                        wrong.get("fixed_point", sp.Integer(1)), "V(1) = 1: q* = 1 is the fixed point")
+    d.define(B(q_), G_BACKWARD**2 * NormalE(DPHI(z) ** 2, z, q_),
+             "the gradient's second moment through one layer at σ_w = g' (fan_out): B(q) = g'²·E[φ'(√q·z)²]")
+    backward = _map_at_one(d, BACKWARD, G_BACKWARD**2 * MOMENT["derivative_second_moment"],
+                           [gp_exact, named["derivative_second_moment"]],
+                           wrong.get("backward_fixed_point", sp.Integer(1)), "B(1) = 1: the gradient keeps its scale")
+    d.define(CHI(q_), G_FORWARD**2 * NormalE(DPHI(z) ** 2, z, q_),
+             "χ₁ = σ_w²·E[φ'(√q*·z)²] at σ_w = g (Schoenholz et al. 2017, eq. 5)")
+    chi = _map_at_one(d, CHI1, G_FORWARD**2 * MOMENT["derivative_second_moment"],
+                      [g_exact, named["derivative_second_moment"]], wrong.get("chi1"), "χ₁ at q* = 1")
+
+    values = [_rhs(f) for f in (*moments.values(), g, gp, chi)]
+    if None not in values:
+        _controls(d, name, act, dict(zip(moments, values)), *values[3:])
+    d.conclude(*moments.values(), g, gp, fixed, backward, chi)
+    return d
+
+
+def _controls(d: Derivation, name: str, act: Activation, m: dict, g, gp, chi) -> None:
+    """The negative controls verify evaluates, each with a checked step showing how far it is from the truth."""
+    kind = FORWARD_CONTROL.get(name)
+    if kind is None:
+        wrong = g**2 * (m["second_moment"] - m["mean"] ** 2)
+        why = "1/√Var(φ(z)) taken for the gain: it claims E[φ²] = Var(φ(z)), so at g it predicts g²·Var(φ(z))"
+    else:
+        gc = torch_gain(act) if kind == "torch" else STATED_GAINS[("relu", "forward")]
+        wrong = g**2 / gc**2
+        why = (f"PyTorch's calculate_gain {sp.sstr(gc)} taken for the gain" if kind == "torch" else
+               "the ReLU gain √2 taken for the identity's") + ": a gain g_c claims E[φ²] = 1/g_c², so at g it " \
+                                                             "predicts g²/g_c²"
+    d.control(wrong, FORWARD, why)
+    _gap(d, wrong, 1, "forward control against V(1) = 1", g**2 * m["mean"] ** 2 if kind is None else None)
+    if name in HOMOGENEOUS:
+        return
+    wrong = gp**2 * m["second_moment"]
+    d.control(wrong, BACKWARD, "the forward gain used for gradients: it claims E[φ'²] = 1/g² = E[φ²], so at g' "
+                               "it predicts g'²·E[φ²]")
+    _gap(d, wrong, 1, "backward control against B(1) = 1")
+    d.control(sp.Integer(1), CHI1, "χ₁ = 1: 'the gain puts the network at the edge of chaos'")
+    _gap(d, sp.Integer(1), chi, "χ₁ = 1 against the derived χ₁")
 
 
 def _register(name: str) -> None:

@@ -435,3 +435,14 @@ def test_combine_adds_weighted_facts():
     assert d.combine([high], [-1], "a negative weight on an inequality").status == "failed"
     fits = d.inequality(A - q * s_, 0, r, "window q fits: A - q·s = r >= 0")
     assert fits.status == "proved", fits.detail
+
+
+def test_gaussian_integrates_term_by_term_and_is_cross_checked():
+    """sympy 1.14 drops a term integrating (Φ + zϕ)² whole; the rule must not report that as proved."""
+    Phi = (1 + sp.erf(z / sp.sqrt(2))) / 2
+    pdf = sp.exp(-(z**2) / 2) / sp.sqrt(2 * sp.pi)
+    wrong = sp.Rational(1, 3) + sp.sqrt(3) / (18 * sp.pi)
+    right = sp.Rational(1, 3) + sp.sqrt(3) / (6 * sp.pi) + sp.sqrt(3) / (18 * sp.pi)
+    d = fresh()
+    assert d.gaussian((Phi + z * pdf) ** 2, z, wrong, "the value sympy's whole integral gives").status == "failed"
+    assert d.gaussian((Phi + z * pdf) ** 2, z, right, "the true value").status == "proved"

@@ -1,13 +1,15 @@
-"""verify.claims.gain: one claim per built-in activation, each passing, each with a control it rejects."""
+"""verify.claims.gain: one claim per built-in activation, each passing, each with a control it rejects,
+every number it compares read from the derivation's conclusion."""
 import dataclasses
-import math
+import inspect
 
 import pytest
 import sympy as sp
 
 from derive import gain as D
+from derive import registry
 from numeric import init as numeric_init
-from verify.claim import result_to_json, run_claim
+from verify.claim import Form, linked, result_to_json, run_claim
 from verify.claims import gain as C
 from verify.registry import builtin_claims
 
@@ -27,7 +29,7 @@ def test_claim_passes_and_rejects_its_control(claim_id):
     result = run_claim(CLAIMS[claim_id], seed=0)
     record = result_to_json(result)
     assert record["check"] == "pass", record
-    assert record["proof"] in ("proved", "numeric")
+    assert record["proof"].startswith(("proved", "numeric")), record["proof"]
     assert record["control"]["rejected"] is True
     assert {c["config"]["check"] for c in record["checks"]} == {"forward", "backward", "chi1"}
 
@@ -38,8 +40,31 @@ def test_claims_with_the_smallest_control_gaps_pass_at_other_seeds(claim_id, see
     assert run_claim(CLAIMS[claim_id], seed=seed).check == "pass"
 
 
+@pytest.mark.parametrize("claim_id", sorted(CLAIMS))
+def test_closed_forms_and_controls_are_linked_to_the_derivation(claim_id):
+    """Nothing typed in verify: the claim reads its closed form and control from the conclusion."""
+    claim = CLAIMS[claim_id]
+    assert isinstance(claim.expected, linked) and isinstance(claim.control, linked)
+    assert not claim.formula and not claim.control_formula
+    d = registry.get(claim_id)
+    form = Form(d)
+    for check, lhs in D.CHECKS.items():
+        assert claim.closed({"check": check}, None, d) == pytest.approx(float(d.closed_form(lhs)), rel=1e-15)
+        control = claim.wrong({"check": check}, None, d)
+        assert (control is None) == (lhs not in d.controls)
+        if control is not None:
+            assert control == pytest.approx(form.control(lhs), rel=1e-15)
+
+
+def test_verify_types_no_number_of_its_own():
+    source = inspect.getsource(C)
+    for text in ("5/3", "3/4", "sqrt(2)", "math.sqrt", "1e-9", "1e-12"):
+        assert text not in source, text
+
+
 @pytest.mark.parametrize("claim_id, status", [("gain.relu", "proved"), ("gain.gelu", "proved"),
-                                              ("gain.selu", "proved"), ("gain.tanh", "numeric")])
+                                              ("gain.selu", "proved"), ("gain.silu", "numeric"),
+                                              ("gain.tanh", "numeric given 1 assumption")])
 def test_proof_status(claim_id, status):
     assert CLAIMS[claim_id].derivation().status == status
 
@@ -48,9 +73,14 @@ def test_a_wrong_gain_fails_the_forward_check():
     """With PyTorch's 5/3 taken as tanh's second-moment gain, the measured E[y²] is off."""
     claim = CLAIMS["gain.tanh"]
     g = float(sp.N(D.gain_result("tanh").forward_gain))
-    wrong = dataclasses.replace(claim, expected=lambda config, at: (g / (5 / 3)) ** 2
-                                if config["check"] == "forward" else claim.expected(config, at))
+    wrong = dataclasses.replace(claim, expected=linked(lambda config, at, form: (g / (5 / 3)) ** 2
+                                if config["check"] == "forward" else form(D.CHECKS[config["check"]])))
     assert run_claim(wrong).check == "fail"
+
+
+def test_a_failed_derivation_fails_the_claim():
+    claim = dataclasses.replace(CLAIMS["gain.relu"], proof=lambda: D._build("relu", wrong={"chi1": sp.Integer(2)}))
+    assert result_to_json(run_claim(claim))["verdict"] == "fail"
 
 
 @pytest.mark.parametrize("name", sorted(D.TORCH_GAINS))
@@ -61,7 +91,9 @@ def test_stated_torch_constants_match_numeric_calculate_gain(name):
 
 
 def test_controls_name_pytorch_where_the_mean_is_zero():
-    assert C.forward_control_gain("tanh")[0] == pytest.approx(5 / 3)
-    assert C.forward_control_gain("selu")[0] == pytest.approx(3 / 4)
-    assert C.forward_control_gain("linear")[0] == pytest.approx(math.sqrt(2))
-    assert C.forward_control_gain("relu")[1] == "1/√Var(φ(z))"
+    """tanh and SELU: PyTorch's constant g_c predicts E[y²] = g²/g_c² at the derived gain; the identity: √2."""
+    for name, constant in (("tanh", 5 / 3), ("selu", 3 / 4), ("linear", 2**0.5)):
+        form = Form(registry.get(f"gain.{name}"))
+        assert form.control(D.FORWARD) == pytest.approx(form(D.G_FORWARD) ** 2 / constant**2, rel=1e-12)
+    relu = Form(registry.get("gain.relu"))
+    assert relu.control(D.FORWARD) == pytest.approx(1 - 1 / sp.pi.evalf(), rel=1e-12)  # 1/√Var(ReLU(z))
