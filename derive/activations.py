@@ -41,6 +41,14 @@ DERIVATIVE = {"relu": ReLU_prime(x), "sigmoid": sp.Derivative(Sigma(x), x), "tan
 THIRD = {"sigmoid": sp.Derivative(Sigma(x), (x, 3)), "tanh": sp.Derivative(Tanh(x), (x, 3))}
 """The left side of the third-derivative bounds in each conclusion (centred-difference truncation)."""
 
+STATED = {"sigmoid": Sigma(x) * (1 - Sigma(x)), "tanh": 1 - Tanh(x) ** 2}
+"""The derivatives as the notes state them (001 §Activation Functions)."""
+THIRD_POLYNOMIAL = {"sigmoid": s * (1 - s) * (1 - 6 * s + 6 * s**2), "tanh": -2 * (1 - s**2) * (1 - 3 * s**2)}
+"""The third derivative as a polynomial in s = f(x): s(1-s)(1-6s+6s²) for σ, -2(1-s²)(1-3s²) for tanh."""
+BOUNDS = {"sigmoid": (sp.Rational(1, 4), sp.Rational(1, 24), -sp.Rational(1, 8)),
+          "tanh": (sp.Integer(1), sp.Rational(2, 3), sp.Integer(-2))}
+"""(max f', max f''', min f''') over the reals: what the derivations prove and verify's tolerances read."""
+
 
 def _kink(d: Derivation):
     """ReLU' := 1[x > 0] and the facts that make it the derivative away from 0 and a subgradient at 0."""
@@ -93,12 +101,12 @@ def _derivative_bounds(d: Derivation, f, s_range, witnesses, p3, first, third_ma
 def sigmoid_derivative() -> Derivation:
     d = Derivation("activation.sigmoid.derivative", "σ'(x) = σ(x)(1 - σ(x))", scope="for all real x")
     d.define(Sigma(x), SIGMOID, "definition (001 §Activation Functions)")
-    main = d.identity(sp.Derivative(Sigma(x), x), Sigma(x) * (1 - Sigma(x)), "chain rule: e^{-x}/(1+e^{-x})² = σ(1 - σ)")
-    p3 = s * (1 - s) * (1 - 6 * s + 6 * s**2)
+    main = d.identity(sp.Derivative(Sigma(x), x), STATED["sigmoid"], "chain rule: e^{-x}/(1+e^{-x})² = σ(1 - σ)")
     e = sp.exp(-x)
-    bounds = _derivative_bounds(d, Sigma, sp.Interval(0, 1), (1 / (1 + e), e / (1 + e)), p3,
-                                ((sp.Rational(1, 4), (Sigma(x) - sp.Rational(1, 2)) ** 2), e / (1 + e) ** 2),
-                                sp.Rational(1, 24), -sp.Rational(1, 8))
+    first, top, bottom = BOUNDS["sigmoid"]
+    bounds = _derivative_bounds(d, Sigma, sp.Interval(0, 1), (1 / (1 + e), e / (1 + e)), THIRD_POLYNOMIAL["sigmoid"],
+                                ((first, (Sigma(x) - sp.Rational(1, 2)) ** 2 + first - sp.Rational(1, 4)),
+                                 e / (1 + e) ** 2), top, bottom)
     d.control(Sigma(x) * (1 + Sigma(x)), DERIVATIVE["sigmoid"], "σ(1 + σ): the sign of the second term flipped")
     d.conclude(main, *bounds)
     return d
@@ -108,11 +116,12 @@ def sigmoid_derivative() -> Derivation:
 def tanh_derivative() -> Derivation:
     d = Derivation("activation.tanh.derivative", "tanh'(x) = 1 - tanh²(x)", scope="for all real x")
     d.define(Tanh(x), TANH, "definition (001 §Activation Functions)")
-    main = d.identity(sp.Derivative(Tanh(x), x), 1 - Tanh(x) ** 2, "quotient rule: 4/(e^x + e^-x)² = 1 - tanh²")
-    p3 = -2 * (1 - s**2) * (1 - 3 * s**2)
+    main = d.identity(sp.Derivative(Tanh(x), x), STATED["tanh"], "quotient rule: 4/(e^x + e^-x)² = 1 - tanh²")
     ep, em = sp.exp(x), sp.exp(-x)
-    bounds = _derivative_bounds(d, Tanh, sp.Interval(-1, 1), (2 * ep / (ep + em), 2 * em / (ep + em)), p3,
-                                ((sp.Integer(1), Tanh(x) ** 2), 4 / (ep + em) ** 2), sp.Rational(2, 3), sp.Integer(-2))
+    first, top, bottom = BOUNDS["tanh"]
+    bounds = _derivative_bounds(d, Tanh, sp.Interval(-1, 1), (2 * ep / (ep + em), 2 * em / (ep + em)),
+                                THIRD_POLYNOMIAL["tanh"], ((first, Tanh(x) ** 2 + first - 1), 4 / (ep + em) ** 2),
+                                top, bottom)
     d.control(1 - Tanh(x), DERIVATIVE["tanh"], "1 - tanh(x): the square forgotten")
     d.conclude(main, *bounds)
     return d

@@ -738,8 +738,9 @@ class Proof:
         func, params = target.func, target.args[1:]
         n0 = base.statement.lhs.args[0]
         lowest = _lowest(n)
-        if lowest is None or not (_as_sympy(n0).is_Integer and lowest >= n0):
-            return self._refuse(statement, "induction", f"the base {n0} must cover every value of {n} (>= {lowest})")
+        if lowest is None or not (_as_sympy(n0).is_Integer and lowest == n0):
+            # a base below the domain would need a step from n0 to n0 + 1 that the step fact does not state
+            return self._refuse(statement, "induction", f"the base must be at {n}'s smallest value {lowest}, got {n0}")
 
         def at(m, args):
             return closed.xreplace(dict(zip((n, *params), (m, *args))))
@@ -970,7 +971,9 @@ class Proof:
         pairs = [(part.lhs, statement.lhs, part.rhs, statement.rhs)]
         if isinstance(part, sp.Equality):
             pairs.append((part.lhs, statement.rhs, part.rhs, statement.lhs))
-        return any(self._identity(a, b)[0] and self._identity(c, d)[0] for a, b, c, d in pairs)
+        cap = min(self.cap, 5.0) if self.cap else 5.0   # a restatement, not a discovery: a short cap
+        return any(check_identity(self._unfold(a), self._unfold(b), cap)[0] and
+                   check_identity(self._unfold(c), self._unfold(d), cap)[0] for a, b, c, d in pairs)
 
     def _deps_of(self, *exprs) -> frozenset:
         names = set()

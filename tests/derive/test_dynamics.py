@@ -1,4 +1,8 @@
-"""Derivations of the training-dynamics claims: all proved, and the wrong versions are rejected."""
+"""Derivations of the training-dynamics claims: proved on the kernel, linked, and false versions fail.
+
+Every gap the kernel rewrite closed has a mutation test: the derivation is rebuilt with one lemma or
+result made false (``build_*`` keywords) and must fail, at the step that carries that lemma.
+"""
 import math
 
 import pytest
@@ -6,84 +10,68 @@ import sympy as sp
 
 from derive import dynamics as D
 from derive import registry
-from derive.core import Derivation, check_identity
+from derive.kernel import check_identity
 
-IDS = ["symmetry.identical", "symmetry.zero", "residual.jacobian", "residual.depth", "residual.scaled"]
+ASSUMPTIONS = {
+    "symmetry.identical": ["identical units"],
+    "symmetry.zero": ["zero initialization"],
+    "residual.jacobian": [],
+    "residual.depth": ["Gaussian W_1", "Gaussian W_2", "Gaussian entries", "independent W_2 entries",
+                       "independent columns of W_2", "independent entries", "sign symmetry of W_1's rows"],
+    "residual.scaled": ["Gaussian entries", "independent entries"],
+}
+IDS = list(ASSUMPTIONS)
 
 
 @pytest.mark.parametrize("claim_id", IDS)
-def test_every_dynamics_derivation_is_proved(claim_id):
+def test_every_dynamics_derivation_is_proved_given_exactly_its_named_assumptions(claim_id):
     d = registry.get(claim_id)
-    assert d.status == "proved", [(s, s.detail) for s in d.failures]
-    assert all(s.status in ("proved", "definition") for s in d.steps)
-    assert d.result is not None
+    assert d.status.startswith("proved"), [(s, s.detail) for s in d.failures]
+    assert sorted(a["name"] for a in d.assumptions) == sorted(ASSUMPTIONS[claim_id])
+    assert all(a["reference"] for a in d.assumptions)
+    assert all(s.status in ("proved", "definition", "assumed") for s in d.steps)
+    assert d.result is not None and d.uses == []
 
 
-# ---------------------------------------------------------------- symmetry
-
-def test_equal_incoming_but_different_outgoing_weights_give_different_gradients():
-    g1, g2 = D.gradients(1), D.gradients(2)
-    incoming_only = [D.make_equal(g, outgoing=False) for g in (g1, g2)]
-    for row in (1, 2):  # ∂L/∂w and ∂L/∂b carry the outgoing weight a_k
-        ok, _ = check_identity(incoming_only[0][row], incoming_only[1][row])
-        assert not ok
+@pytest.mark.parametrize("claim_id", IDS)
+def test_definitions_only_introduce_new_names(claim_id):
+    for step in registry.get(claim_id).steps:
+        if step.method == "definition":
+            lhs = step.expr.lhs
+            assert isinstance(lhs, sp.Symbol) or isinstance(type(lhs), sp.core.function.UndefinedFunction)
 
 
-def test_the_symmetry_induction_fails_when_the_units_differ():
-    difference = D.make_equal(D.gradients(1) - D.gradients(2), outgoing=False)
-    d = Derivation("t", "t")
-    d.induction(sp.zeros(3, 1), D.t, (0, sp.zeros(3, 1)), lambda F, n: F - D.eta * difference, "wrong",
-                name=sp.Matrix(sp.symbols("u v w")))
-    assert d.status == "failed"
+# ---------------------------------------------------------------- what verify reads
+
+def test_the_concluded_closed_forms():
+    depth = registry.get("residual.depth")
+    n, s2, L = D.n, D.sigma2, D.L
+    assert check_identity(depth.closed_form(D.RESIDUAL), (1 + n * s2) ** L)[0]
+    assert check_identity(depth.closed_form(D.PLAIN), (n * s2) ** L)[0]
+    assert check_identity(depth.closed_form(D.RELU_BLOCK), 1 + n * D.h_width * D.sigma1_2 * D.sigma2_2 / 2)[0]
+    scaled = registry.get("residual.scaled")
+    assert check_identity(scaled.closed_form(D.SCALED), (1 + D.cc / D.Lp) ** D.Lp)[0]
+    assert any(isinstance(p, sp.GreaterThan) and p.rhs == 1 for p in scaled.results)
+    assert registry.get("symmetry.identical").closed_form(D.IDENTICAL) == 0
+    zero = registry.get("symmetry.zero")
+    for name in ("tanh", "relu"):
+        assert zero.closed_form(D.ZERO[name]) == 0 and zero.closed_form(D.CONSTANT_OUTPUT[name]) == 0
+    assert zero.closed_form(D.SIGMOID_IDENTICAL) == 0
+    assert [zero.closed_form(lhs) for lhs in D.SIGMOID_AT_ZERO] == [sp.Rational(1, 2), sp.Rational(1, 4)]
 
 
-def test_sigmoid_hidden_gradients_are_not_zero_at_zero_init():
-    grads = D.specialize(D.at_constant(D.gradients(1)), D.sigmoid)
-    ok, _ = check_identity(grads, sp.zeros(3, 1))
-    assert not ok
-    # ∂ℓ/∂a_k = ℓ'(c)·σ(0) = ℓ'(c)/2; the weight and bias gradients carry a_k = 0
-    assert grads[1] == 0 and grads[2] == 0
-
-
-@pytest.mark.parametrize("activation", [sp.tanh, D.relu])
-def test_zero_activation_at_zero_kills_every_hidden_gradient(activation):
-    assert D.specialize(D.at_constant(D.gradients(1)), activation) == sp.zeros(3, 1)
-
-
-def test_relu_with_positive_equal_biases_moves_the_output_weights():
-    grads = D.specialize(D.at_constant(D.gradients(1), bias=D.beta), D.relu)
-    assert grads[0] != 0 and D.beta in grads[0].free_symbols
-
-
-# ---------------------------------------------------------------- residual blocks
-
-def test_the_jacobian_without_the_identity_is_rejected():
-    x = sp.MatrixSymbol("x", D.n, 1)
-    J = sp.MatrixSymbol("J", D.n, D.n)
-    ok, _ = check_identity(((x + J * x).diff(x)).T, J)
-    assert not ok
-
-
-def test_residual_jacobian_closed_form_at_concrete_sizes_has_the_identity():
-    closed, (w1, w2, dm) = D.residual_jacobian_at(2, 3)
-    explicit = sp.Matrix(closed.subs({w1: sp.zeros(3, 2), w2: sp.zeros(2, 3), dm: sp.eye(3)}).doit())
-    assert explicit == sp.eye(2)
-
-
-@pytest.mark.parametrize("wrong, recurrence", [
-    (D.CONTROL_MOMENT, lambda F, m: F * (1 + D.n * D.sigma2)),         # the control (1 + σ²)^L
-    (D.RESIDUAL_MOMENT, lambda F, m: F * D.n * D.sigma2),              # residual formula for a plain stack
-    (D.PLAIN_MOMENT, lambda F, m: F * (1 + D.n * D.sigma2)),           # plain formula for a residual stack
-])
-def test_wrong_depth_formulas_fail_the_induction(wrong, recurrence):
-    d = Derivation("t", "t")
-    d.induction(wrong, D.L, (0, D.V), recurrence, "wrong")
-    assert d.status == "failed"
-
-
-def test_the_per_block_factor_needs_the_width():
-    ok, _ = check_identity(D.V + D.n * D.sigma2 * D.V, (1 + D.sigma2) * D.V)
-    assert not ok
+def test_the_controls_differ_from_the_closed_forms():
+    depth = registry.get("residual.depth")
+    for lhs in (D.RESIDUAL, D.PLAIN, D.RELU_BLOCK):
+        assert not check_identity(depth.control_form(lhs), depth.closed_form(lhs))[0]
+    scaled = registry.get("residual.scaled")
+    assert not check_identity(scaled.control_form(D.SCALED), scaled.closed_form(D.SCALED))[0]
+    jacobian = registry.get("residual.jacobian")
+    gap = jacobian.closed_form(D.JACOBIAN) - jacobian.control_form(D.JACOBIAN)
+    assert gap == sp.KroneckerDelta(D.row, D.col)
+    zero = registry.get("symmetry.zero")
+    assert zero.control_form(D.SIGMOID_AT_ZERO[0]) == 0
+    assert registry.get("symmetry.identical").control_form(D.IDENTICAL) != 0
 
 
 SCALED_GRID = [(c, depth) for c in (0.1, 1.0, 3.0, 10.0) for depth in (1, 2, 3, 10, 50, 1000)]
@@ -91,13 +79,114 @@ SCALED_GRID = [(c, depth) for c in (0.1, 1.0, 3.0, 10.0) for depth in (1, 2, 3, 
 
 @pytest.mark.parametrize("c, depth", SCALED_GRID)
 def test_scaled_moment_is_below_e_to_the_c(c, depth):
-    value = float(D.SCALED_MOMENT.subs({D.cc: c, D.L: depth}))
+    closed = registry.get("residual.scaled").closed_form(D.SCALED)
+    value = float(closed.subs({D.cc: c, D.Lp: depth}))
     assert value <= math.exp(c)
     assert value == pytest.approx((1 + c / depth) ** depth, rel=1e-12)
 
 
+# ---------------------------------------------------------------- gradients of the symmetry network
+
+def _zero_state(step, unit, code):
+    return sp.Integer(0)
+
+
+@pytest.mark.parametrize("name", ["tanh", "relu"])
+def test_zero_activation_at_zero_kills_every_hidden_gradient(name):
+    activation = sp.Lambda(D._z, D.ACTIVATIONS[name][1])
+    for code in (0, -1, 1):
+        assert D.gradient(_zero_state, 0, D.k, activation, code=sp.Integer(code)).doit() == 0
+
+
+def test_sigmoid_moves_the_output_weights_from_zero():
+    activation = sp.Lambda(D._z, D.ACTIVATIONS["sigmoid"][1])
+    first = D.gradient(_zero_state, 0, D.k, activation, code=sp.Integer(0)).doit()
+    assert first != 0 and first.has(D.ell)  # (1/B)·Σ_s ℓ'(F(0, s), y_s)·σ(0)
+    assert D.gradient(_zero_state, 0, D.k, activation, code=sp.Integer(1)).doit() == 0  # carries a_k = 0
+
+
+def test_a_units_gradient_depends_on_that_unit_only():
+    grad = D.gradient(D.Theta, D.t, 2)
+    units = {e.args[1] for e in grad.atoms(sp.Function) if e.func == D.Theta}
+    assert units == {2}
+
+
+# ---------------------------------------------------------------- mutations: each gap, made false, fails
+
+def _fails_at(d, rule):
+    assert d.status == "failed"
+    failed = [s for s in d.failures if s.method == rule]
+    assert failed, [(s.method, s.detail) for s in d.failures]
+    return failed
+
+
+def test_units_that_start_apart_are_not_proved_identical():
+    d = D.build_symmetry_identical(outgoing_gap=1)
+    [step] = _fails_at(d, "induction")
+    assert "base" in step.detail and "KroneckerDelta" in step.detail
+
+
+def test_the_symmetry_step_must_reduce_to_the_previous_difference():
+    """A descent step that treats unit 2 differently (its own step size): Δ(t + 1) is no longer Δ(t)."""
+    d = D.build_symmetry_identical(rate_2=2 * D.eta)
+    [step] = _fails_at(d, "induction")
+    assert "step" in step.detail and "does not simplify" in step.detail.split("step")[-1]
+
+
+def test_an_activation_with_nonzero_value_at_zero_moves_the_hidden_layer():
+    d = D.build_symmetry_zero(formulas={"tanh": sp.tanh(D._z + 1)})
+    assert any("tanh" in s.justification for s in _fails_at(d, "induction"))
+
+
+def test_sigmoid_at_zero_is_checked():
+    d = D.build_symmetry_zero(formulas={"sigmoid": sp.tanh(D._z)})
+    assert {s.justification for s in _fails_at(d, "instance")} >= {"σ(0) = 1/2"}
+
+
+def test_the_row_moment_must_hold_for_the_induction_over_the_fan_in():
+    d = D.build_residual_depth(row_scale=D.n)
+    assert any("terms of the sum" in s.justification for s in _fails_at(d, "induction"))
+
+
+def test_without_independence_the_row_moment_does_not_factor():
+    """E[S·J_ij] = E[S]·E[J_ij] comes from the independence assumption; drop it and the step fails."""
+    d = D.build_residual_depth(independent=False)
+    _fails_at(d, "identity")
+    assert d.results == [] or D.RESIDUAL not in [p.lhs for p in d.results]
+
+
+def test_a_wrong_per_block_factor_fails_the_depth_induction():
+    d = D.build_residual_depth(factor=1 + D.sigma2)
+    assert any("depth" in s.justification for s in _fails_at(d, "induction"))
+
+
+def test_the_cross_term_needs_a_centred_branch():
+    """With E[W_2] ≠ 0 the cross term 2E[γᵀW_1ᵀDW_2ᵀγ] no longer vanishes: E[(W_2ᵀγ)_k] = 0 is not proved."""
+    d = D.build_residual_depth(w2_mean=1)
+    assert d.status == "failed"
+    assert any("mean 0" in s.justification for s in d.failures)
+
+
+def test_relu_passes_half_not_all():
+    d = D.build_residual_depth(passes=1)
+    assert d.status == "failed" and d.failures[0].justification == "the copies cancel"
+
+
+def test_the_relu_block_needs_w2_independent_of_w1():
+    d = D.build_residual_depth(columns_independent=False)
+    assert any(s.justification == "definition of T" for s in _fails_at(d, "identity"))
+
+
+def test_branch_variance_without_the_depth_is_not_depth_independent():
+    d = D.build_residual_scaled(variance=D.cc / D.n)
+    assert any("c/L" in s.justification for s in _fails_at(d, "identity"))
+
 
 def test_a_bound_below_the_truth_is_not_proved():
-    d = Derivation("t", "t")
-    d.extremum(D.cc - D.L * sp.log(1 + D.cc / D.L), D.cc, sp.Interval(0, sp.oo), sp.Integer(1), "wrong", kind="min")
-    assert d.status == "failed"
+    _fails_at(D.build_residual_scaled(minimum=2), "extremum")
+
+
+def test_the_jacobian_without_the_identity_is_rejected():
+    d = D.build_residual_jacobian(identity_path=False)
+    [step] = _fails_at(d, "identity")
+    assert "KroneckerDelta" in step.detail

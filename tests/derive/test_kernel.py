@@ -446,3 +446,11 @@ def test_gaussian_integrates_term_by_term_and_is_cross_checked():
     d = fresh()
     assert d.gaussian((Phi + z * pdf) ** 2, z, wrong, "the value sympy's whole integral gives").status == "failed"
     assert d.gaussian((Phi + z * pdf) ** 2, z, right, "the true value").status == "proved"
+
+
+def test_induction_base_must_be_the_smallest_value_not_below_it():
+    """A base at 0 for a positive n would leave the step 0 -> 1 unstated: refused."""
+    d = fresh()
+    base, step = d.define_recursive(F, m, 0, 5, F(m) + 1, "F(0) = 5, F(m + 1) = F(m) + 1 for m >= 1")
+    fact = d.induction(F(m), m, m + 5, base, step, "m positive, base at 0")
+    assert fact.status == "failed" and "smallest value" in fact.detail

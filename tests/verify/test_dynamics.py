@@ -4,6 +4,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from derive import dynamics as D
 from verify.claim import Budget, result_to_json, run_claim
 from verify.claims import dynamics as claims_module
 
@@ -24,9 +25,16 @@ def results():
 
 
 @pytest.mark.parametrize("claim_id", IDS)
+def test_claim_is_linked_to_its_derivation(claim_id):
+    claim = CLAIMS[claim_id]
+    assert claim.linked and claim.formula == "" and claim.control_formula == ""
+    assert claim.formula_text() and claim.control_text()
+
+
+@pytest.mark.parametrize("claim_id", IDS)
 def test_claim_passes_with_its_control_rejected(results, claim_id):
     result = results[claim_id]
-    assert result.proof == "proved"
+    assert result.proof.startswith("proved"), result.proof_detail
     assert result.check == "pass", [c.error or c.note for c in result.checks]
     doc = result_to_json(result)
     assert doc["control"]["rejected"]
@@ -113,7 +121,7 @@ def test_depth_checks_are_calibrated_over_seeds():
     zs = []
     for seed in range(CALIBRATION_SEEDS):
         m = claim.measure(config, np.random.default_rng(1000 + seed), Budget())
-        zs.append((m.estimate - claim.expected(config, m.at)) / m.scale)
+        zs.append((m.estimate - claim.closed(config, m.at)) / m.scale)
     assert max(abs(z) for z in zs) < Z_CALIBRATION
 
 
@@ -122,3 +130,56 @@ def test_depth_profile_gives_plot_data():
     assert set(profile) == {"depth", "residual", "residual_se", "plain", "plain_se"}
     assert all(np.all(np.isfinite(v)) and v.shape == (2,) for v in profile.values())
     assert np.all(profile["residual"] > 1.0)
+
+
+@pytest.mark.parametrize("config", CLAIMS["residual.depth"].configs)
+def test_depth_closed_forms_are_the_derivations(config):
+    claim = CLAIMS["residual.depth"]
+    if config.get("branch") == "relu":
+        s1, s2 = 2.0 / config["n"], config["h_sigma2_2"] / config["hidden"]
+        assert claim.closed(config, (s1, s2)) == pytest.approx(1 + config["n"] * config["hidden"] * s1 * s2 / 2)
+        assert claim.wrong(config, (s1, s2)) == pytest.approx(1 + config["n"] * config["hidden"] * s1 * s2)
+        return
+    n, depth = config["n"], config["depth"]
+    sigma2 = config["n_sigma2"] / n
+    factor = 1 + n * sigma2 if config["skip"] else n * sigma2
+    assert claim.closed(config, sigma2) == pytest.approx(factor ** depth, rel=1e-12)
+    assert claim.wrong(config, sigma2) == pytest.approx((1 + sigma2) ** depth, rel=1e-12)
+
+
+def test_scaled_closed_form_and_control():
+    claim = CLAIMS["residual.scaled"]
+    for config in claim.configs:
+        c, depth = config["c"], config["depth"]
+        assert claim.closed(config, None) == pytest.approx((1 + c / depth) ** depth, rel=1e-12)
+        assert claim.wrong(config, None) == (None if depth == 1 else pytest.approx((1 + c) ** depth))
+
+
+def test_jacobian_closed_form_is_i_plus_w2_d_w1():
+    rng = np.random.default_rng(3)
+    points = [(rng.standard_normal((6, 4)), rng.standard_normal((4, 6)), rng.standard_normal(4)) for _ in range(3)]
+    claim = CLAIMS["residual.jacobian"]
+    closed = claim.closed({"n": 4, "hidden": 6}, points)
+    for value, (w1, w2, x) in zip(closed, points):
+        np.testing.assert_allclose(value, np.eye(4) + w2 @ np.diag((w1 @ x > 0) * 1.0) @ w1, atol=1e-12)
+    np.testing.assert_allclose(closed - claim.wrong({"n": 4, "hidden": 6}, points), np.broadcast_to(np.eye(4), (3, 4, 4)))
+
+
+def test_symmetry_closed_forms_are_read_from_the_derivations():
+    at = np.arange(4.0)
+    assert np.all(CLAIMS["symmetry.identical"].closed({}, at) == 0)
+    zero = CLAIMS["symmetry.zero"]
+    assert np.all(zero.closed({"activation": "tanh"}, None) == 0)
+    sigmoid = zero.closed({"activation": "sigmoid"}, None)
+    assert sigmoid[0] == 1.0 and np.all(sigmoid[1:] == 0)
+    assert np.all(zero.wrong({"activation": "sigmoid"}, None) == 0)
+
+
+def test_the_formula_texts_come_from_the_derivations():
+    from derive.render import text
+
+    depth = CLAIMS["residual.depth"]
+    d = depth.derivation()
+    assert depth.formula_text() == "; ".join(text(d.closed_form(lhs, unfold=False))
+                                             for lhs in (D.RESIDUAL, D.PLAIN, D.RELU_BLOCK))
+    assert depth.control_text() == "; ".join(text(d.control_form(lhs, unfold=False)) for lhs in (D.RESIDUAL, D.RELU_BLOCK))

@@ -42,10 +42,10 @@ def derivative_bounds(name: str) -> tuple[float, float]:
     concludes on f' and on f''' (ReLU: 1 and 0, its slopes away from the kink, also concluded there)."""
     derivation = registry.get(f"activation.{name}.derivative")
     if name == "relu":
-        slopes = [abs(float(p.rhs)) for p in derivation.results if isinstance(p, sp.Equality)
-                  and isinstance(p.lhs, sp.Derivative) and p.rhs.is_number]
-        third = [abs(float(p.rhs)) for p in derivation.results if isinstance(p, sp.Equality)
-                 and isinstance(p.lhs, sp.Derivative) and p.lhs.derivative_count == 3]
+        derivatives = [(p.lhs.derivative_count, derivation.unfold(p.rhs)) for p in derivation.results
+                       if isinstance(p, sp.Equality) and isinstance(p.lhs, sp.Derivative)]
+        slopes = [abs(float(v)) for order, v in derivatives if order == 1]
+        third = [abs(float(v)) for order, v in derivatives if order == 3]
         return max(slopes), max(third)
     out = []
     for lhs in (D.DERIVATIVE[name], D.THIRD[name]):

@@ -2,9 +2,14 @@
 
 Symmetry is checked exactly: ``numeric.dynamics`` computes every hidden unit with the same
 floating-point operations (no BLAS), so identical units must stay identical bit for bit, and the
-parameters are compared with ``==``. Each deterministic check has a control run in the same
-configuration with one thing changed (outgoing weights that differ, or equal non-zero hidden biases);
-the control's values travel in ``Measurement.at`` and must differ from the measured ones.
+parameters are compared with ``==``. The expected values (a spread and hidden parameters of 0, an
+output range of 0, σ(0)·σ'(0) ≠ 0 for "the sigmoid layer moves") are read from the derivations'
+conclusions. Each deterministic check has a control run in the same configuration with one thing changed,
+the change the derivation's control records (outgoing weights that differ, or equal non-zero hidden
+biases); the control run's values travel in ``Measurement.at`` and must differ from the measured ones.
+
+Every closed form and control is read from the derivation (``linked``): ``form(lhs, ...)`` for the
+moments, ``form.expression`` for the Jacobian's entry formula, which is evaluated at each weight draw.
 
 Residual depth is checked by Monte Carlo: one replicate draws new matrices J_1..J_L and pushes a fixed
 unit vector v back through the stack with ``numeric.dynamics.stack_input_grad``. Products over depth
@@ -20,11 +25,10 @@ import math
 import numpy as np
 import sympy as sp
 
-from derive import activations as A
 from derive import dynamics as D
 from numeric import dynamics as N
 
-from ..claim import Budget, Claim, Measurement
+from ..claim import Budget, Claim, Measurement, linked
 from ..mc import stream
 
 STEPS = 300
@@ -79,11 +83,13 @@ def _measure_identical(config, rng, budget: Budget) -> Measurement:
     return Measurement(run.spread, kind="exact", cases=(STEPS + 1) * WIDTH, at=control_run.spread, note=note)
 
 
-def _zeros(config, at):
-    return np.zeros(np.shape(at))
+def _identical(config, at, form):
+    """The spread at every step: Δ(t, r) = θ(t, 2, r) - θ(t, 1, r), concluded 0 for every t and r."""
+    return np.full(np.shape(at), form(D.IDENTICAL))
 
 
-def _control_values(config, at):
+def _measured_control(config, at, form):
+    """The control run (one thing changed, as the derivation's control records) must differ from the closed form."""
     return at
 
 
@@ -96,11 +102,10 @@ def _measure_zero(config, rng, budget: Budget) -> Measurement:
     if activation == "sigmoid":
         moved = float(np.max(np.abs(run.params.w1)) > 0)
         estimate = np.concatenate([[moved], run.spread])
-        control = np.zeros_like(estimate)  # the φ(0) = 0 statement: hidden weights never move
         note = (f"[hidden weights moved (1 = yes), spread at steps 0..{STEPS}]; max|w1| = "
                 f"{np.max(np.abs(run.params.w1)):.3g}, output range {run.output_range[-1]:.3g}: "
                 "sigmoid learns with identical units")
-        return Measurement(estimate, kind="exact", cases=estimate.size, at=control, note=note)
+        return Measurement(estimate, kind="exact", cases=estimate.size, note=note)
     control = N.train(N.constant_params(FAN_IN, WIDTH, bias=CONTROL_BIAS), x, y, activation, LR, STEPS)
     note = (f"[max |hidden parameter|, output range over x] at steps 0..{STEPS}; only b2 moves, to "
             f"{run.params.b2[0]:.4g} (the mean target is {np.mean(y):.4g}); control (hidden biases {CONTROL_BIAS}): "
@@ -109,10 +114,26 @@ def _measure_zero(config, rng, budget: Budget) -> Measurement:
                        at=np.concatenate([control.hidden_size, control.output_range]), note=note)
 
 
-def _zero_expected(config, at):
-    if config["activation"] == "sigmoid":
-        return np.concatenate([[1.0], np.zeros(STEPS + 1)])
-    return np.zeros(2 * (STEPS + 1))
+def _moves(value, slope):
+    """1 when the hidden layer moves from zero: a_k(1) ∝ σ(0), then w_k(2) ∝ a_k(1)·σ'(0)."""
+    return float(value * slope != 0)
+
+
+def _zero_expected(config, at, form):
+    name = config["activation"]
+    steps = np.ones(STEPS + 1)
+    if name == "sigmoid":  # [the hidden layer moved, the spread at every step]
+        moved = _moves(form(D.SIGMOID_AT_ZERO[0]), form(D.SIGMOID_AT_ZERO[1]))
+        return np.concatenate([[moved], steps * form(D.SIGMOID_IDENTICAL)])
+    # [max |hidden parameter|, output range over x] at every step
+    return np.concatenate([steps * form(D.ZERO[name]), steps * form(D.CONSTANT_OUTPUT[name])])
+
+
+def _zero_control(config, at, form):
+    if config["activation"] == "sigmoid":  # φ(0) = 0: the hidden layer would never move
+        moved = _moves(form.control(D.SIGMOID_AT_ZERO[0]), form(D.SIGMOID_AT_ZERO[1]))
+        return np.concatenate([[moved], np.ones(STEPS + 1) * form(D.SIGMOID_IDENTICAL)])
+    return at  # the run with equal non-zero hidden biases
 
 
 # ---------------------------------------------------------------- residual.jacobian
@@ -120,41 +141,41 @@ def _zero_expected(config, at):
 _UNIT_ROUNDOFF = np.finfo(np.float64).eps / 2
 
 
-def _closed_jacobian(width, hidden):
-    """derive's I + W_2·D·W_1 with D = diag(φ'(W_1·x)), φ' = derive's ReLU derivative 1[· > 0]."""
-    matrix, (W1, W2, Dm) = D.residual_jacobian_at(width, hidden)
-    product = sp.lambdify([W1, W2, Dm], matrix, "numpy")
-    slope = sp.lambdify(A.x, A.RELU_DERIVATIVE, "numpy")
-    return lambda w1, w2, x: product(w1, w2, np.diag(slope(w1 @ x)))
-
-
 def _measure_jacobian(config, rng, budget: Budget) -> Measurement:
     n, hidden = config["n"], config["hidden"]
-    closed = _closed_jacobian(n, hidden)
     draws = budget.replicates(JACOBIAN_DRAWS)
-    estimates, bounds, closed_values = [], [], []
+    estimates, bounds, points = [], [], []
     for _ in range(draws):
         w1 = rng.standard_normal((hidden, n)) * math.sqrt(2 / n)
         w2 = rng.standard_normal((n, hidden)) * math.sqrt(1 / hidden)
         x = rng.standard_normal(n)
         # rows e_k of the identity: the vector-Jacobian products are the rows of the Jacobian
-        jac = N.stack_input_grad(np.tile(x, (n, 1)), [(w1, w2)], np.eye(n))
-        estimates.append(jac)
-        closed_values.append(np.asarray(closed(w1, w2, x), dtype=np.float64))
+        estimates.append(N.stack_input_grad(np.tile(x, (n, 1)), [(w1, w2)], np.eye(n)))
+        points.append((w1, w2, x))
         # both evaluations of I + W2·diag(·)·W1 round each entry within γ_{hidden+3}·(|W2||W1|)_ij (Higham, Thm 3.5)
         gamma = (hidden + 3) * _UNIT_ROUNDOFF / (1 - (hidden + 3) * _UNIT_ROUNDOFF)
         bounds.append(2 * gamma * (1 + np.abs(w2) @ np.abs(w1)))
-    return Measurement(np.array(estimates), np.array(bounds), "bounded", draws * n * n,
-                       at=np.array(closed_values),
-                       note="numeric backprop (stack_backward on basis vectors) against derive's I + W2·diag(1[W1x>0])·W1")
+    return Measurement(np.array(estimates), np.array(bounds), "bounded", draws * n * n, at=points,
+                       note="numeric backprop (stack_backward on basis vectors) against derive's entry "
+                            "δ_ij + Σ_k W2[i,k]·H((W1x)_k)·W1[k,j]")
 
 
-def _jacobian_expected(config, at):
-    return at
+def _jacobian_entries(expr, points):
+    """The derivation's entry formula (0-based i, j; n = j + r + 1) evaluated at every draw (W1, W2, x)."""
+    entry = sp.lambdify((D.row, D.col, D.extra, D.h_width, D.W1_, D.W2_, D.X_), expr, "numpy")
+    out = []
+    for w1, w2, x in points:
+        hidden, n = w1.shape
+        out.append([[entry(a, b, n - b - 1, hidden, w1, w2, x) for b in range(n)] for a in range(n)])
+    return np.array(out, dtype=np.float64)
 
 
-def _jacobian_control(config, at):
-    return at - np.eye(at.shape[-1])
+def _jacobian_expected(config, at, form):
+    return _jacobian_entries(form.expression(D.JACOBIAN), at)
+
+
+def _jacobian_control(config, at, form):
+    return _jacobian_entries(form.expression(D.JACOBIAN, control=True), at)
 
 
 # ---------------------------------------------------------------- residual.depth and residual.scaled
@@ -212,13 +233,6 @@ def _measure_relu_block(config, rng, budget: Budget) -> Measurement:
     return Measurement.from_accumulator(acc, at=(s1, s2), note=note)
 
 
-def _relu_block_value(expr, config, at):
-    s1, s2 = at
-    values = {D.n: config["n"], D.h_width: config["hidden"], D.sigma1_2: sp.nsimplify(s1),
-              D.sigma2_2: sp.nsimplify(s2), D.V: 1}
-    return float(expr.subs(values))
-
-
 def _measure_depth(config, rng, budget: Budget) -> Measurement:
     if config.get("branch") == "relu":
         return _measure_relu_block(config, rng, budget)
@@ -232,33 +246,38 @@ def _measure_depth(config, rng, budget: Budget) -> Measurement:
     return Measurement.from_accumulator(acc, at=sigma2, note=f"relative variance of the product {relvar:.2f}")
 
 
-def _depth_closed(expr):
-    def closed(config, sigma2):
-        values = {D.n: config["n"], D.L: config["depth"], D.sigma2: sp.nsimplify(sigma2), D.V: 1}
-        return float(expr.subs(values))
-    return closed
+def _values(form, lhs, control, **values):
+    """The closed form (or control) of ``lhs`` at the values its expression has symbols for."""
+    names = {sym.name for sym in form.expression(lhs, control=control).free_symbols}
+    values = {name: value for name, value in values.items() if name in names}
+    return form.control(lhs, **values) if control else form(lhs, **values)
 
 
-def _depth_expected(config, at):
+def _depth_value(config, at, form, control=False):
     if config.get("branch") == "relu":
-        return _relu_block_value(D.RELU_BLOCK_MOMENT, config, at)
-    return _depth_closed(D.RESIDUAL_MOMENT if config["skip"] else D.PLAIN_MOMENT)(config, at)
+        s1, s2 = at
+        return _values(form, D.RELU_BLOCK, control, n=config["n"], h=config["hidden"],
+                       **{D.sigma1_2.name: s1, D.sigma2_2.name: s2})
+    lhs = D.RESIDUAL if config["skip"] else D.PLAIN
+    return _values(form, lhs, control, n=config["n"], L=config["depth"], **{D.sigma2.name: at})
 
 
-def _depth_control(config, at):
-    if config.get("branch") == "relu":
-        return _relu_block_value(D.RELU_BLOCK_CONTROL, config, at)
-    return _depth_closed(D.CONTROL_MOMENT)(config, at)
+def _depth_expected(config, at, form):
+    return _depth_value(config, at, form)
 
 
-def _scaled_expected(config, at):
-    return float(D.SCALED_MOMENT.subs({D.cc: config["c"], D.L: config["depth"]}))
+def _depth_control(config, at, form):
+    return _depth_value(config, at, form, control=True)
 
 
-def _scaled_control(config, at):
+def _scaled_expected(config, at, form):
+    return form(D.SCALED, c=config["c"], L=config["depth"])
+
+
+def _scaled_control(config, at, form):
     if config["depth"] == 1:
         return None  # (1 + c)^1 is the truth at L = 1
-    return float((1 + config["c"]) ** config["depth"])
+    return form.control(D.SCALED, c=config["c"], L=config["depth"])
 
 
 def depth_profile(n=32, depths=(1, 2, 4, 8, 16, 32), replicates=200, rng=0, hidden=None):
@@ -305,11 +324,9 @@ CLAIMS = [
         title="hidden units with identical incoming and outgoing weights get identical gradients and stay "
               "identical at every step of gradient descent",
         source=_SOURCE_SYMMETRY,
-        formula="θ_i(t) == θ_j(t) for all t (max unit spread == 0.0)",
-        expected=_zeros,
+        expected=linked(_identical, shows=D.IDENTICAL),
         measure=_measure_identical,
-        control=_control_values,
-        control_formula="equal incoming but different outgoing weights: gradients (and units) differ",
+        control=linked(_measured_control, shows=D.IDENTICAL),
         configs=tuple({"activation": a, "init": "constant 0.3, bias 0.2", "steps": STEPS, "width": WIDTH}
                       for a in ("tanh", "relu", "sigmoid")),
         notes="exact (==) comparison; hidden units are computed column-uniformly, without BLAS",
@@ -320,11 +337,9 @@ CLAIMS = [
               "the net stays constant in x (stronger than 'almost like a linear model'); with sigmoid the units "
               "learn but stay identical (effective width 1)",
         source=_SOURCE_SYMMETRY,
-        formula="tanh/ReLU: w, b, a == 0 and f constant in x at every step; sigmoid: spread == 0, weights move",
-        expected=_zero_expected,
+        expected=linked(_zero_expected, shows=(D.ZERO["tanh"], D.CONSTANT_OUTPUT["tanh"], D.SIGMOID_AT_ZERO[0])),
         measure=_measure_zero,
-        control=_control_values,
-        control_formula="tanh/ReLU with equal non-zero hidden biases: the net learns; sigmoid: 'weights never move'",
+        control=linked(_zero_control, shows=(D.ZERO["tanh"], D.ZERO["relu"], D.SIGMOID_AT_ZERO[0])),
         configs=tuple({"activation": a, "init": "zeros", "steps": STEPS, "width": WIDTH}
                       for a in ("tanh", "relu", "sigmoid")),
     ),
@@ -332,11 +347,9 @@ CLAIMS = [
         id="residual.jacobian",
         title="∂(x + f(x))/∂x = I + J_f: an identity path always exists",
         source=_SOURCE_RESIDUAL,
-        formula="I + W2·diag(1[W1x > 0])·W1",
-        expected=_jacobian_expected,
+        expected=linked(_jacobian_expected, shows=D.JACOBIAN),
         measure=_measure_jacobian,
-        control=_jacobian_control,
-        control_formula="J_f alone",
+        control=linked(_jacobian_control, shows=D.JACOBIAN),
         configs=({"n": 4, "hidden": 6}, {"n": 8, "hidden": 3}),
     ),
     Claim(
@@ -344,11 +357,9 @@ CLAIMS = [
         title="E‖Π(I + J_l)v‖² = (1 + nσ²)^L‖v‖² for independent J_l with N(0, σ²) entries; a plain stack gives "
               "(nσ²)^L‖v‖²",
         source=_SOURCE_RESIDUAL,
-        formula="(1 + nσ²)^L (residual), (nσ²)^L (plain), 1 + nhσ1²σ2²/2 (one ReLU block), ‖v‖ = 1",
-        expected=_depth_expected,
+        expected=linked(_depth_expected, shows=(D.RESIDUAL, D.PLAIN, D.RELU_BLOCK)),
         measure=_measure_depth,
-        control=_depth_control,
-        control_formula="(1 + σ²)^L; for one ReLU block, the linear factor 1 + nhσ1²σ2² (ReLU's 1/2 forgotten)",
+        control=linked(_depth_control, shows=(D.RESIDUAL, D.RELU_BLOCK)),
         configs=_DEPTH_CONFIGS,
         notes="one ReLU block is exact: (1 + nhσ1²σ2²/2); deep ReLU stacks have no closed form: depth_profile() "
               "gives their measured moments for plots",
@@ -357,11 +368,9 @@ CLAIMS = [
         id="residual.scaled",
         title="branch variance σ² = c/(nL) gives E‖∂x_L/∂x·v‖² = (1 + c/L)^L <= e^c at every depth",
         source=_SOURCE_RESIDUAL,
-        formula="(1 + c/L)^L",
-        expected=_scaled_expected,
+        expected=linked(_scaled_expected, shows=D.SCALED),
         measure=_measure_depth,
-        control=_scaled_control,
-        control_formula="(1 + c)^L",
+        control=linked(_scaled_control, shows=D.SCALED),
         configs=_SCALED_CONFIGS,
     ),
 ]
