@@ -1,13 +1,11 @@
-"""Claims on variance and initialization (001 §Initialization Derivation, §Xavier, §Kaiming, §Summary,
-§Variance Propagation; 000 Q1.4) and on signal propagation through depth.
+"""Claims on variance and initialization (001 §Initialization Derivation, §Xavier, §Kaiming, §Summary; 000 Q1.4).
 
 Every Monte Carlo replicate draws new weights with ``numeric.init`` (the estimand is the expectation over
-weights and inputs), and every expected value is a ``derive`` closed form evaluated at the configuration.
-Products over depth are heavy-tailed (DESIGN.md, Monte Carlo): deep narrow stacks are checked one layer at
-a time through the ratio m_l/m_(l-1) of mean squares, whose mean is the layer's factor exactly at any width
-(given the earlier layers the factor is exact, and the tower rule removes the conditioning); whole-depth
-statistics are used only where (1 + 5/n)^L stays small. tanh has no closed form over depth: its check is
-one layer at a time against the quadrature of its variance map.
+weights and inputs). Every closed form and control is read from its derivation's conclusion through ``form``
+(``verify.claim.linked``); the only numbers typed here are configuration parameters: a measurement's input
+moments, and Var(W) of an initializer read from ``derive.init``'s table. Stacks are checked one layer at a
+time through the ratio m_l/m_(l-1) of mean squares, whose mean is the layer's factor exactly at any width
+(given the earlier layers the factor is exact, and the tower rule removes the conditioning).
 """
 from __future__ import annotations
 
@@ -21,20 +19,25 @@ from numeric import activations as A
 from numeric import init as I
 from numeric import linear as N
 
-from ..claim import Budget, Claim, Measurement
+from ..claim import Budget, Claim, Measurement, linked
 from ..mc import Accumulator, stream
 
 GAIN_ULPS = 4
 """calculate_gain against the closed form: a square root and a division, a few ulps."""
 
-
-def _value(expr, **subs) -> float:
-    symbols = {getattr(D, name): value for name, value in subs.items()}
-    return float(expr.subs(symbols)) if isinstance(expr, sp.Basic) else float(expr)
-
-
 CHUNK_ELEMENTS = 1 << 21
 """Weights held at once by a chunk of replicates (16 MiB in float64): memory does not grow with replicates."""
+
+
+def values(**by_attribute) -> dict:
+    """Values keyed by the names of derive.init's symbols (``sigma2=...`` becomes ``{"σ_W²": ...}``)."""
+    return {getattr(D, name).name: value for name, value in by_attribute.items()}
+
+
+def table_value(expr, **subs) -> float:
+    """A derive table entry (a configuration parameter) at the given symbols of derive.init."""
+    return float(expr.subs({getattr(D, name): value for name, value in subs.items()})) \
+        if isinstance(expr, sp.Basic) else float(expr)
 
 
 def _chunk(per_replicate: int) -> int:
@@ -50,14 +53,14 @@ def _weights(name: str, shape, rng, k: int, **options) -> np.ndarray:
     return getattr(I, name)(shape, rng, out=np.empty((k, *shape)), **options)
 
 
-def _init_variance(name: str, n_in: int, n_out: int, slope: float = 0.0) -> float:
+def init_variance(name: str, n_in: int, n_out: int, slope: float = 0.0) -> float:
     """Var(W) of an initializer from derive's table (the uniform ones have the same variance)."""
     family = name.split("_")[0]
     if name == "torch_default":
         family = "torch_default"
     if family == "kaiming" and slope:
         family = "kaiming_leaky"
-    return _value(D.INIT_VARIANCE[family], n_in=n_in, n_out=n_out, slope=slope)
+    return table_value(D.INIT_VARIANCE[family], n_in=n_in, n_out=n_out, slope=slope)
 
 
 # ---- variance.product and variance.fan_in ------------------------------------------------------
@@ -73,12 +76,9 @@ def _measure_product(config, rng, budget: Budget) -> Measurement:
     return _mc(draw, budget.replicates(40_000), rng, "E[(Wx)²] (= Var(Wx): E[Wx] = 0)")
 
 
-def _product_expected(config, at):
-    return _value(D.PRODUCT_VARIANCE, sigma2=config["gain"] ** 2, var_x=config["x_std"] ** 2, mu=config["x_mean"])
-
-
-def _product_control(config, at):
-    return config["gain"] ** 2 * config["x_std"] ** 2
+def _product_values(config):
+    var_w = table_value(D.INIT_VARIANCE["lecun"], n_in=1) * config["gain"] ** 2   # fan_in 1, gain g: g²
+    return values(sigma2=var_w, var_x=config["x_std"] ** 2, mu=config["x_mean"])
 
 
 def _measure_fan_in(config, rng, budget: Budget) -> Measurement:
@@ -92,13 +92,9 @@ def _measure_fan_in(config, rng, budget: Budget) -> Measurement:
     return _mc(draw, budget.replicates(config.get("replicates", 20_000)), rng, "E[(Σ_j W_j x_j)²], x_j correlated (ρ)")
 
 
-def _fan_in_expected(config, at):
-    var_w = _init_variance(config["init"], config["n"], 1)
-    return _value(D.FAN_IN_VARIANCE, n=config["n"], sigma2=var_w, m2=1 + config["x_mean"] ** 2)
-
-
-def _fan_in_control(config, at):
-    return config["n"] * _fan_in_expected(config, at)
+def _fan_in_values(config):
+    # x_j = mean + unit-variance parts: E[x_j²] = 1 + mean²
+    return values(n=config["n"], sigma2=init_variance(config["init"], config["n"], 1), m2=1 + config["x_mean"] ** 2)
 
 
 # ---- init.forward, init.backward, init.xavier, init.uniform ------------------------------------
@@ -113,15 +109,6 @@ def _measure_forward_layer(config, rng, budget: Budget) -> Measurement:
         return (y**2).mean(axis=(1, 2)) / (1 + mean**2)
     return _mc(draw, budget.replicates(config["replicates"]), rng, "E[y²]/E[x²], new W per replicate",
                chunk=_chunk(n_in * n_out))
-
-
-def _forward_expected(config, at):
-    var_w = _init_variance(config["init"], config["n_in"], config["n_out"])
-    return _value(D.FAN_IN_VARIANCE, n=config["n_in"], sigma2=var_w, m2=1)
-
-
-def _forward_control(config, at):
-    return _value(D.FAN_IN_VARIANCE, n=config["n_in"], sigma2=1 / config["n_out"], m2=1)
 
 
 def _measure_backward_layer(config, rng, budget: Budget) -> Measurement:
@@ -139,20 +126,6 @@ def _measure_backward_layer(config, rng, budget: Budget) -> Measurement:
     return _mc(draw, budget.replicates(config["replicates"]), rng, "E[(∂L/∂x_j)²]/E[g²] by MLP.backward")
 
 
-def _backward_expected(config, at):
-    return _value(D.FAN_IN_VARIANCE, n=config["n_out"], sigma2=_init_variance_mode(config), m2=1)
-
-
-def _init_variance_mode(config):
-    mode = config.get("options", {}).get("mode", "fan_in")
-    fan = config["n_out"] if mode == "fan_out" else config["n_in"]
-    return _value(D.INIT_VARIANCE["lecun"], n_in=fan)
-
-
-def _backward_control(config, at):
-    return config["n_out"] / config["n_in"] if config.get("options", {}).get("mode") == "fan_out" else 1.0
-
-
 def _measure_weight_moments(config, rng, budget: Budget) -> Measurement:
     shape = (config["n_out"], config["n_in"])
 
@@ -161,22 +134,8 @@ def _measure_weight_moments(config, rng, budget: Budget) -> Measurement:
     return _mc(draw, budget.replicates(200), rng, "mean of W² per drawn matrix", chunk=_chunk(shape[0] * shape[1]))
 
 
-def _xavier_expected(config, at):
-    return _value(D.XAVIER_VARIANCE, n_in=config["n_in"], n_out=config["n_out"])
-
-
-def _xavier_control(config, at):
-    return (1 / config["n_in"] + 1 / config["n_out"]) / 2
-
-
-def _uniform_expected(config, at):
-    bound = _value(D.UNIFORM_BOUND[config["init"]], n_in=config["n_in"], n_out=config["n_out"])
-    return _value(D.UNIFORM_VARIANCE, a=bound)
-
-
-def _uniform_control(config, at):
-    # the bound taken equal to the std: a = √Var, e.g. Xavier's √(2/(n_in + n_out))
-    return _uniform_expected(config, at) / 3
+def _uniform_bound(config) -> float:
+    return table_value(D.UNIFORM_BOUND[config["init"]], n_in=config["n_in"], n_out=config["n_out"])
 
 
 # ---- activation.relu.moments ---------------------------------------------------------------------
@@ -197,21 +156,21 @@ def _measure_relu_moments(config, rng, budget: Budget) -> Measurement:
     return _mc(draw, budget.replicates(40_000), rng, "[E[ReLU²], E[ReLU], Var(ReLU)] (pairs for the variance)")
 
 
-def _relu_expected(config, at):
-    second = _value(D.RELU_SECOND_MOMENT, q=config["q"])
+def _relu_expected(config, at, form):
+    second = form(D.RELU_SECOND, q=config["q"])
     if config["z"] != "gaussian":
         return np.array([second])
-    return np.array([second, _value(D.RELU_MEAN, q=config["q"]), _value(D.RELU_VARIANCE, q=config["q"])])
+    return np.array([second, form(D.RELU_MEAN, q=config["q"]), form(D.RELU_VARIANCE, q=config["q"])])
 
 
-def _relu_control(config, at):
+def _relu_control(config, at, form):
     if config["z"] != "gaussian":
-        return np.array([config["q"]])            # E[ReLU(z)²] = E[z²]: the ReLU's halving forgotten
-    e = _relu_expected(config, at)
-    return np.array([e[0], e[1], config["q"] / 2])
+        return np.array([form.control(D.RELU_SECOND, q=config["q"])])   # the ReLU's halving forgotten
+    return np.array([form(D.RELU_SECOND, q=config["q"]), form(D.RELU_MEAN, q=config["q"]),
+                     form.control(D.RELU_VARIANCE, q=config["q"])])
 
 
-# ---- per-layer factors through depth (propagate) -------------------------------------------------
+# ---- per-layer factors (propagate) ------------------------------------------------------------------
 
 def _layer_ratios(post_of, replicates: int, rng, powers=(1,), chunk: int = 256) -> Measurement:
     """Per layer, the mean of (m_l/m_(l-1))^p over the replicates whose layer l-1 is alive (m_(l-1) > 0).
@@ -250,29 +209,8 @@ def _measure_layer_factors(config, rng, budget: Budget) -> Measurement:
     return _layer_ratios(post_of, budget.replicates(config["replicates"]), rng)
 
 
-def _layer_factor(config, var_w: float) -> float:
-    if config["activation"] == "linear":
-        return _value(D.FAN_IN_VARIANCE, n=config["n"], sigma2=var_w, m2=1)
-    slope = config.get("slope", 0.0) if config["activation"] == "leaky_relu" else 0.0
-    return _value(D.LEAKY_SECOND_MOMENT, q=config["n"] * var_w, slope=slope)
-
-
-def _factors_expected(config, at):
-    slope = config.get("slope", 0.0) if config["activation"] == "leaky_relu" else 0.0
-    var_w = _init_variance(config["init"], config["n"], config["n"], slope)
-    return np.full(config["depth"], _layer_factor(config, var_w))
-
-
-def _kaiming_control(config, at):
-    return np.full(config["depth"], _layer_factor(config, 1 / config["n"]))
-
-
-def _lecun_control(config, at):
-    return np.full(config["depth"], _layer_factor(config, 2 / config["n"]))
-
-
-def _torch_half_control(config, at):
-    return np.full(config["depth"], 0.5)
+def _slope(config) -> float:
+    return config.get("slope", 0.0) if config["activation"] == "leaky_relu" else 0.0
 
 
 # ---- init.torch_default --------------------------------------------------------------------------
@@ -288,25 +226,16 @@ def _measure_torch_default(config, rng, budget: Budget) -> Measurement:
     return _mc(draw, budget.replicates(config["replicates"]), rng, "E[z_l²] per layer with PyTorch's biases")
 
 
-def _torch_closed(config, factor, bias_variance):
-    n, depth = config["n"], config["depth"]
-    q1 = n * (1 / (3 * n)) * 1.0 + bias_variance          # q_1 = n·Var(W)·E[x²] + Var(b), E[x²] = 1
-    if factor == float(D.TORCH_FACTOR):
-        return np.array([_value(D.TORCH_BIAS_Q, n=n, Q1=q1, L=l) for l in range(depth)])
-    floor = bias_variance / (1 - factor)                 # the control's recurrence q = factor·q + Var(b)
-    return np.array([floor + (q1 - floor) * factor**l for l in range(depth)])
-
-
-def _torch_expected(config, at):
+def _torch_expected(config, at, form):
     if config["bias"] is None:
-        return np.full(config["depth"], float(D.TORCH_FACTOR))
-    return _torch_closed(config, float(D.TORCH_FACTOR), 1 / (3 * config["n"]))
+        return np.full(config["depth"], form(D.TORCH_LAYER, **values(m2=1)))
+    return form(D.TORCH_BIAS, **values(n_in=config["n"], L=np.arange(config["depth"], dtype=float), m2=1))
 
 
-def _torch_control(config, at):
+def _torch_control(config, at, form):
     if config["bias"] is None:
-        return _torch_half_control(config, at)
-    return _torch_closed(config, 0.5, 1 / (3 * config["n"]))
+        return np.full(config["depth"], form.control(D.TORCH_LAYER, **values(m2=1)))
+    return form.control(D.TORCH_BIAS, **values(n_in=config["n"], L=np.arange(config["depth"], dtype=float), m2=1))
 
 
 # ---- init.fans -------------------------------------------------------------------------------------
@@ -332,16 +261,16 @@ def _measure_fans(config, rng, budget: Budget) -> Measurement:
                        note="numeric.init.fans(groups=g) against derive's definition, (fan_in, fan_out) per shape")
 
 
-def _fans_expected(config, at):
-    fan_in = sp.lambdify((D.C_in, D.groups, D.k_h, D.k_w), D.FAN_IN)
-    fan_out = sp.lambdify((D.C_out, D.groups, D.k_h, D.k_w), D.FAN_OUT)
+def _fans_at(at):
     c_out, in_per, kh, kw, g = (at[:, i].astype(float) for i in range(5))
-    return np.stack([fan_in(in_per * g, g, kh, kw), fan_out(c_out, g, kh, kw)], axis=1).ravel()
+    return dict(C_in=in_per * g, C_out=c_out, groups=g, k_h=kh, k_w=kw)
 
 
-def _fans_control(config, at):
-    c_out, in_per, kh, kw, g = (at[:, i].astype(float) for i in range(5))
-    return np.stack([in_per * (kh + kw), c_out / g * (kh + kw)], axis=1).ravel()
+def _fans(evaluate, at):
+    v = _fans_at(at)
+    fan_in = evaluate(D.FANS[0], **values(C_in=v["C_in"], groups=v["groups"], k_h=v["k_h"], k_w=v["k_w"]))
+    fan_out = evaluate(D.FANS[1], **values(C_out=v["C_out"], groups=v["groups"], k_h=v["k_h"], k_w=v["k_w"]))
+    return np.stack([fan_in, fan_out], axis=1).ravel()
 
 
 # ---- init.gains ------------------------------------------------------------------------------------
@@ -362,189 +291,42 @@ def _measure_gains(config, rng, budget: Budget) -> Measurement:
     return _mc(draw, budget.replicates(40_000), rng, "E[φ(z)²], z ~ N(0, 1): the second-moment gain is 1/√E")
 
 
-def _second_moment(name: str) -> float:
-    if name == "relu":
-        return _value(D.RELU_SECOND_MOMENT, q=1)
-    return D.second_moment_quadrature(name)
-
-
-def _gains_expected(config, at):
+def _gains_expected(config, at, form):
     if config["check"] == "table":
-        return np.array([_value(D.TORCH_GAINS[name], slope=0.01 if param is None else param)
+        return np.array([form.defined(D.GAIN_TORCH[name], **(values(slope=0.01 if param is None else param)
+                                                             if name == "leaky_relu" else {}))
                          for name, param in GAIN_CASES])
-    return _second_moment(config["phi"])
+    return form(D.GAIN_SECOND[config["phi"]])
 
 
-def _gains_control(config, at):
+def _gains_control(config, at, form):
     if config["check"] == "table":
         return None
-    if config["phi"] == "tanh":
-        # zero mean, so Var = E[φ²]; the wrong statement is that PyTorch's 5/3 is the second-moment gain
-        return 1 / _value(D.TORCH_GAINS["tanh"]) ** 2
-    mean = {"relu": _value(D.RELU_MEAN, q=1), "sigmoid": 0.5}[config["phi"]]
-    return _second_moment(config["phi"]) - mean**2
-
-
-# ---- propagation ----------------------------------------------------------------------------------
-
-def _measure_depth(config, rng, budget: Budget) -> Measurement:
-    if config.get("per_layer"):
-        return _measure_layer_factors(config, rng, budget)
-    if config["activation"] == "tanh":
-        return _measure_tanh_layer(config, rng, budget)
-    widths = (config["n"],) * (config["depth"] + 1)
-
-    def draw(r, k):
-        p = N.propagate(widths, k, config["batch"], r, weight_init=config["init"], dtype=np.float64,
-                        bias="torch" if config["init"] == "torch_default" and config.get("bias") else None)
-        return np.stack([p.post[:, -1], p.pre[:, -1]], axis=1)
-    return _mc(draw, budget.replicates(config["replicates"]), rng, "[E[h_L²], E[z_L²]], E[x²] = 1")
-
-
-def _measure_tanh_layer(config, rng, budget: Budget) -> Measurement:
-    """One tanh layer from an input of fixed E[x²] = 1: z_i ~ N(0, n·Var(W)) exactly, given x."""
-    n = config["n"]
-    x = np.ones(n)
-
-    def draw(r, k):
-        w = _weights(config["init"], (n, n), r, k, **config.get("options", {}))
-        return np.mean(A.tanh(w @ x) ** 2, axis=1)
-    return _mc(draw, budget.replicates(config["replicates"]), rng, "E[tanh(z)²] one layer, against quadrature",
-               chunk=_chunk(n * n))
-
-
-def _depth_var(config):
-    if config.get("options", {}).get("nonlinearity") == "tanh":
-        return float(D.TORCH_GAINS["tanh"]) ** 2 / config["n"]         # kaiming with tanh's gain 5/3
-    return _init_variance(config["init"], config["n"], config["n"], 0.0)
-
-
-def _depth_expected(config, at):
-    if config.get("per_layer"):
-        return _factors_expected(config, at)
-    var_w = _depth_var(config)
-    if config["activation"] == "tanh":
-        return D.tanh_second_moment(config["n"] * var_w)
-    post = _value(D.PROPAGATION_POST, n=config["n"], sigma2=var_w, L=config["depth"], m2=1)
-    pre = _value(D.PROPAGATION_PRE, n=config["n"], sigma2=var_w, L=config["depth"], m2=1)
-    return np.array([post, pre])
-
-
-def _depth_control(config, at):
-    if config.get("per_layer"):
-        return 2 * _factors_expected(config, at)
-    var_w = _depth_var(config)
-    if config["activation"] == "tanh":
-        return config["n"] * var_w                   # the linear prediction E[z²]: tanh's squashing ignored
-    wrong = (config["n"] * var_w) ** config["depth"]
-    return np.array([wrong, wrong])
-
-
-def _backprop_moments(config, r, k):
-    """Per replicate: mean of (∂ℓ/∂x_j)² and of ‖∂ℓ/∂x‖²/E[‖g‖²], ℓ = ⟨g, ReLU(z_L)⟩, g ~ N(0, 1) ⟂ W."""
-    widths, batch = config["widths"], config["batch"]
-    out = np.empty((k, 2))
-    for i in range(k):
-        net = N.MLP.init(widths, r, weight_init=getattr(I, config["init"]), bias=None, activation="relu",
-                         **config.get("options", {}))
-        x = r.standard_normal((batch, widths[0]))
-        trace = net.forward_trace(x)
-        g = r.standard_normal((batch, widths[-1]))
-        dx = net.backward(trace, g * A.relu_grad(trace.output)).inputs     # ReLU on the last layer too
-        out[i] = np.mean(dx**2), np.sum(dx**2) / (batch * widths[-1])    # E[‖g‖²] = n_L per sample
-    return out
-
-
-def _measure_backprop(config, rng, budget: Budget) -> Measurement:
-    return _mc(lambda r, k: _backprop_moments(config, r, k)[:, config["column"]], budget.replicates(config["replicates"]),
-               rng, "real backprop through ReLU layers, upstream g independent of W", chunk=64)
-
-
-def _layer_vars(config):
-    """Var(W_l) of each layer from derive's table; mode="fan_out" swaps the fans (n_in ↔ n_out)."""
-    widths, mode = config["widths"], config.get("options", {}).get("mode", "fan_in")
-    pairs = zip(widths[:-1], widths[1:])
-    return [_init_variance(config["init"], *((n_out, n_in) if mode == "fan_out" else (n_in, n_out)))
-            for n_in, n_out in pairs]
-
-
-def _backward_product(config, fan_of_layer):
-    widths = config["widths"]
-    c = sp.Function("c")
-    closed = sp.Product(c(D.l), (D.l, 1, len(widths) - 1))
-    factors = {c(l): fan_of_layer(widths[l - 1], widths[l]) * v / 2
-               for l, v in zip(range(1, len(widths)), _layer_vars(config))}
-    return float(closed.doit().subs(factors))
-
-
-def _propagation_backward_expected(config, at):
-    return _backward_product(config, lambda n_in, n_out: n_out)
-
-
-def _propagation_backward_control(config, at):
-    return _backward_product(config, lambda n_in, n_out: n_in)
-
-
-def _one_condition_expected(config, at):
-    nn = sp.Function("n")
-    widths = config["widths"]
-    ratio = (nn(D.L) / nn(0)).subs(D.L, len(widths) - 1).subs({nn(len(widths) - 1): widths[-1], nn(0): widths[0]})
-    return float(ratio) if config["column"] == 0 else 1.0
-
-
-def _one_condition_control(config, at):
-    return 1.0 if config["column"] == 0 else _widths_ratio(config)
-
-
-def _widths_ratio(config):
-    return config["widths"][0] / config["widths"][-1]
-
-
-def _measure_finite_width(config, rng, budget: Budget) -> Measurement:
-    widths = (config["n"],) * (config["depth"] + 1)
-
-    def post_of(r, k):
-        return N.propagate(widths, k, 1, r, weight_init="kaiming_normal", dtype=np.float64).post
-
-    if config.get("per_layer"):
-        return _layer_ratios(post_of, budget.replicates(config["replicates"]), rng, powers=(1, 2))
-
-    def draw(r, k):
-        post = post_of(r, k)
-        return (post[:, -1] / post[:, 0]) ** 2                # M_0 > 0 surely; a dead net gives 0, as it should
-    return _mc(draw, budget.replicates(config["replicates"]), rng, "one input per weight draw: M_l = ‖h_l‖²")
-
-
-def _finite_expected(config, at):
-    if config.get("per_layer"):
-        return np.concatenate([np.ones(config["depth"]),
-                               np.full(config["depth"], _value(D.FINITE_WIDTH_R2, n=config["n"]))])
-    return _value(D.FINITE_WIDTH_SPREAD, n=config["n"], L=config["depth"])
-
-
-def _finite_control(config, at):
-    return np.ones(2 * config["depth"]) if config.get("per_layer") else 1.0
+    return form.control(D.GAIN_SECOND[config["phi"]])
 
 
 _INIT_SOURCE = "001 §Initialization Derivation"
-_PROPAGATION_SOURCE = "001 §Variance Propagation"
+
 
 CLAIMS = [
     Claim(
         id="variance.product",
         title="W ⟂ x, E[W] = 0 ⇒ Var(Wx) = Var(W)·E[x²]; = Var(W)·Var(x) only when also E[x] = 0",
-        source=_INIT_SOURCE, formula="Var(W)·E[x²]",
-        expected=_product_expected, measure=_measure_product, control=_product_control,
-        control_formula="Var(W)·Var(x)",
+        source=_INIT_SOURCE,
+        expected=linked(lambda config, at, form: form(D.PRODUCT, **_product_values(config)), D.PRODUCT),
+        control=linked(lambda config, at, form: form.control(D.PRODUCT, **{
+            k: v for k, v in _product_values(config).items() if k != D.mu.name}), D.PRODUCT),
+        measure=_measure_product,
         configs=({"w": "normal", "gain": 0.5, "x_mean": 2.0, "x_std": 1.0},
                  {"w": "uniform", "gain": 1.0, "x_mean": 1.0, "x_std": 1.0}),
     ),
     Claim(
         id="variance.fan_in",
         title="Var(Σ_{j≤n} W_j x_j) = n·Var(W)·E[x²] for symbolic n; the x_j may be correlated",
-        source=_INIT_SOURCE, formula="n·Var(W)·E[x²]",
-        expected=_fan_in_expected, measure=_measure_fan_in, control=_fan_in_control,
-        control_formula="n²·Var(W)·E[x²]",
+        source=_INIT_SOURCE,
+        expected=linked(lambda config, at, form: form(D.FAN_IN, **_fan_in_values(config)), D.FAN_IN),
+        control=linked(lambda config, at, form: form.control(D.FAN_IN, **_fan_in_values(config)), D.FAN_IN),
+        measure=_measure_fan_in,
         configs=({"n": 4, "rho": 0.5, "x_mean": 1.0, "init": "lecun_normal"},
                  {"n": 64, "rho": 0.9, "x_mean": 0.5, "init": "kaiming_uniform"},
                  {"n": 512, "rho": 0.0, "x_mean": 0.0, "init": "lecun_uniform", "replicates": 5000}),
@@ -552,18 +334,22 @@ CLAIMS = [
     Claim(
         id="init.forward",
         title="Var(W) = 1/n_in preserves E[y²] forward through a linear layer",
-        source="001 §Initialization Derivation, §Xavier", formula="1/n_in",
-        expected=_forward_expected, measure=_measure_forward_layer, control=_forward_control,
-        control_formula="1/n_out",
+        source="001 §Initialization Derivation, §Xavier",
+        expected=linked(lambda config, at, form: form(D.FORWARD, **values(m2=1)), D.FORWARD),
+        control=linked(lambda config, at, form: form.control(
+            D.FORWARD, **values(n_in=config["n_in"], n_out=config["n_out"], m2=1)), D.FORWARD),
+        measure=_measure_forward_layer,
         configs=({"n_in": 16, "n_out": 48, "init": "lecun_normal", "x_mean": 0.5, "batch": 8, "replicates": 600},
                  {"n_in": 512, "n_out": 1024, "init": "lecun_uniform", "x_mean": 0.0, "batch": 4, "replicates": 48}),
     ),
     Claim(
         id="init.backward",
-        title="Var(W) = 1/n_out preserves the gradient's second moment backward (∂L/∂x = Wᵀ∂L/∂y)",
-        source="001 §Xavier", formula="1/n_out",
-        expected=_backward_expected, measure=_measure_backward_layer, control=_backward_control,
-        control_formula="1/n_in",
+        title="Var(W) = 1/n_out preserves the gradient's second moment backward (∂L/∂x_k = Σ_j W_jk·∂L/∂y_j)",
+        source="001 §Xavier",
+        expected=linked(lambda config, at, form: form(D.BACKWARD, **values(m_g=1)), D.BACKWARD),
+        control=linked(lambda config, at, form: form.control(
+            D.BACKWARD, **values(n_in=config["n_in"], n_out=config["n_out"], m_g=1)), D.BACKWARD),
+        measure=_measure_backward_layer,
         configs=({"n_in": 32, "n_out": 96, "init": "lecun_normal", "options": {"mode": "fan_out"},
                   "batch": 8, "replicates": 600},
                  {"n_in": 128, "n_out": 256, "init": "lecun_uniform", "options": {"mode": "fan_out"},
@@ -572,18 +358,22 @@ CLAIMS = [
     Claim(
         id="init.xavier",
         title="2/(n_in+n_out) is the harmonic mean of 1/n_in and 1/n_out (between them, equal iff n_in = n_out)",
-        source="001 §Xavier; 000 Q1.4", formula="2/(n_in + n_out)",
-        expected=_xavier_expected, measure=_measure_weight_moments, control=_xavier_control,
-        control_formula="(1/n_in + 1/n_out)/2",
+        source="001 §Xavier; 000 Q1.4",
+        expected=linked(lambda config, at, form: form(D.XAVIER, **values(n_in=config["n_in"], n_out=config["n_out"])),
+                         D.XAVIER),
+        control=linked(lambda config, at, form: form.control(
+            D.XAVIER, **values(n_in=config["n_in"], n_out=config["n_out"])), D.XAVIER),
+        measure=_measure_weight_moments,
         configs=({"n_in": 64, "n_out": 256, "init": "xavier_normal"},
                  {"n_in": 300, "n_out": 100, "init": "xavier_uniform"}),
     ),
     Claim(
         id="init.uniform",
         title="U(-a, a) has variance a²/3: Xavier a = √(6/(n_in+n_out)), Kaiming √(6/n_in), LeCun √(3/n_in)",
-        source="001 §Initialization Formulas Summary", formula="a²/3",
-        expected=_uniform_expected, measure=_measure_weight_moments, control=_uniform_control,
-        control_formula="a = √(2/(n_in+n_out)) (the std used as the bound)",
+        source="001 §Initialization Formulas Summary",
+        expected=linked(lambda config, at, form: form(D.UNIFORM, a=_uniform_bound(config)), D.UNIFORM),
+        control=linked(lambda config, at, form: form.control(D.UNIFORM, a=_uniform_bound(config)), D.UNIFORM),
+        measure=_measure_weight_moments,
         configs=({"n_in": 64, "n_out": 192, "init": "xavier_uniform"},
                  {"n_in": 128, "n_out": 64, "init": "kaiming_uniform", "options": {"nonlinearity": "relu"}},
                  {"n_in": 32, "n_out": 96, "init": "lecun_uniform"}),
@@ -591,17 +381,20 @@ CLAIMS = [
     Claim(
         id="activation.relu.moments",
         title="E[ReLU(z)²] = E[z²]/2 for symmetric z; for N(0, q): mean √(q/(2π)), variance q(1/2 - 1/(2π))",
-        source="001 §Kaiming Initialization", formula="q(1/2 - 1/(2π))",
-        expected=_relu_expected, measure=_measure_relu_moments, control=_relu_control,
-        control_formula="Var(ReLU(z)) = q/2",
+        source="001 §Kaiming Initialization",
+        expected=linked(_relu_expected, (D.RELU_SECOND, D.RELU_MEAN, D.RELU_VARIANCE)),
+        control=linked(_relu_control, D.RELU_VARIANCE),
+        measure=_measure_relu_moments,
         configs=({"z": "gaussian", "q": 1.0}, {"z": "gaussian", "q": 4.0}, {"z": "uniform", "q": 2.0}),
     ),
     Claim(
         id="init.kaiming",
-        title="Var(W) = 2/n_in (leaky ReLU: 2/((1+a²)n_in)) preserves the second moment through ReLU layers",
-        source="001 §Kaiming Initialization", formula="2/n_in",
-        expected=_factors_expected, measure=_measure_layer_factors, control=_kaiming_control,
-        control_formula="1/n_in",
+        title="Var(W) = 2/n_in (leaky ReLU: 2/((1+α²)n_in)) preserves the second moment through each ReLU layer",
+        source="001 §Kaiming Initialization",
+        expected=linked(lambda config, at, form: np.full(config["depth"], form(D.KAIMING, **values(m2=1))), D.KAIMING),
+        control=linked(lambda config, at, form: np.full(config["depth"], form.control(
+            D.KAIMING, **values(slope=_slope(config), m2=1))), D.KAIMING),
+        measure=_measure_layer_factors,
         configs=({"n": 16, "depth": 6, "init": "kaiming_normal", "activation": "relu", "batch": 4,
                   "replicates": 600},
                  {"n": 256, "depth": 3, "init": "kaiming_uniform", "activation": "relu", "batch": 16,
@@ -611,10 +404,13 @@ CLAIMS = [
     ),
     Claim(
         id="init.lecun",
-        title="Var(W) = 1/n_in preserves variance through linear layers",
-        source="001 §Initialization Formulas Summary", formula="1/n_in",
-        expected=_factors_expected, measure=_measure_layer_factors, control=_lecun_control,
-        control_formula="2/n_in",
+        title="Var(W) = 1/n_in preserves the second moment through linear layers, at every depth",
+        source="001 §Initialization Formulas Summary",
+        expected=linked(lambda config, at, form: np.full(config["depth"], form(D.LECUN_LAYER, **values(m2=1))),
+                         D.LECUN_LAYER),
+        control=linked(lambda config, at, form: np.full(config["depth"], form.control(D.LECUN_LAYER, **values(m2=1))),
+                        D.LECUN_LAYER),
+        measure=_measure_layer_factors,
         configs=({"n": 32, "depth": 8, "init": "lecun_normal", "activation": "linear", "batch": 4,
                   "replicates": 400},
                  {"n": 256, "depth": 3, "init": "lecun_uniform", "activation": "linear", "batch": 16,
@@ -622,11 +418,12 @@ CLAIMS = [
     ),
     Claim(
         id="init.torch_default",
-        title="PyTorch's default kaiming_uniform(a=√5): Var(W) = 1/(3·fan_in); ReLU stacks shrink ×1/6 per layer, "
-              "and with default biases fall to the floor 2/(5·fan_in)",
-        source="PyTorch nn.Linear.reset_parameters", formula="×1/6 per layer; q* = 2/(5·fan_in)",
-        expected=_torch_expected, measure=_measure_torch_default, control=_torch_control,
-        control_formula="×1/2 per layer",
+        title="PyTorch's default kaiming_uniform(a=√5): Var(W) = 1/(3·fan_in); a ReLU layer shrinks E[h²] ×1/6, "
+              "and with default biases E[z²] falls to the floor 2/(5·fan_in)",
+        source="PyTorch nn.Linear.reset_parameters",
+        expected=linked(_torch_expected, (D.TORCH_LAYER, D.TORCH_BIAS)),
+        control=linked(_torch_control, (D.TORCH_LAYER, D.TORCH_BIAS)),
+        measure=_measure_torch_default,
         configs=({"bias": None, "n": 64, "depth": 30, "init": "torch_default", "activation": "relu", "batch": 4,
                   "replicates": 200},
                  {"bias": "torch", "n": 64, "depth": 8, "batch": 16, "replicates": 300}),
@@ -634,73 +431,22 @@ CLAIMS = [
     ),
     Claim(
         id="init.fans",
-        title="fan_in = (in/groups)·k_h·k_w, fan_out = (out/groups)·k_h·k_w (PyTorch: out·k_h·k_w at any groups)",
-        source="torch.nn.init; 000 Q2.1", formula="(C_in/g)·k_h·k_w, (C_out/g)·k_h·k_w",
-        expected=_fans_expected, measure=_measure_fans, control=_fans_control,
-        control_formula="kernel dims summed: (C/g)·(k_h + k_w)",
+        title="fan_in = (C_in/g)·k_h·k_w, fan_out = (C_out/g)·k_h·k_w (PyTorch: out·k_h·k_w at any groups)",
+        source="torch.nn.init; 000 Q2.1",
+        expected=linked(lambda config, at, form: _fans(form.__call__, at), D.FANS),
+        control=linked(lambda config, at, form: _fans(form.control, at), D.FANS),
+        measure=_measure_fans,
         configs=({"grid": "exhaustive"}, {"grid": "random"}),
     ),
     Claim(
         id="init.gains",
-        title="calculate_gain reproduces PyTorch's table; the second-moment gain 1/√E[φ(z)²] beside it "
+        title="calculate_gain reproduces PyTorch's table; the second-moment gain 1/√E[φ(ξ)²] beside it "
               "(relu √2 exact, tanh ≈ 1.5925 not 5/3, sigmoid ≈ 1.847 not 1)",
-        source="torch.nn.init.calculate_gain", formula="1/√E[φ(z)²]",
-        expected=_gains_expected, measure=_measure_gains, control=_gains_control,
-        control_formula="1/√Var(φ(z)) for non-zero-mean φ; 5/3 for tanh",
+        source="torch.nn.init.calculate_gain",
+        expected=linked(_gains_expected, tuple(D.GAIN.values())),
+        control=linked(_gains_control, tuple(D.GAIN_SECOND.values())),
+        measure=_measure_gains,
         configs=({"check": "table"}, {"check": "mc", "phi": "relu"}, {"check": "mc", "phi": "tanh"},
                  {"check": "mc", "phi": "sigmoid"}),
-    ),
-    Claim(
-        id="propagation.forward",
-        title="through L ReLU layers of width n: E[h_L²] = (n·Var(W)/2)^L·E[x²]; E[z_L²] is twice that",
-        source=_PROPAGATION_SOURCE, formula="(n·Var(W)/2)^L·E[x²]",
-        expected=_depth_expected, measure=_measure_depth, control=_depth_control,
-        control_formula="(n·Var(W))^L·E[x²]",
-        configs=({"n": 64, "depth": 10, "init": "kaiming_normal", "activation": "relu", "batch": 8,
-                  "replicates": 300},
-                 {"n": 64, "depth": 6, "init": "lecun_normal", "activation": "relu", "batch": 8, "replicates": 200},
-                 {"n": 64, "depth": 6, "init": "xavier_uniform", "activation": "relu", "batch": 8,
-                  "replicates": 200},
-                 {"n": 64, "depth": 5, "init": "torch_default", "activation": "relu", "batch": 8, "replicates": 200},
-                 {"per_layer": True, "n": 16, "depth": 50, "init": "kaiming_normal", "activation": "relu",
-                  "batch": 8, "replicates": 400},
-                 {"n": 64, "init": "lecun_normal", "activation": "tanh", "depth": 1, "replicates": 200},
-                 {"n": 64, "init": "kaiming_normal", "options": {"nonlinearity": "tanh"}, "activation": "tanh",
-                  "depth": 1, "replicates": 200}),
-        notes="tanh: one layer against the quadrature of E[tanh(z)²], z ~ N(0, n·Var(W)); no depth judgement.",
-    ),
-    Claim(
-        id="propagation.backward",
-        title="E[(∂ℓ/∂x_j)²] = Π_l (n_l·Var(W_l)/2)·E[g²] (n_l the fan-out of layer l), exactly at any width",
-        source=_PROPAGATION_SOURCE + "; He et al. 2015 eq. 13", formula="Π_l n_l·Var(W_l)/2",
-        expected=_propagation_backward_expected, measure=_measure_backprop, control=_propagation_backward_control,
-        control_formula="Π_l n_(l-1)·Var(W_l)/2",
-        configs=({"widths": (16, 32, 64), "init": "kaiming_normal", "column": 0, "batch": 8, "replicates": 300},
-                 {"widths": (16, 32, 64), "init": "kaiming_normal", "options": {"mode": "fan_out"}, "column": 0,
-                  "batch": 8, "replicates": 300},
-                 {"widths": (24, 48, 96), "init": "lecun_uniform", "column": 0, "batch": 8, "replicates": 300},
-                 {"widths": (16, 48, 96), "init": "xavier_normal", "column": 0, "batch": 8, "replicates": 300},
-                 {"widths": (32, 64, 128), "init": "torch_default", "column": 0, "batch": 8, "replicates": 300}),
-    ),
-    Claim(
-        id="propagation.one_condition",
-        title="with only the fan-in condition the backward factor telescopes to n_L/n_0 per coordinate; "
-              "the total gradient norm is preserved exactly",
-        source=_PROPAGATION_SOURCE + "; He et al. 2015 §2.2", formula="n_L/n_0 per coordinate; ‖∂ℓ/∂x‖² = ‖g‖²",
-        expected=_one_condition_expected, measure=_measure_backprop, control=_one_condition_control,
-        control_formula="1 per coordinate",
-        configs=({"widths": (16, 32, 64, 128), "init": "kaiming_normal", "column": 0, "batch": 8,
-                  "replicates": 300},
-                 {"widths": (16, 32, 64, 128), "init": "kaiming_normal", "column": 1, "batch": 8,
-                  "replicates": 300}),
-    ),
-    Claim(
-        id="propagation.finite_width",
-        title="He init: each layer multiplies ‖h‖² by R with E[R] = 1, E[R²] = 1 + 5/n, so E[M_L²]/M_0² = (1+5/n)^L",
-        source=_PROPAGATION_SOURCE, formula="(1 + 5/n)^L",
-        expected=_finite_expected, measure=_measure_finite_width, control=_finite_control,
-        control_formula="1 (no spread)",
-        configs=({"n": 32, "depth": 3, "replicates": 4000},
-                 {"per_layer": True, "n": 32, "depth": 4, "replicates": 4000}),
     ),
 ]
