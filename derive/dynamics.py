@@ -298,7 +298,7 @@ def _gaussian_moments(dv: Derivation, law, values, variance, orders=(1, 2), mean
     then the integral (mean 0 unless a mutation test shifts it)."""
     out = []
     for e in orders:
-        value = variance + mean**2 if e == 2 else sp.sympify(mean)
+        value = variance + mean**2 if e == 2 else sp.Integer(0) + mean
         inst = dv.instantiate(law, {**values, order: e}, f"the law at order {e}")
         exact = dv.gaussian((zs + mean) ** e, zs, value, f"E[z^{e}] = {sp.sstr(value)} for z ~ N(0, "
                             f"{sp.sstr(variance)})", q=variance)
@@ -609,7 +609,7 @@ def build_residual_scaled(*, variance=None, minimum=1) -> Derivation:
                       justification="(1 + c/L)^L")
     gap = cc - Lp * sp.log(1 + cc / Lp)
     dv.identity(sp.Derivative(gap, cc), cc / (cc + Lp), "d/dc [c - L·log(1 + c/L)] = c/(c + L) >= 0")
-    low = dv.extremum(SCALED_BOUND, cc, sp.Interval(0, sp.oo), sp.sympify(minimum),
+    low = dv.extremum(SCALED_BOUND, cc, sp.Interval(0, sp.oo), sp.Integer(0) + minimum,
                       "e^c/(1 + c/L)^L = exp(c - L·log(1 + c/L)) is 1 at c = 0 and grows: its minimum over c >= 0 is 1",
                       kind="min")
     bound = dv.bound(low, cc, [dv.inequality(cc, 0, cc, "c > 0")], "at every c > 0")

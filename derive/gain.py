@@ -1035,7 +1035,7 @@ def _map_at_one(d: Derivation, lhs, body, facts, target, why):
 def _gap(d: Derivation, control, truth, why: str, witness=None) -> None:
     """A checked step showing the control differs from the closed form (strictly, in the sign it has);
     ``witness`` is truth - control (or control - truth) in a form whose sign sympy sees at once."""
-    if sp.sympify(control).has(sp.Float):
+    if (sp.Integer(0) + control).has(sp.Float):
         witness = None   # floats: only the difference itself is the difference to the last bit
     if sp.N(d.unfold(control - truth), 30) > 0:
         d.inequality(control, truth, control - truth if witness is None else witness,

@@ -240,7 +240,7 @@ class TextPrinter(StrPrinter):
         return "e" + _raise(self._print(expr.args[0]))
 
     def _print_Symbol(self, expr):
-        return name_text(expr.name)
+        return name_text(expr.name.rstrip("_") or expr.name)
 
     _print_Dummy = _print_MatrixSymbol = _print_Symbol
 
@@ -412,6 +412,7 @@ class LatexMathPrinter(LatexPrinter):
     """sympy's LaTeX, with names, long rationals and ``E[…]`` as in ``text``."""
 
     def _deal_with_super_sub(self, string, style="plain"):
+        string = string.rstrip("_") or string   # a trailing underscore (beta_) would leave a dangling subscript
         if re.fullmatch(r"[A-Za-z]+(\d*|(_[A-Za-z0-9]+)?(\^[A-Za-z0-9]+)?)", string):
             return super()._deal_with_super_sub(string, style)
         return _tex_name(name_text(string))

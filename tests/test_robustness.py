@@ -25,8 +25,8 @@ import numpy as np
 import pytest
 
 from derive.cli import main as derive_main
-from derive.core import SymbolicTimeout as Hang  # what the alarm raises
-from derive.core import time_cap as _deadline  # a real timer: a hang fails instead of blocking
+from derive.kernel import SymbolicTimeout as Hang  # what the alarm raises
+from derive.kernel import time_cap as _deadline  # a real timer: a hang fails instead of blocking
 from numeric import activations, conv, dynamics, gain, gan, init, linear, receptive_field
 from verify.cli import main as verify_main
 

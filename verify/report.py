@@ -1,7 +1,8 @@
 """``python -m verify report DIR``: REPORT.md (claims, audit, derivations) and PNG plots.
 
 Every plot shows closed forms as lines and Monte Carlo estimates as points with ±2 standard-error bars
-(new weights for every replicate). matplotlib is imported here only, when a plot is drawn.
+(new weights for every replicate). Every line is a derivation's conclusion evaluated here (``_closed``),
+never a formula typed again. matplotlib is imported here only, when a plot is drawn.
 """
 from __future__ import annotations
 
@@ -11,10 +12,28 @@ from pathlib import Path
 
 import numpy as np
 
+import sympy as sp
+
 from numeric import activations as A
 from numeric import init as I
 
+from .claim import Form
 from .mc import stream
+
+
+def _closed(claim_id: str, lhs=None, **values):
+    """The concluded closed form of ``claim_id`` for ``lhs`` at the named values (arrays allowed)."""
+    from derive import registry
+
+    return Form(registry.get(claim_id))(lhs, **values)
+
+
+def _init_variance(name: str, n: int) -> float:
+    """Var(W) of an initializer at n_in = n_out = n, from derive's table."""
+    from derive import init as D
+
+    family = "torch_default" if name == "torch_default" else name.split("_")[0]
+    return float(D.INIT_VARIANCE[family].subs({D.n_in: n, D.n_out: n}))
 
 PLOTS = {}
 """Plot name -> function(rng) -> (figure, caption). Filled by the @plot decorator below."""
@@ -41,8 +60,7 @@ def _pyplot():
     return plt
 
 
-# Var(W)·n for each initialization at n_in = n_out = n (torch_default: kaiming_uniform(a=√5) = U(±1/√n))
-INIT_SCALE = {"lecun_normal": 1.0, "xavier_normal": 1.0, "kaiming_normal": 2.0, "torch_default": 1.0 / 3.0}
+INITS = ("lecun_normal", "xavier_normal", "kaiming_normal", "torch_default")
 INIT_LABEL = {"lecun_normal": "LeCun 1/n", "xavier_normal": "Xavier 2/(n+n)", "kaiming_normal": "Kaiming 2/n",
               "torch_default": "PyTorch default 1/(3n)"}
 
@@ -75,17 +93,33 @@ def _propagation(rng, weight_init, activation, depth=DEPTH, width=WIDTH):
     return stream(draw, REPLICATES, rng, chunk=4)
 
 
+def _backward_line(width: int, var: float, depth: int) -> float:
+    """propagation.backward's conclusion E[g²]·Π_l n(l)·σ²(l)/2 for equal widths and variances, E[g²] = 1."""
+    from derive import propagation as P
+    from derive import registry
+
+    expr = Form(registry.get("propagation.backward")).expression(P.BACKWARD)
+    l = sp.Dummy("l")
+    expr = expr.replace(P.widths, sp.Lambda(l, width)).replace(P.V, sp.Lambda(l, sp.Float(var)))
+    values = {sym: (1 if sym.name == "E[g²]" else depth) for sym in expr.free_symbols}
+    return float(expr.xreplace(values).doit())
+
+
 @plot("propagation_relu")
 def _relu(rng):
     plt = _pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
+    from derive import propagation as P
+
     layers = np.arange(DEPTH + 1)
-    for name, scale in INIT_SCALE.items():
+    for name in INITS:
         acc = _propagation(rng, name, "relu")
-        line = (scale / 2) ** layers
+        var = _init_variance(name, WIDTH)
+        forward = _closed("propagation.forward", P.POST, n=WIDTH, **{"σ_W²": var, "E[x²]": 1.0}, L=layers)
+        backward = np.array([_backward_line(WIDTH, var, depth) for depth in range(DEPTH, -1, -1)])
         for ax, row, x in ((axes[0], 0, layers), (axes[1], 1, layers)):
             mean, se = acc.mean[row], acc.stderr[row]
-            closed = line if row == 0 else line[::-1]
+            closed = forward if row == 0 else backward
             (l,) = ax.plot(x, closed, "-", lw=1.2, label=f"{INIT_LABEL[name]}: (n·Var(W)/2)^l")
             ax.errorbar(x, mean, yerr=2 * se, fmt="o", ms=3, color=l.get_color(), capsize=2)
     axes[0].set(title=f"forward: E[h_l²], ReLU, width {WIDTH}", xlabel="layer l", ylabel="second moment (log)",
@@ -99,17 +133,18 @@ def _relu(rng):
 
 @plot("propagation_tanh")
 def _tanh(rng):
-    from derive.init import tanh_second_moment
+    from derive.gain import activation, variance_iterates
 
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
     layers = np.arange(DEPTH + 1)
-    for name, scale in (("lecun_normal", 1.0), ("kaiming_normal", 2.0)):
+    for name in ("lecun_normal", "kaiming_normal"):
         acc = _propagation(rng, name, "tanh")
-        # the infinite-width variance map: q_l = n·Var(W)·E[h_{l-1}²], E[h_l²] = E[tanh(√q_l z)²]
-        m = [1.0]
-        for _ in range(DEPTH):
-            m.append(tanh_second_moment(scale * m[-1]))
+        scale = WIDTH * _init_variance(name, WIDTH)
+        # the infinite-width variance map (derive.gain, by quadrature): q_(l+1) = n·Var(W)·E[tanh(√q_l z)²],
+        # from q_1 = n·Var(W)·E[x²]; E[h_l²] = q_(l+1)/(n·Var(W))
+        qs = variance_iterates(activation("tanh"), math.sqrt(scale), 0, scale, DEPTH)
+        m = [1.0] + [float(v) / scale for v in qs]
         (l,) = ax.plot(layers, m, "-", lw=1.2, label=f"{INIT_LABEL[name]}: variance map (quadrature)")
         ax.errorbar(layers, acc.mean[0], yerr=2 * acc.stderr[0], fmt="o", ms=3, color=l.get_color(), capsize=2,
                     label=f"{INIT_LABEL[name]}: Monte Carlo, width {WIDTH}")
@@ -145,7 +180,10 @@ def _spread(rng):
         axes[0].fill_between(layers, lo, hi, color=l.get_color(), alpha=0.2)
         square = ratios**2
         mean, se = square.mean(axis=0), square.std(axis=0, ddof=1) / math.sqrt(networks)
-        axes[1].plot(layers, (1 + 5 / n) ** layers, "-", color=l.get_color(), label=f"n = {n}: (1 + 5/n)^L (exact)")
+        from derive import propagation as P
+
+        spread = _closed("propagation.finite_width", P.SPREAD, n=n, L=layers)
+        axes[1].plot(layers, spread, "-", color=l.get_color(), label=f"n = {n}: (1 + 5/n)^L (exact)")
         axes[1].errorbar(layers[::5], mean[::5], yerr=2 * se[::5], fmt="o", ms=3, color=l.get_color(), capsize=2)
     axes[0].axhline(1.0, color="k", lw=0.8, label="E[M_L/M_0] = 1 at every depth")
     axes[0].set(title=f"one network's scale M_L/M_0 = ‖h_L‖²/‖h_0‖² ({networks} networks)", xlabel="depth L",
@@ -164,14 +202,19 @@ def _spread(rng):
 def _residual(rng):
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    from derive import dynamics as D
+
     n, depth, replicates = 64, 30, 200
     sigma2 = 0.5 / n
     layers = np.arange(depth + 1)
-    for label, skip, closed in (("plain: (nσ²)^L", False, (n * sigma2) ** layers),
-                                ("residual: (1 + nσ²)^L", True, (1 + n * sigma2) ** layers),
-                                ("residual, σ² = 1/(nL): (1 + 1/L)^L", "scaled",
-                                 (1 + 1 / depth) ** layers)):
-        var = 1 / (n * depth) if skip == "scaled" else sigma2
+
+    def line(lhs, var):
+        return _closed("residual.depth", lhs, n=n, **{"sigma^2": var}, L=layers)
+
+    for label, skip, var, lhs in (("plain: (nσ²)^L", False, sigma2, D.PLAIN),
+                                  ("residual: (1 + nσ²)^L", True, sigma2, D.RESIDUAL),
+                                  ("residual, σ² = 1/(nL): (1 + 1/L)^L", "scaled", 1 / (n * depth), D.RESIDUAL)):
+        closed = line(lhs, var)
 
         def draw(r, k, var=var, skip=skip):
             out = np.empty((k, depth + 1))
@@ -241,8 +284,12 @@ def _rf(rng):
         pos = np.arange(m.size)
         mean = (pos * m).sum() / m.sum()
         measured.append(math.sqrt(((pos - mean) ** 2 * m).sum() / m.sum()))
-    ax.plot(depths, 1 + (k - 1) * depths, "-", label="theoretical field size r = 1 + (k-1)L")
-    ax.plot(depths, np.sqrt(depths * (k * k - 1) / 12), "-", label="effective-field std √(L(k²-1)/12)")
+    from derive import receptive_field as R
+
+    field = _closed("rf.constant_stack", R.STACK_FIELD_STRIDE_ONE, k=k, L=depths)
+    std = _closed("rf.effective", R.ERF_STD, k=k, d=1, L=depths)
+    ax.plot(depths, field, "-", label="theoretical field size r = 1 + (k-1)L")
+    ax.plot(depths, std, "-", label="effective-field std √(L(k²-1)/12)")
     ax.plot(depths, measured, "o", ms=4, label="measured std of the gradient map (numeric.conv backward)")
     ax.set(xlabel="depth L (3×3, stride 1)", ylabel="pixels", title="Theoretical field grows like L, "
            "effective field like √L")
@@ -254,13 +301,15 @@ def _rf(rng):
 def _heatmap(rng):
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(5.2, 4.6))
+    from derive import receptive_field as R
+
     depth = 10
     g = _erf_map(depth)
     c = g.shape[0] // 2
-    r = depth * 2 // 2
+    r = int(_closed("rf.constant_stack", R.STACK_FIELD_STRIDE_ONE, k=3, L=depth)) // 2
     im = ax.imshow(g, cmap="viridis", extent=(-c - 0.5, c + 0.5, c + 0.5, -c - 0.5))
     ax.add_patch(plt.Rectangle((-r - 0.5, -r - 0.5), 2 * r + 1, 2 * r + 1, fill=False, ec="w", ls="--",
-                               label="theoretical field (21×21)"))
+                               label=f"theoretical field ({2 * r + 1}×{2 * r + 1})"))
     fig.colorbar(im, ax=ax, label="∂y_center/∂x (gradient weight)")
     ax.set(title=f"ERF of {depth} layers of 3×3 mean filters", xlabel="x offset (pixels)",
            ylabel="y offset (pixels)")

@@ -1,20 +1,23 @@
 """Claims on GAN losses (000 Q1.8): the optimal discriminator, its average fake score, and saturation.
 
 The data and generator distributions are unit-variance Gaussians p_d = N(μ_d, 1), p_g = N(μ_g, 1).
-``numeric.gan`` evaluates D* = σ(log p_d - log p_g) from the two log densities; ``derive.gan`` gives
-the closed forms. Checks:
+``numeric.gan`` evaluates D* = σ(log p_d - log p_g) from the two log densities; every closed form,
+control and derivative bound below is read from the conclusion of the claim's derivation in
+``derive.gan`` (``linked``), never typed here. Checks:
 
 - ``gan.optimal_discriminator``: (a) the balance identity p_d(1 - D*) = p_g·D* integrated against test
-  functions f: (p_d + p_g)·D* = p_d gives E_mix[f·D*] = ½E_{p_d}[f] under the mixture ½(p_d + p_g),
-  an unbiased Monte Carlo check of numeric's D* against derive's identity; the control D = p_d/p_g
-  would give ½E_{p_d}[f] + ½E_{p_d}[f·p_d/p_g]. (b) numeric's D* against derive's Gaussian logit
-  formula at random points, within a rounding bound. A logistic discriminator fitted by Newton's
-  method is shown beside them as an illustration: maximum likelihood is biased at order 1/samples,
-  so it is not a pass/fail check against the closed form.
-- ``gan.fake_score_bound``: Monte Carlo of E_{p_g}[D*] at several mean shifts against derive's D*
-  integrated by mpmath quadrature (below 1/2, as derive proves); at shift 0, D* == 1/2 exactly.
+  functions f = x^k: (p_d + p_g)·D* = p_d gives B(k) = E_mix[x^k·D*] = ½E_{p_d}[x^k] under the mixture
+  ½(p_d + p_g), an unbiased Monte Carlo check of numeric's D* against the moments derive integrates; the
+  control D = p_d/p_g gives the values derive records for it. (b) numeric's D* against derive's
+  σ((μ_d - μ_g)x + (μ_g² - μ_d²)/2) at random points, within a rounding bound. A logistic discriminator
+  fitted by Newton's method is shown beside them as an illustration: maximum likelihood is biased at
+  order 1/samples, so it is not a pass/fail check against the closed form.
+- ``gan.fake_score_bound``: Monte Carlo of E_{p_g}[D*] at several mean shifts against derive's integral
+  for the Gaussian pair, evaluated by mpmath quadrature (below 1/2, as derive proves for any densities);
+  at shift 0, D* equals derive's value 1/2 exactly at every sample.
 - ``gan.saturation``: centred differences of numeric's losses at D(G(z)) = 0.01, in the logit and in
-  D, against derive's gradients, within the proved truncation and rounding bound.
+  D, against derive's gradients, within the truncation and rounding bound built from the derivative
+  bounds derive concludes.
 """
 from __future__ import annotations
 
@@ -25,10 +28,12 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from derive import activations as A
 from derive import gan as G
+from derive import registry
 from numeric import gan as N
 
-from ..claim import Budget, Claim, Measurement
+from ..claim import Budget, Claim, Form, Measurement, linked
 from ..mc import stream
 
 BALANCE_REPLICATES = 20_000
@@ -51,19 +56,30 @@ def _powers(x):
     return np.stack([np.ones_like(x), x, x**2, x**3], axis=-1)
 
 
-def _gaussian_power_moments(mean):
-    """E[x^k], k = 0..3, for x ~ N(mean, 1): 1, μ, μ² + 1, μ³ + 3μ (the Gaussian moment formulas)."""
-    return np.array([1.0, mean, mean**2 + 1, mean**3 + 3 * mean])
+def _at(evaluate, expression, lhs, **values):
+    """``evaluate(lhs, ...)`` (a form or its control) at the values its expression uses: B(0) uses none."""
+    names = {sym.name for sym in expression.free_symbols}
+    return evaluate(lhs, **{name: v for name, v in values.items() if name in names})
+
+
+def _form(claim_id: str) -> Form:
+    return Form(registry.get(claim_id))
 
 
 # ---------------------------------------------------------------- gan.optimal_discriminator
 
 def _fit_note(rng, mean_d, mean_g):
     fit = N.fit_logistic(rng.normal(mean_d, 1.0, FIT_SAMPLES), rng.normal(mean_g, 1.0, FIT_SAMPLES))
-    closed = sp.Poly(G.GAUSSIAN_LOGIT.subs({G.mu_d: mean_d, G.mu_g: mean_g}), G.x).all_coeffs()
+    logit = _form("gan.optimal_discriminator").expression(G.LOGIT)
+    closed = sp.Poly(logit.subs({G.mu_d: mean_d, G.mu_g: mean_g}), G.x).all_coeffs()
     return (f"illustration (not a check): Newton-fitted logistic D on {FIT_SAMPLES}+{FIT_SAMPLES} samples has "
             f"logit {fit.weights[0]:.4f}·x + {fit.bias:.4f}; closed form {float(closed[0]):.4f}·x + "
             f"{float(closed[1]):.4f} (maximum likelihood is biased at order 1/samples)")
+
+
+def _sigmoid_slope(logit):
+    """σ'(t) at the logits, read from the conclusion of activation.sigmoid.derivative."""
+    return _form("activation.sigmoid.derivative")(A.DERIVATIVE["sigmoid"], x=logit)
 
 
 def _measure_optimal(config, rng, budget: Budget) -> Measurement:
@@ -80,42 +96,37 @@ def _measure_optimal(config, rng, budget: Budget) -> Measurement:
                                             + _fit_note(rng, mean_d, mean_g))
     x = rng.normal(0.5 * (mean_d + mean_g), 3.0, budget.replicates(LOGIT_POINTS))
     d = N.optimal_discriminator_gaussians(x, mean_d, mean_g)
-    # an absolute error δ in the logit moves D by at most σ'·δ; the logit is a difference of log densities
-    # of size (x - μ)²/2, each evaluated within a few roundings
+    # an absolute error δ in the logit t moves D = σ(t) by at most σ'·δ (σ' changes by a factor e^{|δ|} <= 1.01
+    # within δ); the logit is a difference of log densities of size (x - μ)²/2, each within a few roundings
+    logit = _form("gan.optimal_discriminator")(G.LOGIT, x=x, mu_d=mean_d, mu_g=mean_g)
     logit_error = EVAL_ULPS * _UNIT_ROUNDOFF * (1 + (x - mean_d) ** 2 + (x - mean_g) ** 2)
-    bound = d * (1 - d) * logit_error * 1.01 + EVAL_ULPS * _UNIT_ROUNDOFF * d + np.finfo(np.float64).tiny
+    bound = _sigmoid_slope(logit) * logit_error * 1.01 + EVAL_ULPS * _UNIT_ROUNDOFF * d + np.finfo(np.float64).tiny
     return Measurement(d, bound, "bounded", x.size, at=x,
                        note="numeric σ(log p_d - log p_g) against derive's σ((μ_d - μ_g)x + (μ_g² - μ_d²)/2)")
 
 
-def _logit_closed(expr, config):
-    return sp.lambdify(G.x, expr.subs({G.mu_d: config["mu_d"], G.mu_g: config["mu_g"]}), "numpy")
-
-
-def _optimal_expected(config, at):
+def _optimal_expected(config, at, form):
+    means = {"mu_d": config["mu_d"], "mu_g": config["mu_g"]}
     if config["check"] == "balance":
-        return 0.5 * _gaussian_power_moments(config["mu_d"])
-    return _logit_closed(G.GAUSSIAN_OPTIMAL, config)(at)
+        return np.array([_at(form, form.expression(lhs), lhs, **means) for lhs in G.BALANCE])
+    return form(G.Dstar(G.x), x=at, **means)
 
 
-def _optimal_control(config, at):
-    mean_d, mean_g = config["mu_d"], config["mu_g"]
+def _optimal_control(config, at, form):
+    means = {"mu_d": config["mu_d"], "mu_g": config["mu_g"]}
     if config["check"] == "balance":
-        # E_{p_d}[f·p_d/p_g] by exponential tilting: p_d²/p_g = e^{(μ_d - μ_g)²}·N(2μ_d - μ_g, 1)
-        tilt = math.exp((mean_d - mean_g) ** 2)
-        return 0.5 * _gaussian_power_moments(mean_d) + 0.5 * tilt * _gaussian_power_moments(2 * mean_d - mean_g)
+        return np.array([_at(form.control, form.expression(lhs, control=True), lhs, **means) for lhs in G.BALANCE])
     with np.errstate(over="ignore"):
-        return _logit_closed(sp.exp(G.GAUSSIAN_LOGIT), config)(at)  # p_d/p_g, as derive proves
+        return form.control(G.Dstar(G.x), x=at, **means)  # p_d/p_g = e^{logit}
 
 
 # ---------------------------------------------------------------- gan.fake_score_bound
 
-def expected_fake_score(mean_d, mean_g):
-    """E_{p_g}[D*] = ∫ N(x; μ_g, 1)·D*(x) dx with derive's D*, by mpmath quadrature."""
-    integrand = sp.lambdify(G.x, (G.GAUSSIAN_OPTIMAL * G.gaussian_density(G.mu_g)).subs({G.mu_d: mean_d, G.mu_g: mean_g}),
-                            "mpmath")
+def expected_fake_score(mean_d, mean_g, form: Form | None = None):
+    """E_{p_g}[D*] for N(μ_d, 1) and N(μ_g, 1): the integral gan.fake_score_bound concludes, by mpmath."""
+    form = form if form is not None else _form("gan.fake_score_bound")
     with mpmath.workdps(QUADRATURE_DIGITS):
-        return float(mpmath.quad(integrand, [-mpmath.inf, mean_g, mean_d, mpmath.inf]))
+        return float(form.mpmath(form.expression(G.GAUSSIAN_FAKE_SCORE), mu_d=mean_d, mu_g=mean_g))
 
 
 def _measure_score(config, rng, budget: Budget) -> Measurement:
@@ -123,8 +134,8 @@ def _measure_score(config, rng, budget: Budget) -> Measurement:
     if config["shift"] == 0:
         fake = rng.normal(mean_g, 1.0, budget.replicates(LOGIT_POINTS))
         d = N.optimal_discriminator_gaussians(fake, mean_d, mean_g)
-        return Measurement(np.max(np.abs(d - 0.5)), kind="exact", cases=fake.size,
-                           note="p_g = p_d: max |D*(x) - 1/2| over samples")
+        return Measurement(d, kind="exact", cases=fake.size,
+                           note="p_g = p_d: D*(x) at every sample, so their average is exact")
 
     def draw(r, k):
         return N.optimal_discriminator_gaussians(r.normal(mean_g, 1.0, k), mean_d, mean_g)
@@ -133,27 +144,56 @@ def _measure_score(config, rng, budget: Budget) -> Measurement:
     return Measurement.from_accumulator(acc, note="E_{p_g}[D*(G(z))] with numeric's D*")
 
 
-def _score_expected(config, at):
+def _score_expected(config, at, form):
     if config["shift"] == 0:
-        return 0.0
-    return expected_fake_score(config["shift"], 0.0)
+        return form(G.GAUSSIAN_FAKE_SCORE_EQUAL)
+    return expected_fake_score(config["shift"], 0.0, form)
 
 
-def _score_control(config, at):
+def _score_control(config, at, form):
     if config["shift"] == 0:
         return None  # the control 1/2 is the truth at p_g = p_d
-    return 0.5
+    return form.control(G.GAUSSIAN_FAKE_SCORE)
 
 
 # ---------------------------------------------------------------- gan.saturation
 
 FD_STEP_LOGIT = 1e-4
 FD_STEP_D = 1e-7
+LOSS_NAMES = tuple(G.GRAD)
+"""("saturating", "nonsaturating"): the order of every array of the saturation check."""
+
+
+_RELATIONS = (sp.LessThan, sp.GreaterThan, sp.StrictLessThan, sp.StrictGreaterThan)
+
+
+def _absolute_bound(lhs) -> float:
+    """sup |lhs| from the two-sided bound lo <= lhs <= hi that gan.saturation concludes."""
+    ends = []
+    for p in registry.get("gan.saturation").results:
+        if isinstance(p, _RELATIONS):
+            if p.lhs == lhs:
+                ends.append(p.rhs)
+            elif p.rhs == lhs:
+                ends.append(p.lhs)
+    if len(ends) != 2:
+        raise ValueError(f"gan.saturation concludes no two-sided bound on {lhs}")
+    return max(abs(float(e)) for e in ends)
 
 
 def _third_derivative_bound_d(d, h):
-    """sup over [d - h, d + h] of |d³/dD³| of log(1 - D) and -log D: 2/(1 - D)³ and 2/D³."""
-    return np.array([2 / (1 - d - h) ** 3, 2 / (d - h) ** 3])
+    """sup over [d - h, d + h] of |d³/dD³| of each loss: the larger of its two ends, since gan.saturation
+    concludes that d⁴/dD⁴ has one sign on (0, 1)."""
+    derivation = registry.get("gan.saturation")
+    signed = {side for p in derivation.results if isinstance(p, _RELATIONS)
+              for side, other in ((p.lhs, p.rhs), (p.rhs, p.lhs)) if other == 0}
+    form = Form(derivation)
+    out = []
+    for name in LOSS_NAMES:
+        if G.FOURTH_D[name] not in signed:
+            raise ValueError(f"gan.saturation concludes no sign of {G.FOURTH_D[name]}")
+        out.append(max(abs(form(G.THIRD_D[name], D=end)) for end in (d - h, d + h)))
+    return np.array(out)
 
 
 def _centred(f, point, h):
@@ -190,8 +230,9 @@ def _measure_saturation(config, rng, budget: Budget) -> Measurement:
     d = FAKE_SCORE
     a = math.log(d) - math.log1p(-d)
     estimates, bounds = [], []
-    m3 = float(G.THIRD_DERIVATIVE_BOUND_LOGIT)
-    for loss in (N.saturating_loss, N.nonsaturating_loss):
+    m1 = max(_absolute_bound(G.GRAD[name]) for name in LOSS_NAMES)
+    for name, loss in zip(LOSS_NAMES, (N.saturating_loss, N.nonsaturating_loss)):
+        m3 = _absolute_bound(G.THIRD[name])
         value, size = _centred(lambda t: float(loss(t)), a, FD_STEP_LOGIT)
         estimates.append(value)
         bounds.append(FD_STEP_LOGIT**2 / 6 * m3 + (2 * EVAL_ULPS * _UNIT_ROUNDOFF * size) / (2 * FD_STEP_LOGIT)
@@ -201,8 +242,8 @@ def _measure_saturation(config, rng, budget: Budget) -> Measurement:
     for k, loss in enumerate((N.saturating_loss, N.nonsaturating_loss)):
         value, size = _centred(lambda p: float(loss(math.log(p) - math.log1p(-p))), d, FD_STEP_D)
         estimates.append(value)
-        # the logit's rounding (a few ulp of |a|) moves the loss by |dℓ/da|·δa <= δa (|dℓ/da| <= 1)
-        arg_error = EVAL_ULPS * _UNIT_ROUNDOFF * (abs(a) + 1)
+        # the logit's rounding (a few ulp of |a|) moves the loss by |dℓ/da|·δa <= m1·δa
+        arg_error = m1 * EVAL_ULPS * _UNIT_ROUNDOFF * (abs(a) + 1)
         bounds.append(FD_STEP_D**2 / 6 * m3_d[k] + (2 * EVAL_ULPS * _UNIT_ROUNDOFF * size + 2 * arg_error)
                       / (2 * FD_STEP_D) + 4 * _UNIT_ROUNDOFF * abs(value))
     return Measurement(np.array(estimates), np.array(bounds), "bounded", 4, at=(a, d),
@@ -210,26 +251,19 @@ def _measure_saturation(config, rng, budget: Budget) -> Measurement:
                             f"at D(G(z)) = {d}")
 
 
-def _saturation_values(exprs, at):
+def _saturation_values(form, at, control: bool):
+    evaluate = form.control if control else form
     if isinstance(at[0], str):
         # extreme logits: 1 - σ(a) cancels down to e^{-|a|}, so mpmath works at more digits than |a|/ln 10
-        functions = [sp.lambdify(G.a, e, "mpmath") for e in exprs[:2]]
+        exprs = [form.expression(G.GRAD[name], control=control) for name in LOSS_NAMES]
         with mpmath.workdps(EXTREME_DIGITS):
-            return np.array([[float(f(mpmath.mpf(t))) for f in functions] for t in at[1]])
+            return np.array([[float(form.mpmath(e, a=t)) for e in exprs] for t in at[1]])
     a, d = at
-    values = [float(exprs[0].subs(G.a, a)), float(exprs[1].subs(G.a, a)),
-              float(exprs[2].subs(G.D, d)), float(exprs[3].subs(G.D, d))]
-    return np.array(values)
+    return np.array([evaluate(G.GRAD[name], a=a) for name in LOSS_NAMES]
+                    + [evaluate(G.GRAD_D[name], D=d) for name in LOSS_NAMES])
 
 
-def _saturation_expected(config, at):
-    return _saturation_values((G.SATURATING_GRAD, G.NONSATURATING_GRAD, G.SATURATING_GRAD_D,
-                               G.NONSATURATING_GRAD_D), at)
-
-
-def _saturation_control(config, at):
-    return _saturation_values((G.NONSATURATING_GRAD, G.SATURATING_GRAD, G.NONSATURATING_GRAD_D,
-                               G.SATURATING_GRAD_D), at)
+SHOWN_GRADIENTS = tuple(G.GRAD[name] for name in LOSS_NAMES) + tuple(G.GRAD_D[name] for name in LOSS_NAMES)
 
 
 CLAIMS = [
@@ -238,11 +272,9 @@ CLAIMS = [
         title="D*(x) = p_d/(p_d + p_g); 1/2 and value -log 4 at p_g = p_d; for two unit-variance Gaussians "
               "logit D* = (μ_d - μ_g)x + (μ_g² - μ_d²)/2",
         source=_SOURCE_D,
-        formula="p_d/(p_d + p_g): E_mix[f·D*] = ½E_{p_d}[f]; σ((μ_d - μ_g)x + (μ_g² - μ_d²)/2)",
-        expected=_optimal_expected,
+        expected=linked(_optimal_expected, shows=(G.Dstar(G.x), *G.BALANCE)),
         measure=_measure_optimal,
-        control=_optimal_control,
-        control_formula="p_d/p_g",
+        control=linked(_optimal_control, shows=(G.Dstar(G.x), *G.BALANCE)),
         configs=({"check": "balance", "mu_d": 1.0, "mu_g": -0.5},
                  {"check": "balance", "mu_d": 0.0, "mu_g": 0.7},
                  {"check": "logit", "mu_d": 1.0, "mu_g": -0.5},
@@ -253,11 +285,9 @@ CLAIMS = [
         title="with the optimal discriminator E_{p_g}[D*] <= 1/2, equality iff p_g = p_d: an average D(G(z)) "
               "near 1 means a poor discriminator, not a poor generator",
         source=_SOURCE_D,
-        formula="E_{p_g}[D*] = ∫ p_g·p_d/(p_d + p_g) <= 1/2 (quadrature of derive's D*)",
-        expected=_score_expected,
+        expected=linked(_score_expected, shows=G.GAUSSIAN_FAKE_SCORE),
         measure=_measure_score,
-        control=_score_control,
-        control_formula="E_{p_g}[D*] = 1/2 at every shift",
+        control=linked(_score_control, shows=G.GAUSSIAN_FAKE_SCORE),
         configs=tuple({"shift": shift} for shift in (0.0, 0.5, 1.0, 2.0, 4.0)),
     ),
     Claim(
@@ -265,11 +295,9 @@ CLAIMS = [
         title="in the logit a: d/da log(1-σ(a)) = -σ(a) -> 0 as D(G(z)) -> 0 (saturating), d/da -log σ(a) = "
               "-(1-σ(a)) -> -1 (non-saturating); in D: -1/(1-D) and -1/D",
         source=_SOURCE_SAT,
-        formula="-σ(a), -(1 - σ(a)); -1/(1 - D), -1/D",
-        expected=_saturation_expected,
+        expected=linked(lambda config, at, form: _saturation_values(form, at, False), shows=SHOWN_GRADIENTS),
         measure=_measure_saturation,
-        control=_saturation_control,
-        control_formula="swapped losses",
+        control=linked(lambda config, at, form: _saturation_values(form, at, True), shows=SHOWN_GRADIENTS),
         configs=({"D(G(z))": FAKE_SCORE}, {"logits": "extreme"}),
     ),
 ]
