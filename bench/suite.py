@@ -1,8 +1,9 @@
 """Performance budget of the whole toolkit, on this machine.
 
 Measures, each in a fresh child process (so peak memory is that run's own, from getrusage):
-- the full `python -m verify` at the default budget, with the symbolic cache warm and off: wall time, peak RSS;
-- `python -m derive` (every derivation) with the symbolic cache off, and with it warm;
+- the full `python -m verify` at the default budget: wall time, peak RSS (every run is a first run: no verdict
+  is cached between runs);
+- `python -m derive` (every derivation);
 - the five slowest claims (from the JSON timings);
 - how Monte Carlo time and peak memory scale with the sample budget (--budget 1 and 10) on a few claims.
 
@@ -16,7 +17,6 @@ import os
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -48,19 +48,12 @@ def main(argv=None) -> int:
     argparse.ArgumentParser(description=__doc__.splitlines()[0],
                             epilog="Takes about two minutes; no options.").parse_args(argv)
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
-    with tempfile.TemporaryDirectory() as cache:
-        warm = {"DLMATH_CACHE": cache}
-        measure(["derive"], warm)  # fill the symbolic cache
-        verify_s, verify_mb, out, rc = measure(["verify", "--format", "json"], warm)
-        cold_s, cold_mb, _, cold_rc = measure(["verify", "--format", "json"], {"DLMATH_CACHE": "off"})
-        derive_cold, derive_cold_mb, _, _ = measure(["derive"], {"DLMATH_CACHE": "off"})
-        derive_warm, _, _, _ = measure(["derive"], warm)
+    verify_s, verify_mb, out, rc = measure(["verify", "--format", "json"])
+    derive_s, derive_mb, _, _ = measure(["derive"])
     doc = json.loads(out)
-    rows = [["python -m verify (warm proof cache)", f"{verify_s:.1f}", f"{verify_mb:.0f}",
+    rows = [["python -m verify", f"{verify_s:.1f}", f"{verify_mb:.0f}",
              f"{doc['summary']['passed']}/{doc['summary']['claims']} passed, exit {rc}"],
-            ["python -m verify (proof cache off: a first run)", f"{cold_s:.1f}", f"{cold_mb:.0f}", f"exit {cold_rc}"],
-            ["python -m derive (cache off)", f"{derive_cold:.1f}", f"{derive_cold_mb:.0f}", ""],
-            ["python -m derive (cache warm)", f"{derive_warm:.1f}", "", ""]]
+            ["python -m derive", f"{derive_s:.1f}", f"{derive_mb:.0f}", ""]]
     print(tabulate(rows, ["run", "wall s", "peak MB", "note"], tablefmt="github"))
     slow = sorted(doc["claims"], key=lambda c: -c["seconds"])[:5]
     print("\nslowest claims:")
@@ -77,9 +70,7 @@ def main(argv=None) -> int:
                            f"{runs['1'][1]:.0f}", f"{runs['10'][1]:.0f}"])
     print(tabulate(scale_rows, ["claim", "s @1", "s @10", "time ratio", "peak MB @1", "peak MB @10"],
                    tablefmt="github"))
-    # the figures of a first run (no proof cache): the slower and the larger of the two
-    print(f"verify_seconds={max(cold_s, verify_s):.1f} verify_peak_mb={max(cold_mb, verify_mb):.0f} "
-          f"derive_seconds={derive_cold:.1f}")
+    print(f"verify_seconds={verify_s:.1f} verify_peak_mb={verify_mb:.0f} derive_seconds={derive_s:.1f}")
     return 0
 
 

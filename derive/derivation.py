@@ -138,6 +138,8 @@ class Derivation:
 
     def control_form(self, lhs=None, unfold: bool = True):
         """The negative control recorded for ``lhs`` (definitions written out with ``unfold``)."""
+        if lhs is None and lhs not in self._controls and len(self._controls) == 1:
+            lhs = next(iter(self._controls))
         if lhs not in self._controls:
             raise KeyError(f"{self.claim_id} records no control for {lhs}")
         expr = self._controls[lhs][0]

@@ -26,6 +26,7 @@ replace a pinned symbol.
 from __future__ import annotations
 
 import signal
+import time
 import threading
 from contextlib import contextmanager
 from typing import Iterable, Sequence
@@ -67,14 +68,19 @@ def time_cap(seconds: float | None):
         raise SymbolicTimeout(f"symbolic step exceeded its time cap of {seconds:g} s")
 
     previous = signal.signal(signal.SIGALRM, _raise)
-    remaining, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
+    started = time.monotonic()
+    outer, _ = signal.getitimer(signal.ITIMER_REAL)
+    # an enclosing cap that ends sooner stays in charge: this one never extends it
+    signal.setitimer(signal.ITIMER_REAL, min(seconds, outer) if outer else seconds)
+    if outer and outer < seconds:
+        signal.signal(signal.SIGALRM, previous)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
-        if remaining:  # an enclosing cap keeps running (approximately: minus the time spent here)
-            signal.setitimer(signal.ITIMER_REAL, max(remaining - seconds, 1e-3))
+        if outer:  # the enclosing cap keeps running for what is left of it
+            signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - started), 1e-3))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -470,12 +476,13 @@ class Proof:
         statement = _as_sympy(statement)
         if not name or not reference:
             return self._refuse(statement, "assumption", "an assumption needs a name and a reference")
-        if statement is sp.false or (isinstance(statement, sp.Equality) and _free(statement) == set()
-                                     and not check_identity(*statement.args, self.cap)[0]):
+        seen = self._unfold(statement)   # through the definitions: c := 2 then "c = 3" is a contradiction
+        if seen is sp.false or (isinstance(seen, sp.Equality) and _free(seen) == set() and
+                                _closed_false(seen, self.cap)):
             return self._refuse(statement, "assumption", "the statement is false")
-        if isinstance(statement, sp.Equality):
-            gap = sp.simplify(statement.lhs - statement.rhs) if not isinstance(statement.lhs, sp.MatrixBase) else None
-            if gap is not None and gap.is_number and gap != 0:
+        if isinstance(seen, sp.Equality):
+            gap = sp.simplify(seen.lhs - seen.rhs) if not isinstance(seen.lhs, sp.MatrixBase) else None
+            if gap is not None and gap.is_number and gap.is_comparable and gap != 0:
                 return self._refuse(statement, "assumption", f"the sides differ by {gap}")
         fact = self._new(statement, "assumption", True, reference, bound=tuple(for_all), status_ok=ASSUMED,
                          extra=name)
@@ -512,7 +519,7 @@ class Proof:
             if not here:
                 continue
             deps.discard(dep)
-            obligation = dep.statement.xreplace(here)
+            obligation = _replace(dep.statement, here)
             match = next((f for f in self._facts if f.ok and f.rule not in ("evidence",)
                           and self._matches(obligation, f.statement)), None)
             if match is not None:
@@ -523,7 +530,7 @@ class Proof:
                 deps |= new.deps
         out = []
         for original in _parts(other.conclusion.statement):
-            statement = original.xreplace(values) if values else original
+            statement = _replace(original, values) if values else original
             if _free(original) & set(self._definitions) or any(original.has(f) for f in self._functions):
                 out.append(self._refuse(statement, "citation", "the cited statement uses a name defined here"))
                 continue
@@ -827,7 +834,7 @@ class Proof:
             else:
                 continue
             return self._refuse(fact.statement, "instantiate", why)
-        statement = fact.statement.xreplace(values)
+        statement = _replace(fact.statement, values)
         shown = ", ".join(f"{k} = {sp.sstr(v)}" for k, v in values.items())
         status = NUMERIC if fact.status == NUMERIC else PROVED
         return self._new(statement, "instantiate", True, f"instance of an earlier fact at {shown}",
@@ -947,8 +954,11 @@ class Proof:
         candidates = [f for f in self._facts if f.ok and f.rule not in ("definition", "assumption", "evidence")]
         deps, missing = set(), []
         for part in parts:
+            # a restatement: structurally equal first; else an equivalent relation whose sides mention the
+            # same symbols (a prefilter: an identity check per candidate can take seconds)
             match = next((f for f in reversed(candidates) if f.statement == part), None) or \
-                next((f for f in reversed(candidates) if self._matches(part, f.statement)), None)
+                next((f for f in reversed(candidates) if _same_symbols(self, part, f.statement)
+                      and self._matches(part, f.statement)), None)
             if match is None:
                 missing.append(sp.sstr(part)[:80])
             else:
@@ -1065,6 +1075,28 @@ def _quadrature_agrees(integrand, z, lo, hi, got) -> tuple[bool, str]:
             return False, f"sympy's integral disagrees with quadrature by {mpmath.nstr(gap, 3)} at {values}"
     except Exception as exc:  # noqa: BLE001 -- a cross-check that cannot run says so and proves nothing less
         return True, f"no numeric cross-check ({type(exc).__name__})"
+
+
+def _same_symbols(proof, part, statement) -> bool:
+    if type(part) not in _RELATIONS or type(statement) not in _RELATIONS:
+        return part == statement
+    return _free(proof.unfold(part)) == _free(proof.unfold(statement))
+
+
+def _closed_false(statement, cap) -> bool:
+    """Whether a closed equation is shown false: its sides evaluate to different numbers (undecided is not false)."""
+    try:
+        gap = sp.N(statement.lhs - statement.rhs, 30)
+    except Exception:  # noqa: BLE001
+        return False
+    return bool(gap.is_number and gap.is_comparable and abs(gap) > 1e-20)
+
+
+def _replace(statement, values):
+    """``statement`` with symbols replaced, a relation rebuilt unevaluated (so it does not collapse to True)."""
+    if type(statement) in _RELATIONS:
+        return type(statement)(statement.lhs.xreplace(values), statement.rhs.xreplace(values), evaluate=False)
+    return statement.xreplace(values)
 
 
 def _orders(statement, low, high) -> bool:

@@ -454,3 +454,22 @@ def test_induction_base_must_be_the_smallest_value_not_below_it():
     base, step = d.define_recursive(F, m, 0, 5, F(m) + 1, "F(0) = 5, F(m + 1) = F(m) + 1 for m >= 1")
     fact = d.induction(F(m), m, m + 5, base, step, "m positive, base at 0")
     assert fact.status == "failed" and "smallest value" in fact.detail
+
+
+def test_an_assumption_contradicting_a_definition_is_refused():
+    d = fresh()
+    c = sp.Symbol("c")
+    d.define(c, sp.Integer(2), "c := 2")
+    assert d.assume("c is three", sp.Eq(c, 3), "wishful").status == "failed"
+
+
+def test_an_undecided_closed_assumption_is_accepted():
+    d = fresh()
+    integral = sp.Integral(sp.Function("p")(x), (x, -sp.oo, sp.oo))
+    assert d.assume("a density", sp.Eq(integral, 1), "hypothesis").status == "assumed"
+
+
+def test_instantiate_keeps_a_relation_unevaluated():
+    d = fresh()
+    fact = d.identity(x + x, 2 * x, "double")
+    assert isinstance(d.instantiate(fact, {x: 3}, "at 3").statement, sp.Equality)
