@@ -33,6 +33,7 @@ from typing import Iterable, Sequence
 
 import mpmath
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 __all__ = ["Proof", "Fact", "Status", "SymbolicTimeout", "time_cap", "check_identity", "E", "Independent",
            "NormalE", "Maximum", "Minimum", "DEFAULT_TIME_CAP"]
@@ -109,8 +110,8 @@ class NormalE(sp.Function):
         return (f.free_symbols - {z}) | q.free_symbols
 
 
-class Maximum(sp.Function):
-    """Maximum(f, x, D): the largest value of f over x in D (evaluated only by the ``extremum`` rule)."""
+class _Extreme(sp.Function):
+    """An extreme value of f over x in D, x bound (evaluated only by the ``extremum`` rule)."""
 
     @classmethod
     def eval(cls, f, x, domain):
@@ -121,16 +122,12 @@ class Maximum(sp.Function):
         return self.args[0].free_symbols - {self.args[1]}
 
 
-class Minimum(sp.Function):
-    """Minimum(f, x, D): the smallest value of f over x in D (evaluated only by the ``extremum`` rule)."""
+class Maximum(_Extreme):
+    """Maximum(f, x, D): the largest value of f over x in D."""
 
-    @classmethod
-    def eval(cls, f, x, domain):
-        return None
 
-    @property
-    def free_symbols(self):
-        return self.args[0].free_symbols - {self.args[1]}
+class Minimum(_Extreme):
+    """Minimum(f, x, D): the smallest value of f over x in D."""
 
 
 def _density(z, q):
@@ -331,7 +328,7 @@ def _bound_symbols(expr) -> set:
             found.update(lim[0] for lim in node.limits)
         elif isinstance(node, (sp.Lambda, sp.Subs)):
             found.update(node.variables)
-        elif isinstance(node, (NormalE, Maximum)):
+        elif isinstance(node, (NormalE, _Extreme)):
             found.add(node.args[1])
     return found
 
@@ -350,6 +347,7 @@ class Proof:
         self._functions: dict[sp.FunctionClass, sp.Lambda] = {}
         self._names: set = set()                              # every symbol or function introduced
         self._conclusion: Fact | None = None
+        self._unfolded: dict = {}
 
     @property
     def facts(self) -> tuple[Fact, ...]:
@@ -382,18 +380,25 @@ class Proof:
 
     def _unfold(self, expr):
         """Definitions replaced by what they abbreviate (repeatedly: a definition may use earlier ones)."""
-        if not isinstance(expr, sp.Basic):
+        if not isinstance(expr, sp.Basic) or not (self._definitions or self._functions):
             return expr
+        key = (expr, len(self._definitions), len(self._functions))
+        if key in self._unfolded:
+            return self._unfolded[key]
+        out = expr
         for _ in range(len(self._definitions) + len(self._functions) + 1):
-            before = expr
-            if self._definitions:
-                expr = expr.xreplace(self._definitions)
-            for func, lam in self._functions.items():
-                expr = expr.replace(lambda e, f=func: isinstance(e, sp.Function) and e.func == f,
-                                    lambda e, lam=lam: lam(*e.args))
-            if expr == before:
+            names = out.free_symbols & self._definitions.keys()
+            funcs = {f.func for f in out.atoms(AppliedUndef)} & self._functions.keys()
+            if not names and not funcs:
                 break
-        return expr
+            if names:
+                out = out.xreplace({k: self._definitions[k] for k in names})
+            for func in funcs:
+                lam = self._functions[func]
+                out = out.replace(lambda e, f=func: isinstance(e, AppliedUndef) and e.func == f,
+                                  lambda e, lam=lam: lam(*e.args))
+        self._unfolded[key] = out
+        return out
 
     def _identity(self, a, b) -> tuple[bool, str]:
         return check_identity(self._unfold(a), self._unfold(b), self.cap)
@@ -520,8 +525,10 @@ class Proof:
                 continue
             deps.discard(dep)
             obligation = _replace(dep.statement, here)
-            match = next((f for f in self._facts if f.ok and f.rule not in ("evidence",)
-                          and self._matches(obligation, f.statement)), None)
+            candidates = [f for f in self._facts if f.ok and f.rule != "evidence"]
+            match = next((f for f in candidates if f.statement == obligation), None) or \
+                next((f for f in candidates if _same_symbols(self, obligation, f.statement)
+                      and self._matches(obligation, f.statement)), None)
             if match is not None:
                 deps |= match.deps
             else:

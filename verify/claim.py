@@ -126,7 +126,7 @@ def _evaluate(derivation, key, expr, values: Mapping):
     if unknown:
         raise KeyError(f"{derivation.claim_id}: the closed form has no symbols named {unknown}")
     names = sorted(by_name)
-    cache = (id(derivation), key, tuple(names))
+    cache = (derivation, key, tuple(names))   # the object, not its id: ids are reused after collection
     fn = _LAMBDAS.get(cache)
     if fn is None:
         args = [sp.Symbol(f"_arg{i}") for i in range(len(names))]
