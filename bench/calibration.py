@@ -25,7 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tabulate import tabulate  # noqa: E402
 
-from verify.claim import result_to_json, run_claim  # noqa: E402
+from verify.claim import run_claim
+from verify.results import result_to_json
 from verify.mc import DEFAULT_ALPHA  # noqa: E402
 from verify.registry import builtin_claims, select  # noqa: E402
 

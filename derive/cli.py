@@ -6,10 +6,7 @@ import json
 import sys
 
 from . import registry
-
-
-class UsageError(ValueError):
-    """Bad usage: one line on stderr, exit status 2."""
+from .errors import DeriveError as UsageError
 
 
 class _Parser(argparse.ArgumentParser):

@@ -27,6 +27,8 @@ from fractions import Fraction
 import mpmath
 import sympy as sp
 
+from .errors import DeriveError
+
 __all__ = [
     "X",
     "ExpressionError",
@@ -111,7 +113,7 @@ _COMPARISONS = {ast.Lt: sp.StrictLessThan, ast.LtE: sp.LessThan, ast.Gt: sp.Stri
 _ALLOWED_NODES = "numbers, x, pi, e, + - * / **, unary -, parentheses, calls of allowed functions, where(...)"
 
 
-class ExpressionError(ValueError):
+class ExpressionError(DeriveError):
     """An expression refused by the parser: ``token`` and 1-based ``column`` locate the offence."""
 
     def __init__(self, message: str, token: str, column: int):

@@ -1,5 +1,6 @@
 """verify: claims, Monte Carlo checks and the command line; the one place derive and numeric meet."""
-from .claim import Budget, Claim, ClaimResult, Form, Measurement, linked, run_claim
+from .claim import Budget, Claim, ClaimResult, Measurement, run_claim
+from .closed import Form, linked
 from .errors import UsageError
 from .mc import DEFAULT_ALPHA, Accumulator, stream, z_critical
 

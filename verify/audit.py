@@ -15,7 +15,8 @@ from typing import Callable
 
 import numpy as np
 
-from .claim import ClaimResult, result_to_json, run_claim
+from .claim import ClaimResult, run_claim
+from .results import result_to_json
 from .mc import stream
 
 VERDICTS = ("holds", "conditional", "fails", "notation")

@@ -24,9 +24,10 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from .closed import linked, shown
 from .mc import DEFAULT_ALPHA, claim_seed_sequence, z_critical
 
-__all__ = ["Claim", "Measurement", "Budget", "CheckResult", "ClaimResult", "run_claim", "KINDS", "Form", "linked"]
+__all__ = ["Claim", "Measurement", "Budget", "CheckResult", "ClaimResult", "run_claim", "proof_status", "KINDS"]
 
 KINDS = ("monte-carlo", "bounded", "exact")
 
@@ -50,15 +51,16 @@ class Measurement:
     """What the simulation (or the exhaustive computation) measured for one configuration.
 
     ``estimate`` and ``scale`` broadcast together: ``scale`` is the standard error for
-    ``monte-carlo``, the proved error bound for ``bounded`` and unused for ``exact``. ``at`` carries the
-    points the closed form must be evaluated at (pointwise claims); ``cases`` counts replicates or cases.
+    ``monte-carlo``, the proved error bound for ``bounded`` and unused for ``exact``. ``points`` holds the
+    numbers at which a pointwise claim's closed form is evaluated (an array, or a tuple of arrays), and
+    nothing else; ``cases`` counts replicates or cases.
     """
 
     estimate: Any
     scale: Any = 0.0
     kind: str = "monte-carlo"
     cases: int = 0
-    at: Any = None
+    points: Any = None
     note: str = ""
 
     def __post_init__(self):
@@ -66,119 +68,19 @@ class Measurement:
             raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
 
     @classmethod
-    def from_accumulator(cls, acc, at=None, note: str = "") -> "Measurement":
-        return cls(acc.mean, acc.stderr, "monte-carlo", acc.count, at, note)
+    def from_accumulator(cls, acc, points=None, note: str = "") -> "Measurement":
+        return cls(acc.mean, acc.stderr, "monte-carlo", acc.count, points, note)
 
 
 Closed = Callable[[Mapping, Any], Any]
-
-
-class Form:
-    """A derivation's conclusion, evaluated: what a linked closed form or control may read.
-
-    ``form(lhs, **values)`` evaluates the right side of the concluded relation whose left side is
-    ``lhs`` (the only one when omitted); ``form.control(lhs, **values)`` the negative control the
-    derivation records for ``lhs``; ``form.defined(f(x), **values)`` a function the derivation defines.
-    Values are given by symbol name and may be NumPy arrays. Nothing else is reachable: a linked
-    closed form cannot type a formula of its own.
-    """
-
-    def __init__(self, derivation):
-        self._d = derivation
-
-    def __call__(self, lhs=None, **values):
-        return _evaluate(self._d, ("closed", lhs), self._d.closed_form(lhs), values)
-
-    def control(self, lhs=None, **values):
-        return _evaluate(self._d, ("control", lhs), self._d.control_form(lhs), values)
-
-    def defined(self, expr, **values):
-        return _evaluate(self._d, ("defined", expr), self._d.unfold(expr), values)
-
-    def mpmath(self, expr, **values):
-        """A function the derivation defines, evaluated by mpmath at the working precision (a scalar)."""
-        import mpmath
-        import sympy as sp
-
-        body = self._d.unfold(expr)
-        subs = {sym: values[sym.name] for sym in body.free_symbols}
-        fn = sp.lambdify(list(subs), body, modules="mpmath")
-        return fn(*[mpmath.mpf(v) for v in subs.values()])
-
-    def expression(self, lhs=None, control: bool = False):
-        return self._d.control_form(lhs) if control else self._d.closed_form(lhs)
-
-
-_LAMBDAS: dict = {}
-
-
-def _evaluate(derivation, key, expr, values: Mapping):
-    """``expr`` at the named values (lambdified once per derivation, expression and argument names)."""
-    import sympy as sp
-
-    by_name: dict[str, list] = {}
-    for sym in expr.free_symbols:
-        by_name.setdefault(sym.name, []).append(sym)
-    missing = sorted(set(by_name) - set(values))
-    if missing:
-        raise KeyError(f"{derivation.claim_id}: the closed form needs values for {missing}")
-    unknown = sorted(set(values) - set(by_name))
-    if unknown:
-        raise KeyError(f"{derivation.claim_id}: the closed form has no symbols named {unknown}")
-    names = sorted(by_name)
-    cache = (derivation, key, tuple(names))   # the object, not its id: ids are reused after collection
-    fn = _LAMBDAS.get(cache)
-    if fn is None:
-        args = [sp.Symbol(f"_arg{i}") for i in range(len(names))]
-        plain = expr.xreplace({sym: args[i] for i, name in enumerate(names) for sym in by_name[name]})
-        if plain.has(sp.Sum, sp.Product, sp.Integral) or any(
-                isinstance(f, sp.core.function.AppliedUndef) for f in plain.atoms(sp.Function)):
-            fn = lambda *vals, plain=plain, args=args: _substituted(plain, args, vals)  # noqa: E731
-        else:
-            fn = sp.lambdify(args, plain, modules="numpy")
-        _LAMBDAS[cache] = fn
-    out = fn(*[values[name] for name in names])
-    return np.asarray(out, dtype=np.float64) if np.ndim(out) else float(out)
-
-
-def _substituted(expr, args, vals):
-    out = expr.xreplace(dict(zip(args, [_exact(v) for v in vals]))).doit()
-    return float(out)
-
-
-def _exact(v):
-    import sympy as sp
-
-    if isinstance(v, (bool, np.bool_)):
-        raise TypeError("a closed form takes numbers, not booleans")
-    if isinstance(v, (int, np.integer)):
-        return sp.Integer(int(v))
-    return sp.Float(float(v), 30) if not isinstance(v, sp.Basic) else v
-
-
-@dataclasses.dataclass(frozen=True)
-class linked:  # noqa: N801 -- used like a function: expected=linked(...)
-    """A closed form (or control) read from the claim's derivation: ``fn(config, at, form)``.
-
-    ``shows`` names the left side(s) whose relation the claim prints as its formula (all of the
-    conclusion when omitted).
-    """
-
-    fn: Callable[[Mapping, Any, Form], Any]
-    shows: Any = None
-
-    def __call__(self, config, at, derivation=None):
-        if derivation is None:
-            raise TypeError("a linked closed form is evaluated against its claim's derivation")
-        return self.fn(config, at, Form(derivation))
 
 
 @dataclasses.dataclass(frozen=True)
 class Claim:
     """One statement: its proof, its closed form, how to measure it, and a plausible wrong version.
 
-    ``expected(config, at)`` and ``control(config, at)`` give the closed form and the negative control
-    at a configuration (``at`` is ``Measurement.at``); ``control`` may return None where the wrong
+    ``expected(config, points)`` and ``control(config, points)`` give the closed form and the negative control
+    at a configuration (``points`` is ``Measurement.points``); ``control`` may return None where the wrong
     formula coincides with the right one. ``measure(config, rng, budget)`` simulates or computes.
     ``proof`` builds the derivation; by default the one ``derive`` registers under the claim's id.
     """
@@ -221,52 +123,35 @@ class Claim:
                 raise
             return None
 
-    def closed(self, config, at, derivation=None):
-        """The closed form at a configuration (and the points ``at`` of a pointwise claim)."""
+    def closed(self, config, points, derivation=None):
+        """The closed form at a configuration (and the ``points`` of a pointwise claim)."""
         if isinstance(self.expected, linked):
-            return self.expected(config, at, derivation if derivation is not None else self.derivation())
-        return self.expected(config, at)
+            return self.expected(config, points, derivation if derivation is not None else self.derivation())
+        return self.expected(config, points)
 
-    def wrong(self, config, at, derivation=None):
+    def wrong(self, config, points, derivation=None):
         """The negative control at a configuration, or None where it coincides with the closed form."""
         if self.control is None:
             return None
         if isinstance(self.control, linked):
-            return self.control(config, at, derivation if derivation is not None else self.derivation())
-        return self.control(config, at)
+            return self.control(config, points, derivation if derivation is not None else self.derivation())
+        return self.control(config, points)
 
     def formula_text(self, derivation=None) -> str:
         """The closed form as printed: rendered from the derivation's conclusion when linked."""
         if not isinstance(self.expected, linked):
             return self.formula
-        return _shown(derivation if derivation is not None else self.derivation(), self.expected.shows, False)
+        return shown(derivation if derivation is not None else self.derivation(), self.expected.shows, False)
 
     def control_text(self, derivation=None) -> str:
         if not isinstance(self.control, linked):
             return self.control_formula
-        return _shown(derivation if derivation is not None else self.derivation(), self.control.shows, True)
+        return shown(derivation if derivation is not None else self.derivation(), self.control.shows, True)
 
     def __repr__(self) -> str:
         return f"Claim({self.id!r}, {'linked' if self.linked else 'formula=' + repr(self.formula)}, " \
                f"configs={len(self.configs)})"
 
-
-def _shown(derivation, shows, control: bool) -> str:
-    from derive.render import text
-
-    if control:
-        lhss = shows if isinstance(shows, (list, tuple)) else [shows]
-        return "; ".join(text(derivation.control_form(lhs, unfold=False)) for lhs in lhss)
-    if shows is None:
-        return "; ".join(text(p.rhs) for p in derivation.results if hasattr(p, "rhs"))
-    lhss = shows if isinstance(shows, (list, tuple)) else [shows]
-
-    def one(lhs):
-        try:
-            return text(derivation.closed_form(lhs, unfold=False))
-        except KeyError:   # a function the derivation defines, whose properties the conclusion proves
-            return text(derivation.unfold(lhs))
-    return "; ".join(one(lhs) for lhs in lhss)
 
 
 @dataclasses.dataclass
@@ -366,20 +251,6 @@ def _judge(m: Measurement, target, limit: float) -> tuple[bool, float]:
     return worst <= limit, worst
 
 
-def _plain(value):
-    """A JSON-friendly copy: numpy scalars and arrays to floats and lists."""
-    if isinstance(value, np.ndarray):
-        return value.tolist() if value.size > 1 else _plain(value.reshape(-1)[0])
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-def _summary(value: np.ndarray, index: int):
-    flat = np.asarray(value, dtype=np.float64).reshape(-1)
-    return float(flat[index if flat.size > 1 else 0])
-
-
 def run_claim(claim: Claim, seed: int = 0, alpha: float = DEFAULT_ALPHA, budget: Budget = Budget()) -> ClaimResult:
     """Build the claim's proof, run every configuration and judge the closed form and the control."""
     start = time.perf_counter()
@@ -396,7 +267,7 @@ def run_claim(claim: Claim, seed: int = 0, alpha: float = DEFAULT_ALPHA, budget:
             m = claim.measure(config, rng, budget)
             if not isinstance(m, Measurement):
                 raise TypeError(f"measure returned {type(m).__name__}, not a Measurement")
-            measured.append((config, m, claim.closed(config, m.at, derivation)))
+            measured.append((config, m, claim.closed(config, m.points, derivation)))
         except Exception as exc:
             checks.append(CheckResult(dict(config), "error", None, None, None, math.inf, None, False, 0,
                                       error=f"{type(exc).__name__}: {exc}",
@@ -411,7 +282,7 @@ def run_claim(claim: Claim, seed: int = 0, alpha: float = DEFAULT_ALPHA, budget:
             result = CheckResult(dict(config), m.kind, expected, m.estimate, m.scale, z,
                                  z_crit if m.kind == "monte-carlo" else None, passed, m.cases, note=m.note)
             if claim.control is not None:
-                wrong = claim.wrong(config, m.at, derivation)
+                wrong = claim.wrong(config, m.points, derivation)
                 if wrong is not None:
                     ok_wrong, z_wrong = _judge(m, wrong, limit)
                     result.control, result.control_z, result.control_rejected = wrong, z_wrong, not ok_wrong
@@ -432,73 +303,3 @@ def run_claim(claim: Claim, seed: int = 0, alpha: float = DEFAULT_ALPHA, budget:
         formula, control_formula = f"(cannot render: {exc})", ""
     return ClaimResult(claim, proof, verdict, checks, time.perf_counter() - start, proof_detail, assumptions,
                        formula, control_formula)
-
-
-def _finite(x):
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None
-
-
-def _worst_element(c: CheckResult) -> tuple[float | None, float | None, float | None, int]:
-    """(expected, estimate, scale) at the element farthest from its closed form, and the element count."""
-    if c.error or c.estimate is None:
-        return None, None, None, 0
-    est = np.asarray(c.estimate, dtype=np.float64)
-    tgt, scale = (np.broadcast_to(np.asarray(v, dtype=np.float64), est.shape) for v in (c.expected, c.stderr))
-    index = int(np.argmax(_distance(c.kind, est, tgt, scale).reshape(-1))) if est.size > 1 else 0
-    return (_finite(_summary(tgt, index)), _finite(_summary(est, index)), _finite(_summary(scale, index)),
-            int(est.size))
-
-
-def check_to_json(c: CheckResult) -> dict:
-    """One check; an estimate with many elements (pointwise checks) is shown at its worst element."""
-    expected, estimate, scale, size = _worst_element(c)
-    return {
-        "config": {k: _plain(v) for k, v in c.config.items()},
-        "kind": c.kind,
-        "elements": size,
-        "expected": expected,
-        "estimate": estimate,
-        "stderr": scale if c.kind == "monte-carlo" else None,
-        "bound": scale if c.kind == "bounded" else None,
-        "z": _finite(c.z),
-        "z_critical": c.z_critical,
-        "pass": bool(c.passed),
-        "cases": int(c.cases),
-        "control_z": _finite(c.control_z),
-        "control_rejected": c.control_rejected,
-        **({"error": c.error} if c.error else {}),
-    }
-
-
-def result_to_json(r: ClaimResult) -> dict:
-    """One claim in the ``--format json`` schema of DESIGN.md (plus ``kind``/``bound`` per check)."""
-    w = r.worst
-    summary = {"expected": None, "estimate": None, "stderr": None, "z": None}
-    if w is not None and not w.error:
-        expected, estimate, scale, _ = _worst_element(w)
-        summary = {"expected": expected, "estimate": estimate,
-                   "stderr": scale if w.kind == "monte-carlo" else None, "z": _finite(w.z)}
-    controls = [c for c in r.checks if c.control_rejected is not None]
-    weakest = min(controls, key=lambda c: (c.control_z if c.control_z is not None else math.inf)) if controls else None
-    return {
-        "id": r.claim.id,
-        "title": r.claim.title,
-        "source": r.claim.source,
-        "formula": r.formula,
-        "proof": r.proof,
-        "assumptions": list(r.assumptions),
-        "check": r.check,
-        "verdict": r.verdict,
-        **summary,
-        "cases": int(sum(c.cases for c in r.checks)),
-        "control": {
-            "formula": r.control_formula,
-            "z": _finite(weakest.control_z) if weakest else None,
-            "rejected": bool(controls) and all(c.control_rejected for c in controls),
-        },
-        "checks": [check_to_json(c) for c in r.checks],
-        "seconds": round(r.seconds, 4),
-    }

@@ -9,16 +9,16 @@ import importlib
 import pkgutil
 import re
 
+from derive.registry import TOPICS  # one display order of the topics, for derive and verify
+
 from . import claims as _claims_package
 from .claim import Claim
-
-TOPICS = ("activations", "linear", "init", "propagation", "gain", "conv", "receptive_field", "dynamics", "gan")
-"""Display order of the built-in topic modules (any other module in verify/claims follows)."""
+from .errors import UsageError
 
 _MODULE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
 
-class RegistryError(ValueError):
+class RegistryError(UsageError):
     """A claims module that cannot be used: missing, without CLAIMS, or with a clashing id."""
 
 

@@ -17,7 +17,7 @@ import sympy as sp
 from numeric import activations as A
 from numeric import init as I
 
-from .claim import Form
+from .closed import Form
 from .mc import stream
 
 
@@ -343,7 +343,8 @@ def write_report(out_dir: Path, seed: int = 0, claims=None, statements=None) -> 
     from derive import registry as derivations
 
     from .audit import Context, run_audit
-    from .claim import result_to_json, run_claim
+    from .claim import run_claim
+    from .results import result_to_json
     from .registry import builtin_claims
 
     start = time.perf_counter()

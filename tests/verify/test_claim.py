@@ -7,7 +7,9 @@ import pytest
 import sympy as sp
 
 from derive.derivation import Derivation
-from verify.claim import Budget, Claim, Measurement, linked, result_to_json, run_claim
+from verify.claim import Budget, Claim, Measurement, run_claim
+from verify.closed import linked
+from verify.results import result_to_json
 from verify.mc import stream
 
 REPLICATES = 4000

@@ -9,7 +9,8 @@ import pytest
 from derive import conv as D
 from derive import registry
 from derive.render import text
-from verify.claim import result_to_json, run_claim
+from verify.claim import run_claim
+from verify.results import result_to_json
 from verify.claims import conv as claims_module
 
 CLAIMS = {c.id: c for c in claims_module.CLAIMS}

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from derive import dynamics as D
-from verify.claim import Budget, result_to_json, run_claim
+from verify.claim import Budget, run_claim
+from verify.results import result_to_json
 from verify.claims import dynamics as claims_module
 
 CLAIMS = {c.id: c for c in claims_module.CLAIMS}
@@ -121,7 +122,7 @@ def test_depth_checks_are_calibrated_over_seeds():
     zs = []
     for seed in range(CALIBRATION_SEEDS):
         m = claim.measure(config, np.random.default_rng(1000 + seed), Budget())
-        zs.append((m.estimate - claim.closed(config, m.at)) / m.scale)
+        zs.append((m.estimate - claim.closed(config, m.points)) / m.scale)
     assert max(abs(z) for z in zs) < Z_CALIBRATION
 
 

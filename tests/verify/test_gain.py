@@ -9,7 +9,9 @@ import sympy as sp
 from derive import gain as D
 from derive import registry
 from numeric import init as numeric_init
-from verify.claim import Form, linked, result_to_json, run_claim
+from verify.claim import run_claim
+from verify.closed import Form, linked
+from verify.results import result_to_json
 from verify.claims import gain as C
 from verify.registry import builtin_claims
 

@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 
 from derive import gan as G
-from verify.claim import Form, result_to_json, run_claim
+from verify.claim import run_claim
+from verify.closed import Form
+from verify.results import result_to_json
 from verify.claims import gan as claims_module
 
 CLAIMS = {c.id: c for c in claims_module.CLAIMS}

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from derive import linear as D
-from verify.claim import linked, run_claim
+from verify.claim import run_claim
+from verify.closed import linked
 from verify.claims import linear as V
 
 CLAIMS = {c.id: c for c in V.CLAIMS}

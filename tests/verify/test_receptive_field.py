@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from numeric.receptive_field import Field, receptive_field
-from verify.claim import linked, result_to_json, run_claim
+from verify.claim import run_claim
+from verify.closed import linked
+from verify.results import result_to_json
 from verify.claims import receptive_field as claims_module
 
 CLAIMS = {c.id: c for c in claims_module.CLAIMS}

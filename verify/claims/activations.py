@@ -23,7 +23,8 @@ from derive import activations as D
 from derive import registry
 from numeric import activations as N
 
-from ..claim import Budget, Claim, Measurement, linked
+from ..claim import Budget, Claim, Measurement
+from ..closed import linked
 
 EVAL_ULPS = 4
 """Accuracy of one evaluation of a numeric activation, in units of its dtype's roundoff."""
@@ -91,7 +92,7 @@ def _measure_derivative(name: str, f):
         n = budget.replicates(POINTS)
         x = _points(rng, n, keep_away=1e-3 if name == "relu" else 0.0)
         estimate, bound = _centred(f, x, name)
-        return Measurement(estimate, bound, "bounded", n, at=x)
+        return Measurement(estimate, bound, "bounded", n, points=x)
 
     return measure
 
@@ -146,7 +147,7 @@ def _measure_stable(config, rng: np.random.Generator, budget: Budget) -> Measure
             value = getattr(N, config["function"])(x).astype(np.float64)
     ulp = np.spacing(np.abs(value).astype(dtype)).astype(np.float64)
     ulp = np.maximum(ulp, float(np.finfo(dtype).smallest_subnormal))
-    return Measurement(value, (EVAL_ULPS + 0.5) * ulp, "bounded", x.size, at=x.astype(np.float64),
+    return Measurement(value, (EVAL_ULPS + 0.5) * ulp, "bounded", x.size, points=x.astype(np.float64),
                        note="numeric's value against the textbook formula evaluated by mpmath at 50 digits")
 
 

@@ -14,7 +14,8 @@ import numpy as np
 from derive import conv as D
 from numeric import conv as N
 
-from ..claim import Budget, Claim, Measurement, linked
+from ..claim import Budget, Claim, Measurement
+from ..closed import linked
 
 RANDOM_CASES = 300
 """Random larger geometries per output-size check (scaled by the budget)."""
@@ -81,7 +82,7 @@ def _measure_output_size(config, rng, budget):
     note = f"{len(kept)} geometries (n, k, s, p_l, p_r, d); shapes from numeric." + (
         f" {skipped} refused (a window with no input element)" if skipped else "")
     return Measurement(np.array(sizes, dtype=np.float64), kind="exact", cases=len(kept),
-                       at=np.array(kept), note=note)
+                       points=np.array(kept), note=note)
 
 
 def _output_size_expected(config, at, form):
@@ -125,7 +126,7 @@ def _measure_conv_params(config, rng, budget):
                                  f"{(c_in, c_out, kh, kw, g, b)}")
         counts.append(allocated)
     return Measurement(np.array(counts, dtype=np.float64), kind="exact", cases=len(counts),
-                       at=rows, note="weight (C_out, C_in/g, k_h, k_w) + bias (C_out), as conv2d takes them")
+                       points=rows, note="weight (C_out, C_in/g, k_h, k_w) + bias (C_out), as conv2d takes them")
 
 
 def _conv_values(at):
@@ -164,7 +165,7 @@ def _measure_dense_params(config, rng, budget):
             raise AssertionError(f"numeric.dense_params disagrees for {(n_in, n_out, b)}")
         counts.append(weight.size + bias.size)
     return Measurement(np.array(counts, dtype=np.float64), kind="exact", cases=len(counts),
-                       at=rows, note="W (n_out, n_in) + b (n_out)")
+                       points=rows, note="W (n_out, n_in) + b (n_out)")
 
 
 def _dense_values(at):

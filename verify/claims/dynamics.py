@@ -6,7 +6,7 @@ parameters are compared with ``==``. The expected values (a spread and hidden pa
 output range of 0, σ(0)·σ'(0) ≠ 0 for "the sigmoid layer moves") are read from the derivations'
 conclusions. Each deterministic check has a control run in the same configuration with one thing changed,
 the change the derivation's control records (outgoing weights that differ, or equal non-zero hidden
-biases); the control run's values travel in ``Measurement.at`` and must differ from the measured ones.
+biases); the control run's values travel in ``Measurement.points`` and must differ from the measured ones.
 
 Every closed form and control is read from the derivation (``linked``): ``form(lhs, ...)`` for the
 moments, ``form.expression`` for the Jacobian's entry formula, which is evaluated at each weight draw.
@@ -28,7 +28,8 @@ import sympy as sp
 from derive import dynamics as D
 from numeric import dynamics as N
 
-from ..claim import Budget, Claim, Measurement, linked
+from ..claim import Budget, Claim, Measurement
+from ..closed import linked
 from ..mc import stream
 
 STEPS = 300
@@ -80,7 +81,7 @@ def _measure_identical(config, rng, budget: Budget) -> Measurement:
             f"incoming-weight gradients differ by {np.ptp(control_grads.w1, axis=0).max():.3g} at step 0, "
             f"spread {control_run.spread[-1]:.3g} at the end; random (LeCun) init: spread {random_run.spread[-1]:.3g}, "
             f"loss {random_run.loss[0]:.3g} -> {random_run.loss[-1]:.3g}")
-    return Measurement(run.spread, kind="exact", cases=(STEPS + 1) * WIDTH, at=control_run.spread, note=note)
+    return Measurement(run.spread, kind="exact", cases=(STEPS + 1) * WIDTH, points=control_run.spread, note=note)
 
 
 def _identical(config, at, form):
@@ -111,7 +112,7 @@ def _measure_zero(config, rng, budget: Budget) -> Measurement:
             f"{run.params.b2[0]:.4g} (the mean target is {np.mean(y):.4g}); control (hidden biases {CONTROL_BIAS}): "
             f"output range {control.output_range[-1]:.3g}, loss {control.loss[0]:.3g} -> {control.loss[-1]:.3g}")
     return Measurement(np.concatenate([run.hidden_size, run.output_range]), kind="exact", cases=2 * (STEPS + 1),
-                       at=np.concatenate([control.hidden_size, control.output_range]), note=note)
+                       points=np.concatenate([control.hidden_size, control.output_range]), note=note)
 
 
 def _moves(value, slope):
@@ -155,7 +156,7 @@ def _measure_jacobian(config, rng, budget: Budget) -> Measurement:
         # both evaluations of I + W2·diag(·)·W1 round each entry within γ_{hidden+3}·(|W2||W1|)_ij (Higham, Thm 3.5)
         gamma = (hidden + 3) * _UNIT_ROUNDOFF / (1 - (hidden + 3) * _UNIT_ROUNDOFF)
         bounds.append(2 * gamma * (1 + np.abs(w2) @ np.abs(w1)))
-    return Measurement(np.array(estimates), np.array(bounds), "bounded", draws * n * n, at=points,
+    return Measurement(np.array(estimates), np.array(bounds), "bounded", draws * n * n, points=points,
                        note="numeric backprop (stack_backward on basis vectors) against derive's entry "
                             "δ_ij + Σ_k W2[i,k]·H((W1x)_k)·W1[k,j]")
 
@@ -230,7 +231,7 @@ def _measure_relu_block(config, rng, budget: Budget) -> Measurement:
     note = (f"one block, fixed x and g; illustration (no closed form): ReLU branches at depth {depth}, width "
             f"{RELU_PROFILE['n']}: residual {profile['residual'][0]:.3g} ± {profile['residual_se'][0]:.2g}, "
             f"plain {profile['plain'][0]:.3g} ± {profile['plain_se'][0]:.2g}")
-    return Measurement.from_accumulator(acc, at=(s1, s2), note=note)
+    return Measurement.from_accumulator(acc, points=(s1, s2), note=note)
 
 
 def _measure_depth(config, rng, budget: Budget) -> Measurement:
@@ -243,7 +244,7 @@ def _measure_depth(config, rng, budget: Budget) -> Measurement:
         raise ValueError(f"configuration {config} has relative variance {relvar:.2f} > {MAX_RELATIVE_VARIANCE}: "
                          "the normal approximation of the mean is not trustworthy")
     acc = stream(_second_moment_draw(n, sigma2, depth, skip), budget.replicates(RESIDUAL_REPLICATES), rng)
-    return Measurement.from_accumulator(acc, at=sigma2, note=f"relative variance of the product {relvar:.2f}")
+    return Measurement.from_accumulator(acc, points=sigma2, note=f"relative variance of the product {relvar:.2f}")
 
 
 def _values(form, lhs, control, **values):

@@ -22,7 +22,8 @@ from derive import gain as D
 from derive import registry
 from numeric import gain as N
 
-from ..claim import Budget, Claim, Form, Measurement, linked
+from ..claim import Budget, Claim, Measurement
+from ..closed import Form, linked
 from ..mc import stream
 
 FAN_IN = 16

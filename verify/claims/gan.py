@@ -33,7 +33,8 @@ from derive import gan as G
 from derive import registry
 from numeric import gan as N
 
-from ..claim import Budget, Claim, Form, Measurement, linked
+from ..claim import Budget, Claim, Measurement
+from ..closed import Form, linked
 from ..mc import stream
 
 BALANCE_REPLICATES = 20_000
@@ -92,7 +93,7 @@ def _measure_optimal(config, rng, budget: Budget) -> Measurement:
             return 0.5 * (_powers(real) * d_real[:, None] + _powers(fake) * d_fake[:, None])
 
         acc = stream(draw, budget.replicates(BALANCE_REPLICATES), rng, chunk=4096)
-        return Measurement.from_accumulator(acc, at="balance", note=f"E_mix[f·D*] for f = {TEST_FUNCTIONS}; "
+        return Measurement.from_accumulator(acc, points="balance", note=f"E_mix[f·D*] for f = {TEST_FUNCTIONS}; "
                                             + _fit_note(rng, mean_d, mean_g))
     x = rng.normal(0.5 * (mean_d + mean_g), 3.0, budget.replicates(LOGIT_POINTS))
     d = N.optimal_discriminator_gaussians(x, mean_d, mean_g)
@@ -101,7 +102,7 @@ def _measure_optimal(config, rng, budget: Budget) -> Measurement:
     logit = _form("gan.optimal_discriminator")(G.LOGIT, x=x, mu_d=mean_d, mu_g=mean_g)
     logit_error = EVAL_ULPS * _UNIT_ROUNDOFF * (1 + (x - mean_d) ** 2 + (x - mean_g) ** 2)
     bound = _sigmoid_slope(logit) * logit_error * 1.01 + EVAL_ULPS * _UNIT_ROUNDOFF * d + np.finfo(np.float64).tiny
-    return Measurement(d, bound, "bounded", x.size, at=x,
+    return Measurement(d, bound, "bounded", x.size, points=x,
                        note="numeric σ(log p_d - log p_g) against derive's σ((μ_d - μ_g)x + (μ_g² - μ_d²)/2)")
 
 
@@ -219,7 +220,7 @@ def _measure_extremes(config, rng, budget: Budget) -> Measurement:
         bounds.append(4 * np.maximum(ulp, float(np.finfo(dtype).smallest_subnormal)))
         points.extend(EXTREME_LOGITS)
     return Measurement(np.concatenate(estimates), np.concatenate(bounds), "bounded", 2 * len(points),
-                       at=("extremes", np.array(points)),
+                       points=("extremes", np.array(points)),
                        note=f"[saturating, non-saturating] d/da at a = {EXTREME_LOGITS} in {EXTREME_DTYPES}, "
                             "no warnings")
 
@@ -246,7 +247,7 @@ def _measure_saturation(config, rng, budget: Budget) -> Measurement:
         arg_error = m1 * EVAL_ULPS * _UNIT_ROUNDOFF * (abs(a) + 1)
         bounds.append(FD_STEP_D**2 / 6 * m3_d[k] + (2 * EVAL_ULPS * _UNIT_ROUNDOFF * size + 2 * arg_error)
                       / (2 * FD_STEP_D) + 4 * _UNIT_ROUNDOFF * abs(value))
-    return Measurement(np.array(estimates), np.array(bounds), "bounded", 4, at=(a, d),
+    return Measurement(np.array(estimates), np.array(bounds), "bounded", 4, points=(a, d),
                        note="[saturating, non-saturating] d/da, then [saturating, non-saturating] d/dD, "
                             f"at D(G(z)) = {d}")
 

@@ -19,7 +19,8 @@ from numeric import activations as A
 from numeric import init as I
 from numeric import linear as N
 
-from ..claim import Budget, Claim, Measurement, linked
+from ..claim import Budget, Claim, Measurement
+from ..closed import linked
 from ..mc import Accumulator, stream
 
 GAIN_ULPS = 4
@@ -257,7 +258,7 @@ def _measure_fans(config, rng, budget: Budget) -> Measurement:
         rows = [(int(g * rng.integers(1, 64)), int(rng.integers(1, 64)), int(rng.integers(1, 12)),
                  int(rng.integers(1, 12)), int(g)) for g in rng.integers(1, 9, budget.replicates(200))]
     fans = np.array([I.fans((c_out, in_per, kh, kw), groups=g) for c_out, in_per, kh, kw, g in rows], dtype=float)
-    return Measurement(fans.ravel(), kind="exact", cases=len(rows), at=np.array(rows),
+    return Measurement(fans.ravel(), kind="exact", cases=len(rows), points=np.array(rows),
                        note="numeric.init.fans(groups=g) against derive's definition, (fan_in, fan_out) per shape")
 
 
@@ -283,7 +284,7 @@ def _measure_gains(config, rng, budget: Budget) -> Measurement:
     if config["check"] == "table":
         values = np.array([I.calculate_gain(name, param) for name, param in GAIN_CASES])
         return Measurement(values, GAIN_ULPS * np.finfo(float).eps * np.abs(values), "bounded", len(values),
-                           at="table", note="numeric.calculate_gain against PyTorch's table as stated in derive")
+                           points="table", note="numeric.calculate_gain against PyTorch's table as stated in derive")
     phi = {"relu": A.relu, "tanh": A.tanh, "sigmoid": A.sigmoid}[config["phi"]]
 
     def draw(r, k):

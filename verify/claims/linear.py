@@ -18,7 +18,8 @@ from derive import linear as D
 from numeric import init as I
 from numeric import linear as N
 
-from ..claim import Budget, Claim, Measurement, linked
+from ..claim import Budget, Claim, Measurement
+from ..closed import linked
 
 EVAL_ULPS = 4
 """Accuracy of one evaluation of an activation (tanh) in units of roundoff."""
@@ -73,7 +74,7 @@ def _measure_batch(config, rng: np.random.Generator, budget: Budget) -> Measurem
         estimates.append(Y.ravel())
         bounds.append(bound.ravel())
         inputs.append((X, W, b))
-    return Measurement(np.concatenate(estimates), np.concatenate(bounds), "bounded", cases, at=inputs,
+    return Measurement(np.concatenate(estimates), np.concatenate(bounds), "bounded", cases, points=inputs,
                        note="numeric Y = XWᵀ + b against the rows W x_i + b stacked, (WXᵀ + b1ᵀ)ᵀ")
 
 
@@ -116,7 +117,7 @@ def _measure_composition(config, rng: np.random.Generator, budget: Budget) -> Me
         est.append(y.ravel())
         bounds.append((2 * _gamma(k) * abs_out).ravel())
         nets.append((net.weights, net.biases, x))
-    return Measurement(np.concatenate(est), np.concatenate(bounds), "bounded", cases, at=nets,
+    return Measurement(np.concatenate(est), np.concatenate(bounds), "bounded", cases, points=nets,
                        note="deep linear net against its layers collapsed into one, (W_L⋯W_1)x + collapsed bias")
 
 
@@ -197,7 +198,7 @@ def _measure_rank(config, rng: np.random.Generator, budget: Budget) -> Measureme
             product = f.dot(product)
         ranks.append(_exact_rank(product))
         factor_ranks.append([_exact_rank(f) for f in factors])
-    return Measurement(np.array(ranks), kind="exact", cases=cases, at=factor_ranks,
+    return Measurement(np.array(ranks), kind="exact", cases=cases, points=factor_ranks,
                        note="exact ranks of integer (rounded Gaussian) factors and of their product")
 
 
@@ -235,7 +236,7 @@ def _measure_forward(config, rng: np.random.Generator, budget: Budget) -> Measur
                 err = err + EVAL_ULPS * _U * h
         bounds.append((2 * err).ravel())
         inputs.append((net.weights, net.biases, xs))
-    return Measurement(np.concatenate(est), np.concatenate(bounds), "bounded", cases, at=inputs,
+    return Measurement(np.concatenate(est), np.concatenate(bounds), "bounded", cases, points=inputs,
                        note="numeric forward against the forward pass the derivation defines")
 
 

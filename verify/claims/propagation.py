@@ -19,7 +19,8 @@ from numeric import activations as A
 from numeric import init as I
 from numeric import linear as N
 
-from ..claim import Budget, Claim, Measurement, linked
+from ..claim import Budget, Claim, Measurement
+from ..closed import linked
 from .init import _chunk, _layer_ratios, _mc, _measure_layer_factors, _weights, init_variance, table_value, values
 
 _SOURCE = "001 §Variance Propagation"

@@ -23,7 +23,8 @@ from derive import receptive_field as D
 from numeric import conv as C
 from numeric.receptive_field import Layer, receptive_field
 
-from ..claim import Claim, Measurement, linked
+from ..claim import Claim, Measurement
+from ..closed import linked
 
 RANDOM_STACKS = 300
 """Random stacks per calculator check (scaled by the budget)."""
@@ -110,7 +111,7 @@ def _recurrence_stacks(config, rng, budget):
 def _measure_recurrence(config, rng, budget):
     stacks = _recurrence_stacks(config, rng, budget)
     sizes = [receptive_field(_layers(stack)).size for stack in stacks]
-    return Measurement(np.array(sizes, dtype=np.float64), kind="exact", cases=len(stacks), at=stacks,
+    return Measurement(np.array(sizes, dtype=np.float64), kind="exact", cases=len(stacks), points=stacks,
                        note="numeric.receptive_field (bottom-up recurrence) against the closed form")
 
 
@@ -131,7 +132,7 @@ def _recurrence_control(config, at, form):
 def _measure_constant(config, rng, budget):
     rows = np.array(list(itertools.product(range(1, 8), range(1, 5), range(0, 9))), dtype=np.int64)
     sizes = [receptive_field([Layer(int(k), int(s))] * int(depth)).size for k, s, depth in rows]
-    return Measurement(np.array(sizes, dtype=np.float64), kind="exact", cases=len(rows), at=rows,
+    return Measurement(np.array(sizes, dtype=np.float64), kind="exact", cases=len(rows), points=rows,
                        note="(k, s, L) over k 1..7, s 1..4, L 0..8")
 
 
@@ -170,7 +171,7 @@ def _measure_padding(config, rng, budget):
         first, last = field.span(u)
         spans.append((first, last, unpadded.size))
         stacks.append((stack, u))
-    return Measurement(np.array(spans, dtype=np.float64), kind="exact", cases=len(stacks), at=stacks,
+    return Measurement(np.array(spans, dtype=np.float64), kind="exact", cases=len(stacks), points=stacks,
                        note="[first, last, field without padding] per stack and unit u")
 
 
@@ -222,7 +223,7 @@ def _measure_empirical(config, rng, budget):
         boxes.append((support[0], support[-1]))
         holes += int(support[-1] - support[0] + 1 != support.size)
         stacks.append((stack, u))
-    return Measurement(np.array(boxes, dtype=np.float64), kind="exact", cases=len(stacks), at=stacks,
+    return Measurement(np.array(boxes, dtype=np.float64), kind="exact", cases=len(stacks), points=stacks,
                        note=f"bounding box of the non-zero input gradient; {holes} of {len(stacks)} "
                             f"supports have holes inside the box (dilation, k < s)")
 
@@ -276,7 +277,7 @@ def _measure_effective(config, rng, budget):
     std = _exact_std(counts)
     r = int(np.count_nonzero(counts) and np.flatnonzero(counts)[-1] - np.flatnonzero(counts)[0] + 1)
     return Measurement(std, ROUNDING_ULPS * np.spacing(std), kind="bounded", cases=int(counts.size),
-                       at=None, note=f"field r = {r}, std of the gradient map {std:.6g}")
+                       points=None, note=f"field r = {r}, std of the gradient map {std:.6g}")
 
 
 def _effective_expected(config, at, form):

@@ -36,7 +36,7 @@ _NAMES = {"k": "kernel", "s": "stride", "p": "padding", "d": "dilation"}
 _EXPECTED = "expected kN, kHxW, sN, pN, pL,R or dN"
 
 
-class SpecError(ValueError):
+class SpecError(UsageError):
     """A spec that does not parse or describes an invalid layer; names the token and its column."""
 
     def __init__(self, message, token, column):

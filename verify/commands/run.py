@@ -10,7 +10,8 @@ import time
 import numpy as np
 from tabulate import tabulate
 
-from ..claim import Budget, ClaimResult, result_to_json, run_claim
+from ..claim import Budget, ClaimResult, run_claim
+from ..results import result_to_json
 from ..errors import UsageError
 from ..mc import DEFAULT_ALPHA
 from ..registry import RegistryError, all_claims, select
