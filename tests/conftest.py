@@ -1,7 +1,18 @@
-"""Shared test configuration: Hypothesis profiles (derandomized in CI) and markers."""
+"""Shared test configuration: Hypothesis profiles (derandomized in CI), and no writes to the user's caches.
+
+Nothing in the toolkit keeps a cache on disk, but its dependencies do (matplotlib's font cache, anything
+that honours XDG_CACHE_HOME): the tests point them at a temporary directory of their own, so a test run
+neither reads nor changes the user's ~/.cache or ~/.config.
+"""
 import os
+import tempfile
 
 from hypothesis import HealthCheck, settings
+
+_PRIVATE = tempfile.mkdtemp(prefix="dlmath-tests-")
+for variable in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "MPLCONFIGDIR"):
+    os.environ[variable] = os.path.join(_PRIVATE, variable.lower())
+    os.makedirs(os.environ[variable], exist_ok=True)
 
 settings.register_profile("dev", max_examples=60, deadline=None)
 settings.register_profile(

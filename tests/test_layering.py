@@ -1,6 +1,7 @@
 """The architecture is enforced: numeric never imports derive, derive never imports numeric, and no
 package evaluates a string as code."""
 import ast
+import os
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,10 @@ def test_no_string_is_evaluated_as_code(package):
     offenders = {str(p.relative_to(ROOT)): sorted(forbidden_calls(p)) for p in sources(package)}
     offenders = {k: v for k, v in offenders.items() if v}
     assert offenders == {}, offenders
+
+
+def test_the_tests_keep_away_from_the_users_caches():
+    """tests/conftest.py points every cache a dependency may write at a private temporary directory."""
+    home = os.path.expanduser("~")
+    for variable in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "MPLCONFIGDIR"):
+        assert not os.environ[variable].startswith(os.path.join(home, ".")), variable

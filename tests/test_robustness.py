@@ -16,6 +16,7 @@ import inspect
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import time
@@ -146,6 +147,21 @@ def test_no_traceback_escapes_the_entry_point(argv):
 
 # ---------------------------------------------------------------------------------------------------------
 # 2. numeric: every public name refuses invalid input
+
+
+def names_argument(argument: str, message: str) -> bool:
+    """Whether ``message`` names ``argument`` as a whole word (``x`` is not named by "expected")."""
+    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(argument)}(?![A-Za-z0-9_])", message) is not None
+
+
+def test_an_argument_is_named_as_a_whole_word_only():
+    """The check the cases below rely on: a message that drops the name fails it, even where the name's
+    letters occur inside other words."""
+    assert names_argument("x", "x must be a finite array, got nan")
+    assert names_argument("kernel", "kernel must be an integer >= 1, got 0")
+    assert not names_argument("x", "expected a finite array, got nan")
+    assert not names_argument("n", "must be an integer >= 1, got 0")
+    assert not names_argument("rng", "strong argument")
 
 
 def _case(module, name, argument, call, label=""):
@@ -441,9 +457,10 @@ CASES = [
                      "deep_second_moments") for case in (
         _case(gain, f, "replicates", lambda f=f: _layer_call(f, replicates=0)),
         _case(gain, f, "sigma_w", lambda f=f: _layer_call(f, sigma_w=float("nan"))),
-        _case(gain, f, "q", lambda f=f: _layer_call(f, q=0.0)),
+        _case(gain, f, "q0" if f == "deep_second_moments" else "q", lambda f=f: _layer_call(f, q=0.0)),
         _case(gain, f, "rng", lambda f=f: _layer_call(f, rng="seed")),
-        _case(gain, f, "phi", lambda f=f: _layer_call(f, phi="relu")),  # phi or phi_grad
+        _case(gain, f, "phi_grad" if "gradient" in f or "jacobian" in f else "phi",
+              lambda f=f: _layer_call(f, phi="relu")),
         _case(gain, f, "width" if f in ("layer_jacobian_second_moment", "deep_second_moments") else "fan_in",
               lambda f=f: _layer_call(f, size=-1)),
         _case(gain, f, "batch", lambda f=f: _layer_call(f, batch=2.5)),
@@ -515,7 +532,7 @@ def test_invalid_input_is_refused_naming_the_argument(module, name, argument, ca
         with pytest.raises((ValueError, TypeError)) as info:
             call()
     seconds = time.process_time() - start
-    assert argument in str(info.value), f"message does not name {argument!r}: {info.value}"
+    assert names_argument(argument, str(info.value)), f"message does not name {argument!r}: {info.value}"
     assert "\n" not in str(info.value).strip()
     assert seconds < CASE_SECONDS, seconds
 
