@@ -1,17 +1,25 @@
-"""ReLU, sigmoid and tanh, their derivatives, and the identities behind their stable evaluation.
+"""ReLU, sigmoid and tanh: their derivatives, the identities behind their stable evaluation, ReLU's moments.
 
-Sources: 001 §Activation Functions (the derivative formulas); the stable forms are standard
-rewritings (e.g. softplus(x) = max(x, 0) + log(1 + e^{-|x|})) proved here for each sign of x.
-The bounds on |f'| and |f'''| that the centred-difference checks in ``verify`` rely on are part of
-each derivative's conclusion: f''' is written as a polynomial p in s = f(x), the extremes of p over the
-range of s are found by sympy's calculus, and the kernel's ``bound`` rule carries them over to every x.
+Sources: 001 §Activation Functions (the derivative formulas), §Kaiming Initialization (the halving); the
+stable forms are standard rewritings (e.g. softplus(x) = max(x, 0) + log(1 + e^{-|x|})) proved here for
+each sign of x. The bounds on |f'| and |f'''| that the centred-difference checks in ``verify`` rely on are
+part of each derivative's conclusion: f''' is written as a polynomial p in s = f(x), the extremes of p over
+the range of s are found by sympy's calculus, and the kernel's ``bound`` rule carries them over to every x.
+
+E[ReLU(z)²] = E[z²]/2 (activation.relu.moments) is proved for any symmetric law, not only the Gaussian one:
+the expectation is an integral against a density f(·, z) of z (the law of the unconscious statistician,
+assumed), the negative half is carried onto the positive one by the kernel's ``substitution`` rule (t = -u)
+and the evenness of the density (the hypothesis "z is symmetric") makes the halves equal. The init and
+propagation derivations cite it at every layer, with z a layer's pre-activation.
 """
 from __future__ import annotations
 
 import sympy as sp
 
 from .derivation import Derivation
+from .kernel import E, NormalE
 from .registry import derivation
+from .sums import rhs
 
 x = sp.Symbol("x", real=True)
 xp = sp.Symbol("x", positive=True)
@@ -31,7 +39,9 @@ Softplus, LogSigmoid = sp.Function("softplus"), sp.Function("log σ")
 STABLE = {"sigmoid": Sigma(x), "softplus": Softplus(x), "log_sigmoid": LogSigmoid(x)}
 """The functions activation.stable defines by their textbook formulas (verify's mpmath reference)."""
 ReLU_prime = sp.Function("ReLU'")
-"""ReLU' with PyTorch's convention at the kink (value 0); the derivation defines it as 1[x > 0]."""
+"""ReLU' with PyTorch's convention at the kink (value 0); the derivation defines it as ``RELU_PRIME``."""
+RELU_PRIME = sp.Piecewise((1, x > 0), (0, True))
+"""The stated derivative 1[x > 0]: 0 at the kink (PyTorch's convention), which must lie in [0, 1]."""
 
 FUNCTIONS = {"relu": RELU, "sigmoid": SIGMOID, "tanh": TANH, "softplus": SOFTPLUS, "log_sigmoid": LOG_SIGMOID}
 """The textbook formula of each function (the stable numeric forms are proved equal in activation.stable)."""
@@ -53,7 +63,7 @@ BOUNDS = {"sigmoid": (sp.Rational(1, 4), sp.Rational(1, 24), -sp.Rational(1, 8))
 def _kink(d: Derivation):
     """ReLU' := 1[x > 0] and the facts that make it the derivative away from 0 and a subgradient at 0."""
     d.define(ReLU(x), RELU, "definition (001 §Activation Functions)")
-    d.define(ReLU_prime(x), sp.Piecewise((1, x > 0), (0, True)), "the stated derivative, 0 at the kink (PyTorch)")
+    d.define(ReLU_prime(x), RELU_PRIME, "the stated derivative, 0 at the kink (PyTorch)")
     right = d.identity(sp.Derivative(ReLU(xp), xp), ReLU_prime(xp), "for x > 0, ReLU(x) = x: the slope is 1")
     left = d.identity(sp.Derivative(ReLU(xn), xn), ReLU_prime(xn), "for x < 0, ReLU(x) = 0: the slope is 0")
     d.limit(ReLU(h) / h, h, 0, sp.Integer(1), "right derivative at the kink", direction="+")
@@ -152,4 +162,93 @@ def stable_forms() -> Derivation:
     facts.append(d.identity(1 - TANH**2, (1 - TANH**2).subs(x, -x), "tanh' is even, so the form above holds for x < 0"))
     facts.append(d.identity(LogSigmoid(x), -Softplus(-x), "log σ(x) = -softplus(-x)"))
     d.conclude(*facts)
+    return d
+
+
+# ---- activation.relu.moments: the halving, for any symmetric law -----------------------------------------
+z = sp.Symbol("z", real=True)                              # a random pre-activation
+xi = sp.Symbol("ξ", real=True)                             # a standard (or N(0, q)) Gaussian variable
+q = sp.Symbol("q", positive=True)                          # variance of a Gaussian pre-activation
+q_any = sp.Symbol("q")                                     # E[z²] of a symmetric z (any law)
+c = sp.Symbol("c", real=True)                              # weight of ReLU(-z)² (leaky ReLU: c = α²)
+u = sp.Symbol("u", positive=True)                          # integration variable after a change of variables
+density = sp.Function("f")                                 # density(t, z): the density of z at t
+
+LEAKY_SQ = sp.Max(0, z) ** 2 + c * sp.Max(0, -z) ** 2
+"""ReLU(z)² + c·ReLU(-z)²: the square of a leaky ReLU of slope α is this at c = α² (ReLU: c = 0)."""
+RELU_HALF = q_any / 2
+"""E[ReLU(z)²] for symmetric z with E[z²] = q: the halving (the derivation checks against it)."""
+LEAKY_HALF = (1 + c) * q_any / 2
+"""E[ReLU(z)² + c·ReLU(-z)²] for symmetric z with E[z²] = q."""
+RELU_MEAN_VALUE = sp.sqrt(q / (2 * sp.pi))
+RELU_GAUSS_HALF = q / 2
+RELU_VARIANCE_VALUE = q * (sp.Rational(1, 2) - 1 / (2 * sp.pi))
+RELU_SECOND_STD, RELU_FOURTH_STD = sp.Rational(1, 2), sp.Rational(3, 2)
+"""E[ReLU(ξ)²] and E[ReLU(ξ)⁴] for ξ ~ N(0, 1) (init.gains and propagation.finite_width check against them)."""
+
+RELU_SECOND = E(sp.Max(0, z) ** 2)
+RELU_LEAKY = E(LEAKY_SQ)
+RELU_MEAN = NormalE(sp.Max(0, xi), xi, q)
+RELU_GAUSS_SECOND = NormalE(sp.Max(0, xi) ** 2, xi, q)
+VarN = sp.Function("Var_N")
+RELU_VARIANCE = VarN(q)
+"""E[ReLU(z)²], E[leaky(z)²], E[ReLU(ξ)], Var(ReLU(ξ)): the left sides activation.relu.moments concludes."""
+
+
+def _halving(d: Derivation):
+    """E[ReLU(z)² + c·ReLU(-z)²] = (1 + c)·q/2 for z with an even density f(·, z) and E[z²] = q."""
+    pp, bb = sp.symbols("p b", real=True)
+    family = pp * z**2 + bb * sp.Max(0, z) ** 2 + c * sp.Max(0, -z) ** 2
+    pos = sp.Integral(family.subs(z, t) * density(t, z), (t, 0, sp.oo))
+    neg = sp.Integral(family.subs(z, t) * density(t, z), (t, 0, -sp.oo))
+    lotus = d.assume("LOTUS", sp.Eq(E(family), pos - neg),
+                     "law of the unconscious statistician for z with density f(·, z), for g(z) = p·z² + b·ReLU(z)² + "
+                     "c·ReLU(-z)² (Grimmett & Stirzaker, Probability and Random Processes, 3rd ed., Thm 4.3.3), the "
+                     "integral over (-∞, 0) written -∫_0^(-∞); an atom of z at 0 adds nothing", for_all=(z, pp, bb, c))
+    even = d.assume("the law of z is symmetric", sp.Eq(density(-u, z), density(u, z)),
+                    "hypothesis of the claim: f(·, z) is even", for_all=(u,))
+    moment = d.assume("E[z²] = q", sp.Eq(E(z**2), q_any), "notation: q names E[z²]")
+    square_at, relu_at = {pp: 1, bb: 0, c: 0}, {pp: 0, bb: 1}
+    lotus_z = d.instantiate(lotus, square_at, "LOTUS for z²")
+    lotus_c = d.instantiate(lotus, relu_at, "LOTUS for ReLU(z)² + c·ReLU(-z)²")
+    sub_pos = d.substitution(pos, u, 1, "t = u on (0, ∞): ReLU(u) = u, ReLU(-u) = 0")
+    sub_neg = d.substitution(neg, u, -1, "t = -u: the negative half carried onto (0, ∞)")
+    subs = [d.instantiate(fact, at, "the same change of variables") for at in (square_at, relu_at)
+            for fact in (sub_pos, sub_neg)]
+    delta = sp.Function("Δ")(z, c)
+    gap = E(LEAKY_SQ) - (1 + c) / 2 * E(z**2)
+    d.define(delta, gap, "Δ := E[ReLU(z)² + c·ReLU(-z)²] - (1 + c)/2·E[z²]")
+    r1 = d.rewrite(gap, [lotus_c, lotus_z], "LOTUS")
+    r2 = d.rewrite(rhs(r1), subs, "the changes of variables")
+    r3 = d.rewrite(rhs(r2), [even], "f(-u, z) = f(u, z): the two halves weigh alike")
+    zero = d.chain(d.identity(delta, gap, "definition"), r1, r2, r3,
+                   d.identity(rhs(r3), 0, "(1 + c)·∫_0^∞ u² f du - (1 + c)/2·2·∫_0^∞ u² f du = 0"),
+                   justification="Δ = 0")
+    back = d.rewrite(delta + (1 + c) / 2 * E(z**2), [zero, moment], "Δ = 0, E[z²] = q")
+    return d.chain(d.identity(E(LEAKY_SQ), delta + (1 + c) / 2 * E(z**2), "definition of Δ"), back,
+                   justification="E[ReLU(z)² + c·ReLU(-z)²] = (1 + c)·E[z²]/2 for every symmetric z")
+
+
+@derivation("activation.relu.moments")
+def relu_moments() -> Derivation:
+    d = Derivation("activation.relu.moments", "E[ReLU(z)²] = E[z²]/2 for symmetric z; Gaussian mean and variance",
+                   scope="the halving: any z whose law has an even density (an atom at 0 allowed), E[z²] = q; "
+                         "mean and variance: z ~ N(0, q), q > 0 symbolic")
+    general = _halving(d)
+    d.instantiate(general, {c: 0}, "ReLU: c = 0")
+    mean = d.gaussian(sp.Max(0, xi), xi, RELU_MEAN_VALUE, "E[ReLU(ξ)] = √(q/(2π)) for ξ ~ N(0, q)", q=q)
+    second = d.gaussian(sp.Max(0, xi) ** 2, xi, RELU_GAUSS_HALF, "E[ReLU(ξ)²] = q/2 for ξ ~ N(0, q) (the halving, "
+                        "Gaussian case)", q=q)
+    d.define(RELU_VARIANCE, RELU_GAUSS_SECOND - RELU_MEAN**2, "Var(ReLU(z)) = E[ReLU²] - E[ReLU]², z ~ N(0, q)")
+    moments = d.rewrite(RELU_GAUSS_SECOND - RELU_MEAN**2, [second, mean], "the two Gaussian moments")
+    d.chain(d.identity(RELU_VARIANCE, RELU_GAUSS_SECOND - RELU_MEAN**2, "definition"), moments,
+            d.identity(rhs(moments), q * (sp.Rational(1, 2) - 1 / (2 * sp.pi)), "q/2 - q/(2π)"),
+            justification="Var(ReLU(z)) = q(1/2 - 1/(2π))")
+    d.control(q_any, RELU_SECOND, "E[ReLU(z)²] = E[z²]: the halving forgotten")
+    d.identity(sp.Add(q_any, -q_any / 2, evaluate=False), q_any / 2, "the control is off by E[z²]/2")
+    d.control(q / 2, RELU_VARIANCE, "Var(ReLU(z)) = q/2: the second moment taken for the variance")
+    d.identity(q / 2 - q * (sp.Rational(1, 2) - 1 / (2 * sp.pi)), q / (2 * sp.pi),
+               "the control is off by E[ReLU(z)]² = q/(2π)")
+    d.conclude(sp.Eq(RELU_SECOND, RELU_HALF), sp.Eq(RELU_LEAKY, LEAKY_HALF), sp.Eq(RELU_MEAN, RELU_MEAN_VALUE),
+               sp.Eq(RELU_VARIANCE, RELU_VARIANCE_VALUE))
     return d

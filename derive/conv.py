@@ -6,11 +6,11 @@ relationships 6 and 15 (output size, with dilation); PyTorch ``MaxPool2d`` (ceil
 last-window rule).
 
 The output size is a count of windows. Window o starts at o·s in the padded input and covers
-o·s .. o·s + κ - 1 (κ = d(k-1) + 1), so it fits iff o·s <= A = n + p_l + p_r - κ. Writing
-A = q·s + r with 0 <= r < s (Euclidean division; s = r + 1 + t), window q fits, window q + 1 does not,
-and the kernel's ``floor`` rule turns the two inequalities into ⌊A/s⌋ = q: the windows are o = 0..q,
-out = q + 1 = ⌊A/s⌋ + 1. The builders read the module constants below, so a test can make a lemma
-false (``STRIDE_SPLIT``, ``WINDOWS``, ``OUTPUT_SIZE``, ...) and watch the derivation fail.
+o·s .. o·s + κ - 1 (κ = d(k-1) + 1), so it fits iff o·s <= A = n + p_l + p_r - κ. The kernel's division
+rule gives q = ⌊A/s⌋ and r = A - q·s with A = q·s + r and 0 <= r <= s - 1: window q fits (A - q·s = r >= 0),
+window q + 1 does not (combining r <= s - 1 with A = q·s + r: (q + 1)·s - A >= 1), so the windows are
+o = 0..q and out = q + 1 = ⌊A/s⌋ + 1. The builders read the module constants below, so a test can make a
+lemma false (``LAST_WINDOW``, ``WINDOWS``, ``OUTPUT_SIZE``, ...) and watch the derivation fail.
 """
 from __future__ import annotations
 
@@ -27,10 +27,9 @@ p_left = sp.Symbol("p_l", integer=True, nonnegative=True)
 p_right = sp.Symbol("p_r", integer=True, nonnegative=True)
 p = sp.Symbol("p", integer=True, nonnegative=True)                # symmetric padding
 
-# the window count: quotient, remainder and slack of A = q·s + r, s = r + 1 + t; o indexes windows
-q = sp.Symbol("q", integer=True, nonnegative=True)
+# the window count: quotient and remainder of A = q·s + r (new symbols of the division rule); o indexes windows
+q = sp.Symbol("q", integer=True)
 r = sp.Symbol("r", integer=True, nonnegative=True)
-t = sp.Symbol("t", integer=True, nonnegative=True)
 o = sp.Symbol("o", integer=True, nonnegative=True)
 kappa = sp.Symbol("κ")
 room = sp.Symbol("A")
@@ -45,8 +44,8 @@ KAPPA = d * (k - 1) + 1
 SPAN = n + p_left + p_right - KAPPA
 """Room for window starts: window o starts at o·s and fits iff o·s <= n + p_l + p_r - κ."""
 
-STRIDE_SPLIT = r + 1 + t
-"""The stride as remainder + 1 + slack: 0 <= r < s with every sign visible to sympy."""
+LAST_WINDOW = q
+"""The last window that fits: o = q = ⌊A/s⌋ (window q + 1 starts past the room A)."""
 
 WINDOWS = sp.Sum(1, (o, 0, q))
 """The windows that fit are o = 0..q: their count."""
@@ -105,9 +104,6 @@ DENSE_PARAMS_CONTROL = n_in * n_out
 """The negative control: bias forgotten (1,920,000 for 000 Q2.1)."""
 DENSE_PARAM_SYMBOLS = (n_in, n_out, bias)
 
-_DIVISION = ("Euclidean division: for integers A and s >= 1 there are integers q, r with A = q·s + r and "
-             "0 <= r < s (Knuth, The Art of Computer Programming, Vol. 1, §1.2.4; Graham, Knuth & Patashnik, "
-             "Concrete Mathematics, §3.4)")
 _CEIL = ("PyTorch documentation, torch.nn.MaxPool2d, ceil_mode: 'use ceil instead of floor to compute the "
          "output shape' and 'sliding windows that would start in the right padded region are ignored', so "
          "o·s < n + p_l for every window; ATen pooling_output_shape (aten/src/ATen/native/Pool.h), which "
@@ -140,22 +136,16 @@ def output_size() -> Derivation:
     dv.define(room, n + p_left + p_right - kappa,
               "room for window starts: window o covers padded positions o·s .. o·s + κ - 1, "
               "so it fits iff o·s <= A")
-    division = dv.assume("Euclidean division (quotient q, remainder r)", sp.Eq(room, q * s + r, evaluate=False),
-                         _DIVISION, justification="A = q·s + r; q >= 0 as A >= 0 (the claim's hypothesis that one "
-                                                  "window fits)")
-    split = dv.assume("Euclidean division (r < s)", sp.Eq(s, STRIDE_SPLIT, evaluate=False), _DIVISION,
-                      justification="the remainder is below the stride: s = r + 1 + t with t >= 0")
+    split, _, below_stride = dv.divide(room, s, q, r, "the division algorithm: q = ⌊A/s⌋, r = A - q·s")
+    quotient = dv.identity(sp.floor(room / s), q, "⌊A/s⌋ = q: the quotient of the division")
 
-    # the window-count lemma, for every q, r, t >= 0, with s = r + 1 + t and A = q·s + r
-    stride, last = STRIDE_SPLIT, q * STRIDE_SPLIT + r
-    dv.inequality(last, q * stride, r, "window q fits: A - q·s = r >= 0")
-    dv.inequality((q + 1) * stride, last, stride - r,
-                  "window q + 1 does not: (q + 1)·s - A = s - r = t + 1 > 0", strict=True)
-    lemma = dv.floor(last / stride, q, r / stride, (stride - r) / stride,
-                     "so q <= A/s < q + 1: ⌊A/s⌋ = q (A/s - q = r/s >= 0, q + 1 - A/s = (s - r)/s > 0)")
-    quotient = dv.rewrite(sp.floor(room / s), [division], "A = q·s + r")
-    quotient = dv.chain(quotient, dv.rewrite(quotient.statement.rhs, [split], "s = r + 1 + t"), lemma,
-                        justification="⌊A/s⌋ = q: the window-count lemma at this geometry")
+    # the window-count lemma: window q fits, window q + 1 does not
+    dv.inequality(room, LAST_WINDOW * s, r, "window q fits: A - q·s = r >= 0")
+    both_sides = dv.identity(q * s + 1, q * s + 1, "added to both sides below")
+    beyond = dv.combine([split, below_stride, both_sides], [-1, 1, 1],
+                        "r <= s - 1 minus A = q·s + r, plus q·s + 1 on both sides")
+    dv.chain(dv.identity((LAST_WINDOW + 1) * s - room, q * s + s - room, "expand"), beyond,
+             justification="window q + 1 does not fit: (q + 1)·s - A >= 1")
     dv.define(out, WINDOWS, "the windows that fit are o = 0..q: o·s <= q·s <= A for o <= q, "
                             "o·s >= (q + 1)·s > A for o > q")
     dv.chain(dv.rewrite(sp.floor(room / s) + 1, [quotient], "⌊A/s⌋ = q"),

@@ -287,13 +287,15 @@ def mlp_forward(worked_output=WORKED_OUTPUT, output_activation: bool = False) ->
             d.control(phi(net.output_formula(k)), y, "φ on the output too")
     net = network("relu")
     y0 = net.outputs[0]
-    used = d.unfold(y0).free_symbols
-    values = {s: v for s, v in _worked_values(net).items() if s in used}
+    # the values are put into y₀ written out: a Subs binds only the symbols its expression shows, and y₀
+    # itself shows none of x, W, b
+    y0_written, control_written = d.unfold(y0), d.unfold(RELU(net.output_formula(0)))
+    values = {s: v for s, v in _worked_values(net).items() if s in y0_written.free_symbols}
     keys, vals = tuple(values), tuple(values.values())
-    worked = d.instance(sp.Subs(y0, keys, vals), worked_output,
+    worked = d.instance(sp.Subs(y0_written, keys, vals), worked_output,
                         "x = (1, 2, 0), W₁ picks x₀ and x₁, W₂ row 0 = (-1, -1, 0, 0), b = 0: "
                         "the output -3 is negative")
-    d.instance(sp.Subs(RELU(net.output_formula(0)), keys, vals), 0,
+    d.instance(sp.Subs(control_written, keys, vals), 0,
                "with ReLU on the output too (the control) it would be 0: a regression head could never output "
                "a negative value")
     d.conclude(*facts, worked)

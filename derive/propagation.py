@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import sympy as sp
 
-from . import init as _init
+from .activations import RELU_FOURTH_STD, RELU_SECOND_STD, density, q_any, u, xi, z
 from .derivation import Derivation
-from .init import (E, H, L, RELU_FOURTH_STD, RELU_SECOND_STD, TORCH_GAINS, Independent, NormalE, S, f, j, k, lam,
-                   cite, lhs, m2, m_g, n, partial_sums, q_any, rhs, s, sigma2, sum_moments, u, x, xi, z)
+from .init import TORCH_GAINS, WEIGHT_MEAN, H, L, S, j, k, lam, m2, m_g, n, s, sigma2, x
+from .kernel import E, Independent, NormalE
 from .registry import derivation
+from .sums import cite, lhs, moment_induction, partial_sums, rhs, sum_moments
 
 # ---- symbols and left sides (what verify evaluates) ------------------------------------------------
 l = sp.Symbol("l", integer=True, positive=True)            # a layer, bound in products
@@ -65,7 +66,7 @@ def propagation_forward() -> Derivation:
     outputs = d.assume("ReLU layer", sp.Eq(H(lam), E(sp.Max(0, S(n, lam)) ** 2)),
                        "definition of the network: h_λ = ReLU(z_λ), z_λ = S(n, λ) = Σ_j W_j h_(λ-1),j", for_all=(lam,))
     start = d.assume("input", sp.Eq(H(0), m2), "notation: h_0 = x, E[x_j²] = E[x²]")
-    symmetric = d.assume("the pre-activations are symmetric", sp.Eq(f(-u, S(n, lam)), f(u, S(n, lam))),
+    symmetric = d.assume("the pre-activations are symmetric", sp.Eq(density(-u, S(n, lam)), density(u, S(n, lam))),
                          "z_λ = W·h with W symmetric and independent of h: z_λ and -z_λ have one law "
                          "(He et al. 2015, §2.2)", for_all=(u, lam))
     fan = cite(d, "variance.fan_in", "layer L+1: E[z_(L+1)²] = n·Var(W)·E[h_L²] (the inputs are h_L)",
@@ -117,7 +118,7 @@ def propagation_backward() -> Derivation:
                                       (-sp.Abs(U(widths(L), i, L + 1, j)), True)),
              "y := |u|·sign(z) at layer L+1 (sign(0) = -1): ReLU(y)² = 1[z > 0]·u² and y² = u²")
     d.identity(E(Y(i, L, j) ** 2), E(pre**2), "y² = u²")
-    d.assume("the pairs (z, u) are symmetric", sp.Eq(f(-u, Y(i, L, j)), f(u, Y(i, L, j))),
+    d.assume("the pairs (z, u) are symmetric", sp.Eq(density(-u, Y(i, L, j)), density(u, Y(i, L, j))),
              "(z, u) = (W_(L+1,i)·h, W_(L+1,i)·v) and (-z, -u) have one law because W_(L+1,i) is symmetric and "
              "independent of (h, v) (He et al. 2015, eqs. 13-14); z = 0 only where u = 0 (a dead layer has v = 0), "
              "so y = |u|·sign(z) is symmetric", for_all=(u, i, L, j))
@@ -127,7 +128,7 @@ def propagation_backward() -> Derivation:
                      Independent(sp.Tuple(W(i, m + 1, lam)), sp.Tuple(U(m, i, lam, j), v(m + 1, lam - 1, j))),
                      "hypothesis of the claim: the weights of layer λ are independent of each other and of the "
                      "earlier layers (v_(λ-1) depends on layers < λ only)", for_all=(m, i, lam, j))
-    zero = d.assume("E[W_λ] = 0", sp.Eq(E(W(i, k, lam)), _init.WEIGHT_MEAN), "hypothesis of the claim", for_all=(i, k, lam))
+    zero = d.assume("E[W_λ] = 0", sp.Eq(E(W(i, k, lam)), WEIGHT_MEAN), "hypothesis of the claim", for_all=(i, k, lam))
     var = d.assume("E[W_λ²] = σ²(λ)", sp.Eq(E(W(i, k, lam) ** 2), V(lam)), "hypothesis of the claim: Var(W_λ) = σ²(λ)",
                    for_all=(i, k, lam))
     _, square = sum_moments(d, U, weight, tangent, m, (i, lam, j), rec, k, indep, zero, var, V(lam))
@@ -228,32 +229,16 @@ def finite_width() -> Derivation:
     two_m = d.gaussian(sp.Max(0, xi) ** 4, xi, RELU_FOURTH_STD, "E[ReLU(ξ)⁴] = 3/2")
     first = [d.instantiate(law, {p: 1, i: m + 1}, "p = 1"), one_m]
     second = [d.instantiate(law, {p: 2, i: m + 1}, "p = 2"), two_m]
-    base, step = rec
-    T1, T2 = sp.Function("E[T]"), sp.Function("E[T²]")
-    d.define(T1(m, lam), E(T(m, lam)), "the mean of T")
-    e1 = d.expectation(T(m, lam) + a_(m + 1, lam), units, "linearity")
-    r1 = d.rewrite(rhs(e1), first[:1], "the law of ξ")
-    r1b = d.rewrite(rhs(r1), first[1:], "E[ReLU(ξ)²] = 1/2")
-    step1 = d.chain(d.identity(T1(m + 1, lam), E(T(m + 1, lam)), "definition"),
-                    d.rewrite(E(T(m + 1, lam)), [step], "one more unit"), e1, r1, r1b,
-                    d.identity(rhs(r1b), T1(m, lam) + RELU_SECOND_STD, "definition"),
-                    justification="E[T(m+1)] = E[T(m)] + 1/2")
-    base1 = d.chain(d.identity(T1(0, lam), E(T(0, lam)), "definition"), d.rewrite(E(T(0, lam)), [base], "empty"),
-                    d.expectation(sp.Integer(0), units, "E[0] = 0"))
-    mean = d.chain(d.identity(E(T(m, lam)), T1(m, lam), "definition"),
-                   d.induction(T1(m, lam), m, m / 2, base1, step1, "E[T(m)] = m/2"))
-    d.define(T2(m, lam), E(T(m, lam) ** 2), "the second moment of T")
-    e2 = d.expectation((T(m, lam) + a_(m + 1, lam)) ** 2, units, "linearity; E[T·a] = E[T]·E[a] (independence)")
-    r2 = d.rewrite(rhs(e2), [first[0], second[0]], "the law of ξ")
-    r2b = d.rewrite(rhs(r2), [one_m, two_m, mean], "E[ReLU(ξ)²] = 1/2, E[ReLU(ξ)⁴] = 3/2, E[T(m)] = m/2")
-    step2 = d.chain(d.identity(T2(m + 1, lam), E(T(m + 1, lam) ** 2), "definition"),
-                    d.rewrite(E(T(m + 1, lam) ** 2), [step], "one more unit"), e2, r2, r2b,
-                    d.identity(rhs(r2b), T2(m, lam) + 2 * m * RELU_SECOND_STD**2 + RELU_FOURTH_STD, "definition"),
-                    justification="E[T(m+1)²] = E[T(m)²] + 2·(m/2)·(1/2) + 3/2")
-    base2 = d.chain(d.identity(T2(0, lam), E(T(0, lam) ** 2), "definition"),
-                    d.rewrite(E(T(0, lam) ** 2), [base], "empty"), d.expectation(sp.Integer(0), units, "E[0] = 0"))
-    sq = d.chain(d.identity(E(T(m, lam) ** 2), T2(m, lam), "definition"),
-                 d.induction(T2(m, lam), m, m * (m + 5) / 4, base2, step2, "E[T(m)²] = m(m + 5)/4 (= m²/4 + 5m/4)"))
+    mean = moment_induction(
+        d, T, m, (lam,), rec, 1, units, [(first[:1], "the law of ξ"), (first[1:], "E[ReLU(ξ)²] = 1/2")],
+        RELU_SECOND_STD, m / 2, ("linearity", "E[T(m+1)] = E[T(m)] + 1/2", "E[T(m)] = m/2"))
+    sq = moment_induction(
+        d, T, m, (lam,), rec, 2, units,
+        [([first[0], second[0]], "the law of ξ"),
+         ([one_m, two_m, mean], "E[ReLU(ξ)²] = 1/2, E[ReLU(ξ)⁴] = 3/2, E[T(m)] = m/2")],
+        2 * m * RELU_SECOND_STD**2 + RELU_FOURTH_STD, m * (m + 5) / 4,
+        ("linearity; E[T·a] = E[T]·E[a] (independence)", "E[T(m+1)²] = E[T(m)²] + 2·(m/2)·(1/2) + 3/2",
+         "E[T(m)²] = m(m + 5)/4 (= m²/4 + 5m/4)"))
     d.define(R(lam), 2 / width * T(width, lam), "R_λ = ‖h_λ‖²/‖h_(λ-1)‖² = (2/n)·Σ_(i≤n) ReLU(ξ_(λ,i))²")
     scaled1 = d.instantiate(d.expectation(2 / width * T(m, lam), units, "linearity"), {m: width}, "m = n")
     scaled2 = d.instantiate(d.expectation(4 / width**2 * T(m, lam) ** 2, units, "linearity"), {m: width}, "m = n")

@@ -1,6 +1,7 @@
 """Derivations by claim id: builders register with ``@derivation(id)``; ``get(id)`` builds once.
 
-Topic modules (``derive/<topic>.py``) are imported on first use, so ``import derive`` stays cheap.
+Topic modules (``derive/<topic>.py``, or a package ``derive/<topic>/``) are imported on first use, so
+``import derive`` stays cheap.
 """
 from __future__ import annotations
 
@@ -45,7 +46,8 @@ def _load_topics() -> None:
 
 
 def _topic_rank(module: str) -> int:
-    name = module.rsplit(".", 1)[-1]
+    parts = module.split(".")
+    name = parts[1] if parts[0] == __package__ and len(parts) > 1 else parts[-1]   # derive.<topic>[.<part>]
     return TOPICS.index(name) if name in TOPICS else len(TOPICS)
 
 

@@ -10,10 +10,10 @@ relationships 6 and 15 (output sizes, with dilation) and 14 (transposed); PyTorc
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
+
+from numeric._checks import NumericError, flag, float_array, int_tuple, integer, is_pair_of_pairs, pair, sides
 
 __all__ = [
     "output_size",
@@ -31,47 +31,11 @@ __all__ = [
 ]
 
 
-# ---------------------------------------------------------------- argument checks
-
-def _int(name, value, minimum):
-    """``value`` as an int, or TypeError/ValueError naming ``name``, ``value`` and ``minimum``."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
-    value = int(value)
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return value
-
-
-def _is_seq(value):
-    return isinstance(value, (tuple, list))
-
-
-def _pair(name, value, minimum):
-    """An int or an (h, w) pair, returned as an (h, w) tuple of ints."""
-    if _is_seq(value):
-        if len(value) != 2:
-            raise ValueError(f"{name} must be an int or an (h, w) pair, got {value!r}")
-        return (_int(f"{name}[0]", value[0], minimum), _int(f"{name}[1]", value[1], minimum))
-    v = _int(name, value, minimum)
-    return (v, v)
-
-
-def _side(name, value):
-    """One axis' padding: an int (both sides) or a (left, right) pair, as (left, right)."""
-    if _is_seq(value):
-        if len(value) != 2:
-            raise ValueError(f"{name} must be an int or a (left, right) pair, got {value!r}")
-        return (_int(f"{name}[0]", value[0], 0), _int(f"{name}[1]", value[1], 0))
-    v = _int(name, value, 0)
-    return (v, v)
-
-
 def _padding2d(value):
     """Padding as ((top, bottom), (left, right)) from an int, an (h, w) pair, or a pair of pairs."""
-    if _is_seq(value) and len(value) == 2 and all(_is_seq(v) for v in value):
-        return (_side("padding[0]", value[0]), _side("padding[1]", value[1]))
-    ph, pw = _pair("padding", value, 0)
+    if is_pair_of_pairs(value):
+        return (sides("padding[0]", value[0]), sides("padding[1]", value[1]))
+    ph, pw = pair("padding", value, 0)
     return ((ph, ph), (pw, pw))
 
 
@@ -84,15 +48,14 @@ def output_size(size, kernel, stride=1, padding=0, dilation=1, ceil_mode=False):
     would start in the right padding are dropped: the last window must start inside the input or
     the left padding, (out-1)·s < n + p_l. Where PyTorch allows the padding (at most half the
     kernel) at most one window is dropped, and this is PyTorch's ``MaxPool2d``/``AvgPool2d`` rule.
-    Dumoulin & Visin (2016), relationships 6 and 15. Raises ValueError if out < 1.
+    Dumoulin & Visin (2016), relationships 6 and 15. Raises NumericError if out < 1.
     """
-    size = _int("size", size, 1)
-    kernel = _int("kernel", kernel, 1)
-    stride = _int("stride", stride, 1)
-    dilation = _int("dilation", dilation, 1)
-    left, right = _side("padding", padding)
-    if not isinstance(ceil_mode, (bool, np.bool_)):
-        raise TypeError(f"ceil_mode must be a bool, got {ceil_mode!r}")
+    size = integer("size", size, 1)
+    kernel = integer("kernel", kernel, 1)
+    stride = integer("stride", stride, 1)
+    dilation = integer("dilation", dilation, 1)
+    left, right = sides("padding", padding)
+    flag("ceil_mode", ceil_mode)
     span = size + left + right - dilation * (kernel - 1) - 1
     if ceil_mode:
         # windows start at o·s for o < out; the last must start before n + p_l
@@ -100,7 +63,7 @@ def output_size(size, kernel, stride=1, padding=0, dilation=1, ceil_mode=False):
     else:
         out = span // stride + 1
     if out < 1:
-        raise ValueError(
+        raise NumericError(
             f"output size must be >= 1, got {out} "
             f"(size={size}, kernel={kernel}, stride={stride}, "
             f"padding={left if left == right else (left, right)}, "
@@ -117,77 +80,54 @@ def transposed_output_size(size, kernel, stride=1, padding=0, dilation=1, output
     that the forward convolution maps to ``size``). Dumoulin & Visin (2016), relationship 14;
     PyTorch ``ConvTranspose2d``.
     """
-    size = _int("size", size, 1)
-    kernel = _int("kernel", kernel, 1)
-    stride = _int("stride", stride, 1)
-    dilation = _int("dilation", dilation, 1)
-    padding = _int("padding", padding, 0)
-    output_padding = _int("output_padding", output_padding, 0)
+    size = integer("size", size, 1)
+    kernel = integer("kernel", kernel, 1)
+    stride = integer("stride", stride, 1)
+    dilation = integer("dilation", dilation, 1)
+    padding = integer("padding", padding, 0)
+    output_padding = integer("output_padding", output_padding, 0)
     if output_padding >= max(stride, dilation):
-        raise ValueError(
-            f"output_padding must be < max(stride, dilation) = {max(stride, dilation)}, "
-            f"got {output_padding}"
-        )
+        raise NumericError(f"output_padding must be < max(stride, dilation) = {max(stride, dilation)}, "
+                           f"got {output_padding}")
     out = (size - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
     if out < 1:
-        raise ValueError(
-            f"output size must be >= 1, got {out} (size={size}, kernel={kernel}, "
-            f"stride={stride}, padding={padding}, dilation={dilation}, "
-            f"output_padding={output_padding})"
-        )
+        raise NumericError(f"output size must be >= 1, got {out} (size={size}, kernel={kernel}, stride={stride}, "
+                           f"padding={padding}, dilation={dilation}, output_padding={output_padding})")
     return out
 
 
 def conv_params(in_channels, out_channels, kernel, groups=1, bias=True):
     """k_h·k_w·(C_in/groups)·C_out weights + C_out biases: 8 filters 5×5×6 -> 1208."""
-    in_channels = _int("in_channels", in_channels, 1)
-    out_channels = _int("out_channels", out_channels, 1)
-    k_h, k_w = _pair("kernel", kernel, 1)
-    groups = _int("groups", groups, 1)
+    in_channels = integer("in_channels", in_channels, 1)
+    out_channels = integer("out_channels", out_channels, 1)
+    k_h, k_w = pair("kernel", kernel, 1)
+    groups = integer("groups", groups, 1)
     for name, channels in (("in_channels", in_channels), ("out_channels", out_channels)):
         if channels % groups:
-            raise ValueError(f"{name} must be divisible by groups={groups}, got {channels}")
-    if not isinstance(bias, (bool, np.bool_)):
-        raise TypeError(f"bias must be a bool, got {bias!r}")
+            raise NumericError(f"{name} must be divisible by groups={groups}, got {channels}")
+    flag("bias", bias)
     return k_h * k_w * (in_channels // groups) * out_channels + (out_channels if bias else 0)
 
 
 def dense_params(n_in, n_out, bias=True):
     """n_in·n_out weights + n_out biases: 2400 -> 800 gives 1,920,800."""
-    n_in = _int("n_in", n_in, 1)
-    n_out = _int("n_out", n_out, 1)
-    if not isinstance(bias, (bool, np.bool_)):
-        raise TypeError(f"bias must be a bool, got {bias!r}")
+    n_in = integer("n_in", n_in, 1)
+    n_out = integer("n_out", n_out, 1)
+    flag("bias", bias)
     return n_in * n_out + (n_out if bias else 0)
 
 
 # ---------------------------------------------------------------- convolution
 
 def _array4(name, x):
-    x = np.asarray(x)
-    if x.ndim != 4:
-        raise ValueError(f"{name} must have 4 dimensions (N, C, H, W), got shape {x.shape}")
-    if x.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be a real floating or integer array, got dtype {x.dtype}")
-    if not np.issubdtype(x.dtype, np.floating):
-        x = x.astype(np.float64)
-    return x
-
-
-def _shape4(name, value, layout):
-    """A 4-tuple of non-negative ints, or TypeError/ValueError naming ``name``."""
-    if not (_is_seq(value) or (isinstance(value, np.ndarray) and value.ndim == 1)):
-        raise TypeError(f"{name} must be a tuple {layout}, got {value!r}")
-    if len(value) != 4:
-        raise ValueError(f"{name} must be {layout}, got {tuple(value)}")
-    return tuple(_int(f"{name}[{i}]", v, 0) for i, v in enumerate(value))
+    return float_array(name, x, ndim=4, layout="(N, C, H, W)")
 
 
 def _geometry(input_hw, kernel, stride, padding, dilation, ceil_mode=False):
     """Per-axis output sizes and the right padding actually needed to hold every window."""
-    kernel = _pair("kernel", kernel, 1)
-    stride = _pair("stride", stride, 1)
-    dilation = _pair("dilation", dilation, 1)
+    kernel = pair("kernel", kernel, 1)
+    stride = pair("stride", stride, 1)
+    dilation = pair("dilation", dilation, 1)
     padding = _padding2d(padding)
     out, extra = [], []
     for n, k, s, (left, right), d in zip(input_hw, kernel, stride, padding, dilation):
@@ -235,15 +175,11 @@ def _crop(grad, padding, input_hw):
 def _conv_setup(input_shape, weight_shape, stride, padding, dilation, groups):
     n, c_in, h, w = input_shape
     c_out, c_in_g, k_h, k_w = weight_shape
-    groups = _int("groups", groups, 1)
+    groups = integer("groups", groups, 1)
     if c_in % groups or c_out % groups:
-        raise ValueError(
-            f"groups must divide in_channels={c_in} and out_channels={c_out}, got {groups}"
-        )
+        raise NumericError(f"groups must divide in_channels={c_in} and out_channels={c_out}, got {groups}")
     if c_in_g != c_in // groups:
-        raise ValueError(
-            f"weight.shape[1] must be in_channels/groups = {c_in // groups}, got {c_in_g}"
-        )
+        raise NumericError(f"weight.shape[1] must be in_channels/groups = {c_in // groups}, got {c_in_g}")
     kernel, stride, padding, dilation, out, _ = _geometry(
         (h, w), (k_h, k_w), stride, padding, dilation)
     return groups, kernel, stride, padding, dilation, out
@@ -280,7 +216,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if bias is not None:
         bias = np.asarray(bias)
         if bias.shape != (c_out,):
-            raise ValueError(f"bias must have shape ({c_out},), got {bias.shape}")
+            raise NumericError(f"bias must have shape ({c_out},), got {bias.shape}")
         y = y + bias[None, :, None, None]
     return y
 
@@ -288,9 +224,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 def _check_grad_output(grad_output, n, c_out, out):
     grad_output = _array4("grad_output", grad_output)
     if grad_output.shape != (n, c_out, out[0], out[1]):
-        raise ValueError(
-            f"grad_output must have shape {(n, c_out, out[0], out[1])}, got {grad_output.shape}"
-        )
+        raise NumericError(f"grad_output must have shape {(n, c_out, out[0], out[1])}, got {grad_output.shape}")
     return grad_output
 
 
@@ -298,7 +232,7 @@ def conv2d_grad_input(grad_output, input_shape, weight, stride=1, padding=0, dil
                       groups=1):
     """∂L/∂x[n,c,h,w] = Σ_{o,i,j,u,v} ∂L/∂y[n,o,i,j]·W[o,c,u,v]·[h + p = i·s + u·d] (adjoint)."""
     weight = _array4("weight", weight)
-    input_shape = _shape4("input_shape", input_shape, "(N, C, H, W)")
+    input_shape = int_tuple("input_shape", input_shape, "(N, C, H, W)", length=4, noun="dimensions")
     groups, kernel, stride, padding, dilation, out = _conv_setup(
         input_shape, weight.shape, stride, padding, dilation, groups)
     n, c_in, h, w = input_shape
@@ -325,7 +259,8 @@ def _grad_input(grad_output, input_shape, weight, groups, kernel, stride, paddin
 def conv2d_grad_weight(grad_output, x, weight_shape, stride=1, padding=0, dilation=1, groups=1):
     """∂L/∂W[o,c,u,v] = Σ_{n,i,j} ∂L/∂y[n,o,i,j]·x_pad[n, g·C_g + c, i·s + u·d, j·s + v·d]."""
     x = _array4("x", x)
-    weight_shape = _shape4("weight_shape", weight_shape, "(C_out, C_in/groups, k_h, k_w)")
+    weight_shape = int_tuple("weight_shape", weight_shape, "(C_out, C_in/groups, k_h, k_w)", length=4,
+                             noun="dimensions")
     groups, kernel, stride, padding, dilation, out = _conv_setup(
         x.shape, weight_shape, stride, padding, dilation, groups)
     grad_output = _check_grad_output(grad_output, x.shape[0], weight_shape[0], out)
@@ -357,18 +292,17 @@ def conv2d_backward(grad_output, x, weight, stride=1, padding=0, dilation=1, gro
 # ---------------------------------------------------------------- pooling
 
 def _pool_setup(input_shape, kernel, stride, padding, dilation, ceil_mode):
-    kernel = _pair("kernel", kernel, 1)
+    kernel = pair("kernel", kernel, 1)
     stride = kernel if stride is None else stride
     padding = _padding2d(padding)
-    for axis, (k, sides) in enumerate(zip(kernel, padding)):
-        for side, p in zip(("left", "right"), sides):
+    for axis, (k, both) in enumerate(zip(kernel, padding)):
+        for side, p in zip(("left", "right"), both):
             if p > k // 2:
-                raise ValueError(
+                raise NumericError(
                     f"padding must be <= kernel // 2 = {k // 2} for pooling (axis {axis}, "
                     f"{side}), got {p}: a window could lie entirely in the padding"
                 )
-    if not isinstance(ceil_mode, (bool, np.bool_)):
-        raise TypeError(f"ceil_mode must be a bool, got {ceil_mode!r}")
+    flag("ceil_mode", ceil_mode)
     geometry = _geometry(input_shape[2:], kernel, stride, padding, dilation, ceil_mode)
     _, stride, _, dilation, out, _ = geometry
     for axis in range(2):
@@ -378,7 +312,7 @@ def _pool_setup(input_shape, kernel, stride, padding, dilation, ceil_mode):
         inside = ((taps >= 0) & (taps < input_shape[2 + axis])).any(axis=1)
         if not inside.all():
             window = int(np.argmin(inside))
-            raise ValueError(
+            raise NumericError(
                 f"every pooling window must contain an input element, got window {window} of "
                 f"axis {axis} at positions {taps[window].tolist()} outside [0, "
                 f"{input_shape[2 + axis]}) (kernel={kernel[axis]}, dilation={dilation[axis]}, "
@@ -436,8 +370,7 @@ def _avg_divisor(input_hw, kernel, stride, padding, out, count_include_pad):
 def _avg_setup(x_shape, kernel, stride, padding, ceil_mode, count_include_pad):
     kernel, stride, padding, dilation, out, extra = _pool_setup(
         x_shape, kernel, stride, padding, 1, ceil_mode)
-    if not isinstance(count_include_pad, (bool, np.bool_)):
-        raise TypeError(f"count_include_pad must be a bool, got {count_include_pad!r}")
+    flag("count_include_pad", count_include_pad)
     divisor = _avg_divisor(x_shape[2:], kernel, stride, padding, out, count_include_pad)
     return kernel, stride, padding, dilation, out, extra, divisor
 
@@ -454,7 +387,7 @@ def avg_pool2d(x, kernel, stride=None, padding=0, ceil_mode=False, count_include
 def avg_pool2d_grad_input(grad_output, input_shape, kernel, stride=None, padding=0,
                           ceil_mode=False, count_include_pad=True):
     """∂L/∂x[n,c,h,w] = Σ over windows containing (h, w) of ∂L/∂y / |window|."""
-    input_shape = _shape4("input_shape", input_shape, "(N, C, H, W)")
+    input_shape = int_tuple("input_shape", input_shape, "(N, C, H, W)", length=4, noun="dimensions")
     kernel, stride, padding, dilation, out, extra, divisor = _avg_setup(
         input_shape, kernel, stride, padding, ceil_mode, count_include_pad)
     n, c, h, w = input_shape

@@ -22,13 +22,13 @@ runs many independent weight draws.
 from __future__ import annotations
 
 import math
-import numbers
 from typing import NamedTuple
 
 import numpy as np
 
-from numeric._checks import real as _real
-from numeric.activations import relu, relu_grad, sigmoid, sigmoid_grad, tanh, tanh_grad
+from numeric import activations as A
+from numeric._checks import NumericError, generator, integer, matrix, one_of, real
+from numeric.activations import relu, relu_grad
 
 __all__ = [
     "ACTIVATIONS",
@@ -41,49 +41,13 @@ __all__ = [
     "stack_forward", "stack_backward", "stack_input_grad",
 ]
 
-ACTIVATIONS = {
-    "tanh": (tanh, tanh_grad),
-    "relu": (relu, relu_grad),
-    "sigmoid": (sigmoid, sigmoid_grad),
-}
-
-
-# ---------------------------------------------------------------- argument checks
-
-def _int(name, value, minimum):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
+ACTIVATIONS = ("tanh", "relu", "sigmoid")
+"""The activations the symmetry experiments are stated for; φ and φ' come from numeric.activations' table."""
 
 
 def _activation(activation):
-    if not isinstance(activation, str) or activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {tuple(ACTIVATIONS)}, got {activation!r}")
-    return ACTIVATIONS[activation]
-
-
-def _matrix(name, value, rows=None, cols=None):
-    array = np.asarray(value)
-    if array.dtype.kind in "biu":
-        array = array.astype(np.float64)
-    if array.dtype.kind != "f":
-        raise TypeError(f"{name} must be a real floating array, got dtype {array.dtype}")
-    if array.ndim != 2:
-        raise ValueError(f"{name} must be 2-dimensional, got shape {array.shape}")
-    if (rows is not None and array.shape[0] != rows) or (cols is not None and array.shape[1] != cols):
-        expected = (rows if rows is not None else "any", cols if cols is not None else "any")
-        raise ValueError(f"{name} must have shape {expected}, got {array.shape}")
-    return array
-
-
-def _generator(rng):
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None or isinstance(rng, (numbers.Integral, np.random.SeedSequence)):
-        return np.random.default_rng(rng)
-    raise TypeError(f"rng must be None, an int seed, a SeedSequence or a numpy Generator, got {rng!r}")
+    record = A.activation(one_of("activation", activation, ACTIVATIONS))
+    return record.phi, record.grad
 
 
 # ---------------------------------------------------------------- column-uniform products
@@ -100,9 +64,9 @@ def matmul_columnwise(a, b):
     a = np.asarray(a)
     b = np.asarray(b)
     if a.ndim != 2 or b.ndim != 2:
-        raise ValueError(f"a and b must be 2-dimensional, got shapes {a.shape} and {b.shape}")
+        raise NumericError(f"a and b must be 2-dimensional, got shapes {a.shape} and {b.shape}")
     if a.shape[1] != b.shape[0]:
-        raise ValueError(f"inner dimensions must match: a has shape {a.shape}, b has shape {b.shape}")
+        raise NumericError(f"inner dimensions must match: a has shape {a.shape}, b has shape {b.shape}")
     dtype = np.result_type(a, b)
     if a.shape[0] * a.shape[1] * b.shape[1] <= _BROADCAST_LIMIT:
         products = np.ascontiguousarray(a[:, :, None] * b[None, :, :], dtype=dtype)
@@ -138,19 +102,19 @@ class Params(NamedTuple):
 
 def _check_params(params):
     if not isinstance(params, Params):
-        raise TypeError(f"params must be a Params, got {type(params).__name__}")
-    w1 = _matrix("params.w1", params.w1)
+        raise NumericError(f"params must be a Params, got {type(params).__name__}")
+    w1 = matrix("params.w1", params.w1)
     width, fan_in = w1.shape
     if width < 1 or fan_in < 1:
-        raise ValueError(f"params.w1 must have width >= 1 rows and fan_in >= 1 columns, got shape {w1.shape}")
-    w2 = _matrix("params.w2", params.w2, cols=width)
+        raise NumericError(f"params.w1 must have width >= 1 rows and fan_in >= 1 columns, got shape {w1.shape}")
+    w2 = matrix("params.w2", params.w2, cols=width)
     fan_out = w2.shape[0]
     b1 = np.asarray(params.b1)
     b2 = np.asarray(params.b2)
     if b1.shape != (width,):
-        raise ValueError(f"params.b1 must have shape ({width},) to match params.w1, got {b1.shape}")
+        raise NumericError(f"params.b1 must have shape ({width},) to match params.w1, got {b1.shape}")
     if b2.shape != (fan_out,):
-        raise ValueError(f"params.b2 must have shape ({fan_out},) to match params.w2, got {b2.shape}")
+        raise NumericError(f"params.b2 must have shape ({fan_out},) to match params.w2, got {b2.shape}")
     return Params(w1, b1, w2, b2)
 
 
@@ -159,27 +123,27 @@ def constant_params(fan_in, width, fan_out=1, *, weight=0.0, bias=0.0, out_weigh
 
     ``constant_params(n, m)`` is the all-zero initialization.
     """
-    fan_in = _int("fan_in", fan_in, 1)
-    width = _int("width", width, 1)
-    fan_out = _int("fan_out", fan_out, 1)
-    weight = _real("weight", weight)
-    out_weight = weight if out_weight is None else _real("out_weight", out_weight)
+    fan_in = integer("fan_in", fan_in, 1)
+    width = integer("width", width, 1)
+    fan_out = integer("fan_out", fan_out, 1)
+    weight = real("weight", weight)
+    out_weight = weight if out_weight is None else real("out_weight", out_weight)
     return Params(
         np.full((width, fan_in), weight),
-        np.full(width, _real("bias", bias)),
+        np.full(width, real("bias", bias)),
         np.full((fan_out, width), out_weight),
-        np.full(fan_out, _real("out_bias", out_bias)),
+        np.full(fan_out, real("out_bias", out_bias)),
     )
 
 
 def random_params(fan_in, width, fan_out=1, rng=None, *, std=None):
     """w1 ~ N(0, std²) with std = 1/√fan_in (LeCun), w2 ~ N(0, 1/width) (or ``std``); zero biases."""
-    fan_in = _int("fan_in", fan_in, 1)
-    width = _int("width", width, 1)
-    fan_out = _int("fan_out", fan_out, 1)
+    fan_in = integer("fan_in", fan_in, 1)
+    width = integer("width", width, 1)
+    fan_out = integer("fan_out", fan_out, 1)
     if std is not None:
-        std = _real("std", std, positive=True)
-    rng = _generator(rng)
+        std = real("std", std, 0, strict=True)
+    rng = generator(rng)
     std1 = std if std is not None else 1 / math.sqrt(fan_in)
     std2 = std if std is not None else 1 / math.sqrt(width)
     return Params(
@@ -196,12 +160,10 @@ def regression_task(samples=64, fan_in=2, rng=0, *, noise=0.05):
     A smooth non-linear target no single hidden unit can fit. Returns ``(x, y)`` with shapes
     ``(samples, fan_in)`` and ``(samples, 1)``; the same ``rng`` seed gives the same data.
     """
-    samples = _int("samples", samples, 1)
-    fan_in = _int("fan_in", fan_in, 1)
-    noise = _real("noise", noise)
-    if noise < 0:
-        raise ValueError(f"noise must be >= 0, got {noise}")
-    rng = _generator(rng)
+    samples = integer("samples", samples, 1)
+    fan_in = integer("fan_in", fan_in, 1)
+    noise = real("noise", noise, 0)
+    rng = generator(rng)
     x = rng.uniform(-1.0, 1.0, size=(samples, fan_in))
     y = np.sin(np.pi * x[:, 0]) * np.cos(x[:, 1:].sum(axis=1)) + noise * rng.standard_normal(samples)
     return x, y[:, None]
@@ -211,7 +173,7 @@ def forward(params, x, activation="tanh"):
     """f(x) = w2·φ(w1·x + b1) + b2 for each row of x: returns ``(output, z, h)`` with z = w1·x + b1, h = φ(z)."""
     params = _check_params(params)
     phi, _ = _activation(activation)
-    x = _matrix("x", x, cols=params.w1.shape[1])
+    x = matrix("x", x, cols=params.w1.shape[1])
     z = matmul_columnwise(x, params.w1.T) + params.b1
     h = phi(z)
     return matmul_columnwise(h, params.w2.T) + params.b2, z, h
@@ -229,8 +191,8 @@ def loss_and_grads(params, x, y, activation="tanh"):
 def _loss_grads_output(params, x, y, activation):
     params = _check_params(params)
     _, phi_grad = _activation(activation)
-    x = _matrix("x", x, cols=params.w1.shape[1])
-    y = _matrix("y", y, rows=x.shape[0], cols=params.w2.shape[0])
+    x = matrix("x", x, cols=params.w1.shape[1])
+    y = matrix("y", y, rows=x.shape[0], cols=params.w2.shape[0])
     out, z, h = forward(params, x, activation)
     batch = x.shape[0]
     r = (out - y) / batch
@@ -250,11 +212,11 @@ def gd_step(params, grads, lr):
     """θ ← θ - lr·∂L/∂θ for every parameter array."""
     params = _check_params(params)
     if not isinstance(grads, Params):
-        raise TypeError(f"grads must be a Params, got {type(grads).__name__}")
+        raise NumericError(f"grads must be a Params, got {type(grads).__name__}")
     for name, p, g in zip(Params._fields, params, grads):
         if np.shape(g) != p.shape:
-            raise ValueError(f"grads.{name} must have the shape of params.{name}, {p.shape}, got {np.shape(g)}")
-    lr = _real("lr", lr, positive=True)
+            raise NumericError(f"grads.{name} must have the shape of params.{name}, {p.shape}, got {np.shape(g)}")
+    lr = real("lr", lr, 0, strict=True)
     return Params(*(p - lr * g for p, g in zip(params, grads)))
 
 
@@ -309,8 +271,8 @@ def train(params, x, y, activation="tanh", lr=0.1, steps=300):
     Records, at steps 0..T, the loss, :func:`unit_spread`, :func:`output_range` on x and :func:`hidden_size`.
     """
     params = _check_params(params)
-    lr = _real("lr", lr, positive=True)
-    steps = _int("steps", steps, 0)
+    lr = real("lr", lr, 0, strict=True)
+    steps = integer("steps", steps, 0)
     records = []
     for step in range(steps + 1):
         loss, grads, out = _loss_grads_output(params, x, y, activation)
@@ -327,16 +289,16 @@ def _stack_weights(name, weights):
     if isinstance(weights, np.ndarray):
         weights = (weights,)
     if not isinstance(weights, (tuple, list)) or len(weights) == 0:
-        raise ValueError(f"{name} must be a non-empty sequence of weight matrices (..., out, in), got {weights!r}")
+        raise NumericError(f"{name} must be a non-empty sequence of weight matrices (..., out, in), got {weights!r}")
     arrays = []
     for k, w in enumerate(weights):
         w = np.asarray(w)
         if w.dtype.kind != "f":
-            raise TypeError(f"{name}[{k}] must be a real floating array, got dtype {w.dtype}")
+            raise NumericError(f"{name}[{k}] must be a real floating array, got dtype {w.dtype}")
         if w.ndim < 2:
-            raise ValueError(f"{name}[{k}] must have shape (..., out, in), got {w.shape}")
+            raise NumericError(f"{name}[{k}] must have shape (..., out, in), got {w.shape}")
         if arrays and w.shape[-1] != arrays[-1].shape[-2]:
-            raise ValueError(
+            raise NumericError(
                 f"{name}[{k}] has in = {w.shape[-1]} but {name}[{k - 1}] has out = {arrays[-1].shape[-2]}; they must match"
             )
         arrays.append(w)
@@ -348,7 +310,7 @@ def branch_forward(x, weights):
     weights = _stack_weights("weights", weights)
     x = np.asarray(x)
     if x.ndim < 1 or x.shape[-1] != weights[0].shape[-1]:
-        raise ValueError(f"x must have last dimension {weights[0].shape[-1]} (weights[0]'s in), got shape {x.shape}")
+        raise NumericError(f"x must have last dimension {weights[0].shape[-1]} (weights[0]'s in), got shape {x.shape}")
     pre = []
     h = x
     for k, w in enumerate(weights):
@@ -369,12 +331,12 @@ def branch_backward(grad_out, weights, cache, *, weight_grads=True):
     weights = _stack_weights("weights", weights)
     if not (isinstance(cache, tuple) and len(cache) == 2 and isinstance(cache[1], tuple)
             and len(cache[1]) == len(weights) - 1):
-        raise ValueError(f"cache must be the (x, pre-activations) pair branch_forward returned for these "
+        raise NumericError(f"cache must be the (x, pre-activations) pair branch_forward returned for these "
                          f"{len(weights)} weights, got {type(cache).__name__}")
     x, pre = cache
     g = np.asarray(grad_out)
     if g.ndim < 1 or g.shape[-1] != weights[-1].shape[-2]:
-        raise ValueError(f"grad_out must have last dimension {weights[-1].shape[-2]} (the branch's out), "
+        raise NumericError(f"grad_out must have last dimension {weights[-1].shape[-2]} (the branch's out), "
                          f"got shape {g.shape}")
     grads = [None] * len(weights)
     for k in range(len(weights) - 1, -1, -1):
@@ -388,14 +350,14 @@ def branch_backward(grad_out, weights, cache, *, weight_grads=True):
 
 def _check_blocks(blocks, skip):
     if not isinstance(blocks, (tuple, list)):
-        raise ValueError(f"blocks must be a sequence of branches (each a sequence of weight matrices), got {blocks!r}")
+        raise NumericError(f"blocks must be a sequence of branches (each a sequence of weight matrices), got {blocks!r}")
     checked = [_stack_weights(f"blocks[{l}]", b) for l, b in enumerate(blocks)]
     for l, branch in enumerate(checked):
         n_in, n_out = branch[0].shape[-1], branch[-1].shape[-2]
         if skip and n_in != n_out:
-            raise ValueError(f"blocks[{l}] maps {n_in} -> {n_out} features; a residual block x + f(x) needs them equal")
+            raise NumericError(f"blocks[{l}] maps {n_in} -> {n_out} features; a residual block x + f(x) needs them equal")
         if l and n_in != checked[l - 1][-1].shape[-2]:
-            raise ValueError(f"blocks[{l}] takes {n_in} features but blocks[{l - 1}] gives {checked[l - 1][-1].shape[-2]}")
+            raise NumericError(f"blocks[{l}] takes {n_in} features but blocks[{l - 1}] gives {checked[l - 1][-1].shape[-2]}")
     return checked
 
 
@@ -415,7 +377,7 @@ def stack_backward(grad_out, blocks, caches, skip=True, *, weight_grads=True):
     """g_{l-1} = g_l + J_{f_l}ᵀg_l (residual) or J_{f_l}ᵀg_l (plain): returns ``(grad_x, per-block weight grads)``."""
     blocks = _check_blocks(blocks, skip)
     if len(caches) != len(blocks):
-        raise ValueError(f"caches must have one entry per block ({len(blocks)}), got {len(caches)}")
+        raise NumericError(f"caches must have one entry per block ({len(blocks)}), got {len(caches)}")
     g = np.asarray(grad_out)
     grads = [None] * len(blocks)
     for l in range(len(blocks) - 1, -1, -1):

@@ -13,13 +13,13 @@ D*(x) = p_d(x)/(p_d(x) + p_g(x)) (Goodfellow et al. 2014, Proposition 1), here �
 from __future__ import annotations
 
 import math
-import numbers
 from typing import NamedTuple
 
 import numpy as np
 
+from numeric._checks import NumericError, integer, one_of
 from numeric._checks import float_array as _float_array
-from numeric._checks import real as _real
+from numeric._checks import real as _real   # gan_value has a local named real
 from numeric.activations import log_sigmoid, sigmoid, softplus
 
 __all__ = [
@@ -60,17 +60,15 @@ def nonsaturating_grad(logits):
 
 def generator_loss(logits, loss="non_saturating"):
     """(loss, d loss/da) elementwise for ``loss`` in ("saturating", "non_saturating")."""
-    if loss == "saturating":
+    if one_of("loss", loss, LOSSES) == "saturating":
         return saturating_loss(logits), saturating_grad(logits)
-    if loss == "non_saturating":
-        return nonsaturating_loss(logits), nonsaturating_grad(logits)
-    raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+    return nonsaturating_loss(logits), nonsaturating_grad(logits)
 
 
 def _probability(d):
     d = _float_array("d", d)
     if np.any(~((d > 0) & (d < 1))):
-        raise ValueError(f"d must lie in the open interval (0, 1) (a discriminator output), got values in [{d.min()}, {d.max()}]")
+        raise NumericError(f"d must lie in the open interval (0, 1) (a discriminator output), got values in [{d.min()}, {d.max()}]")
     return d
 
 
@@ -96,7 +94,7 @@ def gan_value(real_logits, fake_logits):
     real = _float_array("real_logits", real_logits)
     fake = _float_array("fake_logits", fake_logits)
     if real.size == 0 or fake.size == 0:
-        raise ValueError(f"real_logits and fake_logits must be non-empty, got sizes {real.size} and {fake.size}")
+        raise NumericError(f"real_logits and fake_logits must be non-empty, got sizes {real.size} and {fake.size}")
     return float(np.mean(log_sigmoid(real))) + float(np.mean(log_sigmoid(-fake)))
 
 
@@ -106,7 +104,7 @@ def gaussian_logpdf(x, mean=0.0, std=1.0):
     """log N(x; μ, s²) = -(x - μ)²/(2s²) - log s - log(2π)/2."""
     x = _float_array("x", x)
     mean = _real("mean", mean)
-    std = _real("std", std, positive=True)
+    std = _real("std", std, 0, strict=True)
     return -0.5 * ((x - mean) / std) ** 2 - math.log(std) - 0.5 * math.log(2 * math.pi)
 
 
@@ -117,7 +115,7 @@ def optimal_discriminator(log_pd, log_pg):
     try:
         np.broadcast_shapes(log_pd.shape, log_pg.shape)
     except ValueError:
-        raise ValueError(f"log_pd and log_pg must broadcast, got shapes {log_pd.shape} and {log_pg.shape}") from None
+        raise NumericError(f"log_pd and log_pg must broadcast, got shapes {log_pd.shape} and {log_pg.shape}") from None
     return sigmoid(log_pd - log_pg)
 
 
@@ -126,7 +124,7 @@ def optimal_discriminator_gaussians(x, mean_d, mean_g, std_d=1.0, std_g=1.0):
     for name, value in (("mean_d", mean_d), ("mean_g", mean_g)):
         _real(name, value)
     for name, value in (("std_d", std_d), ("std_g", std_g)):
-        _real(name, value, positive=True)
+        _real(name, value, 0, strict=True)
     return optimal_discriminator(gaussian_logpdf(x, mean_d, std_d), gaussian_logpdf(x, mean_g, std_g))
 
 
@@ -150,9 +148,9 @@ def _features(name, value):
     if array.ndim == 1:
         array = array[:, None]
     if array.ndim != 2 or array.shape[0] == 0:
-        raise ValueError(f"{name} must be a non-empty array of shape (samples,) or (samples, features), got {array.shape}")
+        raise NumericError(f"{name} must be a non-empty array of shape (samples,) or (samples, features), got {array.shape}")
     if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} must be finite")
+        raise NumericError(f"{name} must have only finite entries, got {array.size - np.isfinite(array).sum()} that are not")
     return array.astype(np.float64)
 
 
@@ -167,13 +165,10 @@ def fit_logistic(real, fake, *, max_iterations=50, tol=1e-10, l2=0.0):
     real = _features("real", real)
     fake = _features("fake", fake)
     if real.shape[1] != fake.shape[1]:
-        raise ValueError(f"real and fake must have the same number of features, got {real.shape[1]} and {fake.shape[1]}")
-    if isinstance(max_iterations, bool) or not isinstance(max_iterations, numbers.Integral) or max_iterations < 1:
-        raise ValueError(f"max_iterations must be an integer >= 1, got {max_iterations!r}")
-    tol = _real("tol", tol, positive=True)
-    l2 = _real("l2", l2)
-    if l2 < 0:
-        raise ValueError(f"l2 must be >= 0, got {l2}")
+        raise NumericError(f"real and fake must have the same number of features, got {real.shape[1]} and {fake.shape[1]}")
+    max_iterations = integer("max_iterations", max_iterations, 1)
+    tol = _real("tol", tol, 0, strict=True)
+    l2 = _real("l2", l2, 0)
     u = np.concatenate([real, fake])
     u = np.concatenate([u, np.ones((u.shape[0], 1))], axis=1)
     t = np.concatenate([np.ones(real.shape[0]), np.zeros(fake.shape[0])])
@@ -203,8 +198,8 @@ def fit_logistic(real, fake, *, max_iterations=50, tol=1e-10, l2=0.0):
 def logistic_discriminator(x, fit):
     """D(x) = σ(weights·x + bias) for a :class:`LogisticFit`."""
     if not isinstance(fit, LogisticFit):
-        raise TypeError(f"fit must be a LogisticFit, got {type(fit).__name__}")
+        raise NumericError(f"fit must be a LogisticFit, got {type(fit).__name__}")
     x = _features("x", x)
     if x.shape[1] != fit.weights.shape[0]:
-        raise ValueError(f"x must have {fit.weights.shape[0]} features to match fit, got {x.shape[1]}")
+        raise NumericError(f"x must have {fit.weights.shape[0]} features to match fit, got {x.shape[1]}")
     return sigmoid(x @ fit.weights + fit.bias)

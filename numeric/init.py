@@ -13,9 +13,10 @@ and eq. 16; He, Zhang, Ren & Sun, "Delving Deep into Rectifiers" (ICCV 2015), eq
 """
 import math
 import numbers
-import operator
 
 import numpy as np
+
+from numeric._checks import NumericError, float_dtype, generator, int_tuple, integer, one_of, real
 
 __all__ = [
     "fans", "calculate_gain", "init_std",
@@ -37,22 +38,10 @@ LEAKY_RELU_DEFAULT_SLOPE = 0.01
 
 
 def _shape(shape):
-    """Validate a weight shape ``(out, in, *kernel)``: at least 2 non-negative integer dims."""
-    if isinstance(shape, (numbers.Integral, np.integer)):
+    """A weight shape ``(out, in, *kernel)``: at least 2 integer dimensions >= 0 (an int is a 1-D shape)."""
+    if isinstance(shape, numbers.Integral):
         shape = (shape,)
-    try:
-        dims = tuple(operator.index(d) for d in shape)
-    except TypeError:
-        raise TypeError(f"shape must be a tuple of integers (out, in, *kernel), got {shape!r}") from None
-    if len(dims) < 2:
-        raise ValueError(
-            f"shape must have at least 2 dimensions (out, in, *kernel) to define fan_in and fan_out, "
-            f"got {dims!r} with {len(dims)}"
-        )
-    negative = [d for d in dims if d < 0]
-    if negative:
-        raise ValueError(f"shape dimensions must be >= 0, got {dims!r}")
-    return dims
+    return int_tuple("shape", shape, "(out, in, *kernel)", min_length=2, noun="dimensions")
 
 
 def fans(shape, groups=1):
@@ -64,14 +53,10 @@ def fans(shape, groups=1):
     ignores ``groups`` and reports ``out·prod(kernel)``: pass ``groups=1`` to get its value.
     """
     dims = _shape(shape)
-    if isinstance(groups, (bool, np.bool_)) or not isinstance(groups, (numbers.Integral, np.integer)):
-        raise TypeError(f"groups must be an integer >= 1, got {groups!r}")
-    groups = operator.index(groups)
-    if groups < 1:
-        raise ValueError(f"groups must be >= 1, got {groups}")
+    groups = integer("groups", groups, 1)
     out, in_per_group, *kernel = dims
     if out % groups:
-        raise ValueError(f"groups must divide the output channels: out = {out} is not a multiple of groups = {groups}")
+        raise NumericError(f"groups must divide the output channels: out = {out} is not a multiple of groups = {groups}")
     area = math.prod(kernel)
     return in_per_group * area, (out // groups) * area
 
@@ -84,8 +69,7 @@ def calculate_gain(nonlinearity, param=None):
     are conventions, not the second-moment gains (``derive`` gives those).
     ``param`` is leaky_relu's negative slope (default 0.01) and is ignored for the others.
     """
-    if not isinstance(nonlinearity, str):
-        raise TypeError(f"nonlinearity must be a str, one of {NONLINEARITIES}, got {nonlinearity!r}")
+    one_of("nonlinearity", nonlinearity, NONLINEARITIES)
     if nonlinearity in _LINEAR_NAMES or nonlinearity == "sigmoid":
         return 1.0
     if nonlinearity == "tanh":
@@ -94,15 +78,9 @@ def calculate_gain(nonlinearity, param=None):
         return math.sqrt(2.0)
     if nonlinearity == "selu":
         return 3.0 / 4.0
-    if nonlinearity == "leaky_relu":
-        if param is None:
-            slope = LEAKY_RELU_DEFAULT_SLOPE
-        elif isinstance(param, numbers.Real) and not isinstance(param, (bool, np.bool_)) and math.isfinite(param):
-            slope = float(param)
-        else:
-            raise ValueError(f"param (leaky_relu's negative slope) must be a finite real number, got {param!r}")
-        return math.sqrt(2.0 / (1.0 + slope**2))
-    raise ValueError(f"nonlinearity must be one of {NONLINEARITIES}, got {nonlinearity!r}")
+    # leaky_relu
+    slope = LEAKY_RELU_DEFAULT_SLOPE if param is None else real("param (leaky_relu's negative slope)", param)
+    return math.sqrt(2.0 / (1.0 + slope**2))
 
 
 def init_std(shape, gain=1.0, mode="fan_in", groups=1):
@@ -111,23 +89,13 @@ def init_std(shape, gain=1.0, mode="fan_in", groups=1):
     _check_mode_gain(mode, gain)
     fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
     if fan == 0:
-        raise ValueError(f"shape {tuple(shape)!r} has {mode} = 0, so Var(W) = gain²/{mode} is undefined")
+        raise NumericError(f"shape {tuple(shape)!r} has {mode} = 0, so Var(W) = gain²/{mode} is undefined")
     return float(gain) / math.sqrt(fan)
 
 
 def _check_mode_gain(mode, gain):
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
-    if not (isinstance(gain, numbers.Real) and math.isfinite(gain) and gain >= 0):
-        raise ValueError(f"gain must be a finite real number >= 0, got {gain!r}")
-
-
-def _generator(rng):
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None or isinstance(rng, (numbers.Integral, np.random.SeedSequence, np.random.BitGenerator)):
-        return np.random.default_rng(rng)
-    raise TypeError(f"rng must be None, an int seed, a SeedSequence or a numpy Generator, got {rng!r}")
+    one_of("mode", mode, MODES)
+    real("gain", gain, 0)
 
 
 def _output(out, dims, dtype):
@@ -136,8 +104,8 @@ def _output(out, dims, dtype):
     if not isinstance(out, np.ndarray) or out.ndim < len(dims) or out.shape[out.ndim - len(dims):] != dims \
             or out.dtype != dtype:
         got = (getattr(out, "shape", None), getattr(out, "dtype", type(out).__name__))
-        raise ValueError(f"out must have shape {dims} (or (*lead, *{dims}) for a stack of draws) and dtype "
-                         f"{dtype}, got shape {got[0]} and dtype {got[1]}")
+        raise NumericError(f"out must have shape {dims} (or (*lead, *{dims}) for a stack of draws) and dtype "
+                           f"{dtype}, got shape {got[0]} and dtype {got[1]}")
     return out
 
 
@@ -151,17 +119,14 @@ def variance_scaling(shape, gain=1.0, mode="fan_in", distribution="normal", rng=
     A shape with a zero dimension gives an empty array (``torch.nn.init`` leaves such tensors alone).
     """
     dims = _shape(shape)
-    if distribution not in DISTRIBUTIONS:
-        raise ValueError(f"distribution must be one of {DISTRIBUTIONS}, got {distribution!r}")
-    dtype = np.dtype(dtype)
-    if dtype not in (np.float32, np.float64):
-        raise ValueError(f"dtype must be float32 or float64, got {dtype}")
+    one_of("distribution", distribution, DISTRIBUTIONS)
+    dtype = float_dtype("dtype", dtype)
     out = _output(out, dims, dtype)
     if out.size == 0:
         _check_mode_gain(mode, gain)
         return out
     std = init_std(dims, gain, mode, groups)
-    rng = _generator(rng)
+    rng = generator(rng)
     if distribution == "normal":
         rng.standard_normal(dtype=dtype, out=out)
         out *= std
@@ -222,10 +187,10 @@ def torch_default_bias(shape, rng=None, *, dtype=np.float64, out=None):
     fan_in, _ = fans(shape)
     dims = _shape(shape)
     if fan_in == 0:
-        raise ValueError(f"shape {dims!r} has fan_in = 0, so the bias bound 1/√fan_in is undefined")
+        raise NumericError(f"shape {dims!r} has fan_in = 0, so the bias bound 1/√fan_in is undefined")
     bound = 1.0 / math.sqrt(fan_in)
-    out = _output(out, (dims[0],), np.dtype(dtype))
-    _generator(rng).random(dtype=dtype, out=out)
+    out = _output(out, (dims[0],), float_dtype("dtype", dtype))
+    generator(rng).random(dtype=out.dtype, out=out)
     out *= 2.0 * bound
     out -= bound
     return out

@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple, Union
 
-from numeric.conv import _int, _is_seq, _side, output_size
+from numeric._checks import NumericError, is_pair, is_pair_of_pairs, one_of, pair, sides
+from numeric.conv import output_size
 
 __all__ = ["Layer", "Field", "Row", "receptive_field", "receptive_field_table"]
 
@@ -25,11 +26,8 @@ IntOrPair = Union[int, tuple]
 
 def _axes(name, value, minimum):
     """An int (every axis) or an (h, w) pair, as a tuple of one or two ints."""
-    if _is_seq(value):
-        if len(value) != 2:
-            raise ValueError(f"{name} must be an int or an (h, w) pair, got {value!r}")
-        return tuple(_int(f"{name}[{i}]", v, minimum) for i, v in enumerate(value))
-    return (_int(name, value, minimum),)
+    values = pair(name, value, minimum)
+    return values if is_pair(value) else values[:1]
 
 
 def _sides(value):
@@ -38,9 +36,9 @@ def _sides(value):
     An int pads both sides of every axis, a (left, right) pair pads every axis that way, and a
     pair of pairs ((top, bottom), (left, right)) gives each axis its own.
     """
-    if _is_seq(value) and len(value) == 2 and all(_is_seq(v) for v in value):
-        return tuple(_side(f"padding[{i}]", v) for i, v in enumerate(value))
-    return (_side("padding", value),)
+    if is_pair_of_pairs(value):
+        return tuple(sides(f"padding[{i}]", v) for i, v in enumerate(value))
+    return (sides("padding", value),)
 
 
 def _collapse(values):
@@ -64,8 +62,7 @@ class Layer:
     kind: str = "conv"
 
     def __post_init__(self):
-        if self.kind not in KINDS:
-            raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
+        one_of("kind", self.kind, KINDS)
         for name in ("kernel", "stride", "dilation", "padding"):
             value = getattr(self, name)
             if isinstance(value, list):
@@ -81,7 +78,7 @@ class Layer:
                 for side, p in zip(("left", "right"), sides):
                     if p > k // 2:
                         where = f"axis {i}, {side}" if self.ndim == 2 else side
-                        raise ValueError(
+                        raise NumericError(
                             f"padding must be <= kernel // 2 = {k // 2} for a pool layer "
                             f"({where}), got {p}"
                         )
@@ -89,14 +86,14 @@ class Layer:
     @property
     def ndim(self):
         """1 when every parameter is the same on every axis, 2 when some are given per axis."""
-        per_axis = (_is_seq(self.kernel), _is_seq(self.stride), _is_seq(self.dilation),
+        per_axis = (is_pair(self.kernel), is_pair(self.stride), is_pair(self.dilation),
                     len(_sides(self.padding)) == 2)
         return 2 if any(per_axis) else 1
 
     def axis(self, i):
         """(kernel, stride, (left, right), dilation) along axis ``i`` (0 = height, 1 = width)."""
         if i not in (0, 1):
-            raise ValueError(f"axis must be 0 or 1, got {i!r}")
+            raise NumericError(f"axis must be 0 or 1, got {i!r}")
 
         def pick(values):
             return values[i] if len(values) == 2 else values[0]
@@ -125,13 +122,13 @@ class Layer:
 
     def __repr__(self):
         def show(value):
-            return "x".join(map(str, value)) if _is_seq(value) else str(value)
+            return "x".join(map(str, value)) if is_pair(value) else str(value)
 
         parts = [f"{self.kind} k{show(self.kernel)}"]
         if self.stride != 1:
             parts.append(f"s{show(self.stride)}")
         if self.padding != 0:
-            flat = _is_seq(self.padding) and not any(_is_seq(v) for v in self.padding)
+            flat = is_pair(self.padding) and not any(is_pair(v) for v in self.padding)
             parts.append(f"p{self.padding[0]},{self.padding[1]}" if flat else f"p{self.padding!r}")
         if self.dilation != 1:
             parts.append(f"d{show(self.dilation)}")
@@ -151,7 +148,7 @@ class Field(NamedTuple):
     def span(self, u):
         """[u·S - P, u·S - P + r - 1]: the input positions output unit ``u`` sees (inclusive)."""
         if isinstance(self.size, tuple):
-            us = u if _is_seq(u) else (u, u)
+            us = u if is_pair(u) else (u, u)
             return tuple((ui * s - p, ui * s - p + r - 1)
                          for ui, r, s, p in zip(us, self.size, self.stride, self.padding))
         start = u * self.stride - self.padding
@@ -174,11 +171,11 @@ class Row(NamedTuple):
 
 def _check_layers(layers):
     if isinstance(layers, (str, bytes)) or not hasattr(layers, "__iter__"):
-        raise TypeError(f"layers must be a sequence of Layer, got {layers!r} ({type(layers).__name__})")
+        raise NumericError(f"layers must be a sequence of Layer, got {layers!r} ({type(layers).__name__})")
     layers = list(layers)
     for i, layer in enumerate(layers):
         if not isinstance(layer, Layer):
-            raise TypeError(f"layers[{i}] must be a Layer, got {layer!r} ({type(layer).__name__})")
+            raise NumericError(f"layers[{i}] must be a Layer, got {layer!r} ({type(layer).__name__})")
     return layers
 
 
@@ -219,7 +216,7 @@ def receptive_field_table(layers, input_size=None):
     layers = _check_layers(layers)
     if input_size is not None:
         _axes("input_size", input_size, 1)
-    ndim = _ndim(layers, 1 if input_size is None or not _is_seq(input_size) else 2)
+    ndim = _ndim(layers, 1 if input_size is None or not is_pair(input_size) else 2)
     size = input_size
     rows = []
     for index, (layer, field) in enumerate(zip(layers, _fields(layers, ndim))):
@@ -228,7 +225,7 @@ def receptive_field_table(layers, input_size=None):
             try:
                 output = layer.output_size(size)
             except ValueError as error:
-                raise ValueError(f"layer {index + 1} ({layer!r}): {error}") from None
+                raise NumericError(f"layer {index + 1} ({layer!r}): {error}") from None
             size = output
         rows.append(Row(layer.kind, layer.kernel, layer.stride, layer.padding, layer.dilation,
                         output, *field))

@@ -65,3 +65,14 @@ def test_the_tests_keep_away_from_the_users_caches():
     home = os.path.expanduser("~")
     for variable in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "MPLCONFIGDIR"):
         assert not os.environ[variable].startswith(os.path.join(home, ".")), variable
+
+
+def test_every_package_directory_is_installed():
+    """A package missing from pyproject's list works from the checkout but not from a wheel."""
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(root).parts) for top in ("derive", "numeric", "verify")
+             for p in (root / top).rglob("__init__.py")}
+    assert found == listed, (sorted(found - listed), sorted(listed - found))

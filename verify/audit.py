@@ -9,7 +9,6 @@ what it found agrees with the verdict. An audit whose evidence disagrees with a 
 from __future__ import annotations
 
 import dataclasses
-import math
 from pathlib import Path
 from typing import Callable
 
@@ -17,7 +16,7 @@ import numpy as np
 
 from .claim import ClaimResult, run_claim
 from .results import result_to_json
-from .mc import stream
+from . import audit_evidence as evidence
 
 VERDICTS = ("holds", "conditional", "fails", "notation")
 
@@ -129,200 +128,6 @@ def computed(fn: Callable[[Context], tuple[str, bool]]) -> Callable[[Context], F
 # -- specific computations --------------------------------------------------------------------
 
 
-def _relu_kink(ctx):
-    from numeric.activations import relu
-
-    h = 1e-8
-    left, right = (relu(0.0) - relu(-h)) / h, (relu(h) - relu(0.0)) / h
-    return (f"one-sided difference quotients at 0: left {left:g}, right {right:g}: not differentiable at 0, "
-            f"so 'else 0' at x = 0 is a convention", left != right)
-
-
-def _var_w_times_var_x(ctx):
-    # x = ReLU(z), z ~ N(0, 1): E[x]² = 1/(2π) is not 0, so Var(x) < E[x²] and n·Var(W)·Var(x) is too small
-    n, replicates = 64, 20_000
-    rng = np.random.default_rng(np.random.SeedSequence([ctx.seed, 1]))
-
-    def draw(r, k):
-        w = r.standard_normal((k, n)) / np.sqrt(n)
-        x = np.maximum(r.standard_normal((k, n)), 0)
-        return (w * x).sum(axis=1) ** 2
-
-    acc = stream(draw, replicates, rng)
-    second, variance = 0.5, 0.5 - 1 / (2 * math.pi)
-    z_true = abs(acc.mean - second) / acc.stderr
-    z_note = abs(acc.mean - variance) / acc.stderr
-    return (f"n = {n}, Var(W) = 1/n, x = ReLU(z): Var(y) = {acc.mean:.4f} ± {acc.stderr:.4f}; n·Var(W)·E[x²] = "
-            f"{second:.4f} (z = {z_true:.2f}); the note's n·Var(W)·Var(x) = {variance:.4f} (z = {z_note:.1f})",
-            z_note > 4.89 and z_true <= 4.89)
-
-
-def _var_h_is_second_moment(ctx):
-    # L ReLU layers, He init: E[h_L²] = E[x²], but Var(h_L) = E[h_L²] - E[h_L]² is visibly smaller
-    n, depth, replicates = 128, 3, 4000
-    rng = np.random.default_rng(np.random.SeedSequence([ctx.seed, 2]))
-
-    def draw(r, k):
-        h = r.standard_normal((k, n))
-        for _ in range(depth):
-            w = r.standard_normal((k, n, n)) * np.sqrt(2 / n)
-            h = np.maximum(np.einsum("kij,kj->ki", w, h), 0)
-        return np.stack([(h**2).mean(axis=1), h.mean(axis=1)], axis=1)
-
-    acc = stream(draw, replicates, rng, chunk=64)
-    second, mean = acc.mean
-    return (f"depth {depth}, width {n}, He init, x ~ N(0, I): E[h_L²] = {second:.4f} ± {acc.stderr[0]:.4f} "
-            f"(formula (n·Var(W)/2)^L·E[x²] = 1), while E[h_L] = {mean:.4f}, so Var(h_L) ≈ {second - mean**2:.4f}",
-            abs(second - 1) <= 4.89 * acc.stderr[0] and mean**2 > 10 * acc.stderr[0])
-
-
-def _rf_general(ctx):
-    from numeric.receptive_field import Layer, receptive_field
-
-    k, L = 3, 4
-    rows = []
-    ok = True
-    for s in (1, 2):
-        true = receptive_field([Layer(k, s)] * L).size
-        note = (k - 1) * s * L + 1
-        rows.append(f"s = {s}: field {true}, ((k-1)S)L+1 = {note}")
-        ok = ok and ((true == note) == (s == 1))
-    return "k = 3, L = 4: " + "; ".join(rows), ok
-
-
-def _rf_top_down(ctx):
-    from numeric.receptive_field import Layer, receptive_field
-
-    r = 1
-    chain = [r]
-    for _ in range(4):
-        r = 3 + 1 * (r - 1)
-        chain.append(r)
-    field = receptive_field([Layer(3, 1)] * 4).size
-    return f"top-down n = k + s(n' - 1): {' <- '.join(map(str, chain))}; bottom-up field {field}", chain[-1] == field
-
-
-def _rf_sandford(ctx):
-    from numeric.receptive_field import Layer, receptive_field
-
-    two_threes = receptive_field([Layer(3, 1), Layer(3, 1)]).size
-    three_then_five = receptive_field([Layer(5, 1), Layer(3, 1)]).size
-    return (f"two 3×3 layers: field {two_threes}; a 5×5 under a 3×3 (the note's k = 5 in n2): field "
-            f"{three_then_five}", two_threes == 5 and three_then_five == 7)
-
-
-def _params(ctx):
-    from numeric.conv import conv_params, dense_params
-
-    conv = conv_params(6, 8, 5)
-    dense = dense_params(20 * 20 * 6, 8 * 10 * 10)
-    note_conv, note_dense = 8 * (5 * 5 * 6) + 8 * 1, 8 * 10 * 10 * (20 * 20 * 6) + 8 * 10 * 10 * 1
-    return (f"conv 5×5, 6 -> 8 channels: {conv} (note {note_conv}); dense 2400 -> 800: {dense:,} "
-            f"(note {note_dense:,})", conv == note_conv and dense == note_dense)
-
-
-def _same_padding(ctx):
-    from numeric.conv import output_size
-
-    out = output_size(256, 3, 1, 1)
-    return f"output_size(256, kernel 3, stride 1, padding 1) = {out}", out == 256
-
-
-def _layer2(ctx):
-    from numeric.conv import output_size
-
-    p0, p1 = output_size(256, 3, 2, 0), output_size(256, 3, 2, 1)
-    return (f"(256 - 3)/2 + 1 = 127.5, floored: output_size(256, 3, stride 2, padding 0) = {p0}; 128 needs "
-            f"padding 1: {p1}", p0 == 127 and p1 == 128)
-
-
-def _pool_field(ctx):
-    from numeric.receptive_field import Layer, receptive_field
-
-    field = receptive_field([Layer(3, 1, 1), Layer(3, 2)]).size
-    own_stride = 1 + (3 - 1) * 2 + (3 - 1) * 1
-    return (f"conv k3 s1 p1; pool k3 s2: field {field}; the note's 1 + (3-1)×2 + (3-1)×1 = {own_stride} multiplies "
-            f"the pooling layer's kernel by its own stride", field == 5 and own_stride == 7)
-
-
-def _pool_field_top_down(ctx):
-    from numeric.receptive_field import Layer, receptive_field
-
-    n2 = 3 + 2 * (1 - 1)
-    n1 = 3 + 1 * (n2 - 1)
-    field = receptive_field([Layer(3, 1, 1), Layer(3, 2)]).size
-    return f"top-down n2 = {n2}, n1 = {n1}; bottom-up field {field}", n1 == field == 5
-
-
-def _xavier_forward_factor(ctx):
-    rows = []
-    for n_in, n_out in ((256, 256), (256, 1024)):
-        rows.append(f"n_in = {n_in}, n_out = {n_out}: forward factor n_in·Var(W) = {2 * n_in / (n_in + n_out):.3f}")
-    return "; ".join(rows), 2 * 256 / (256 + 1024) != 1
-
-
-def _xavier_relu(ctx):
-    depth = 10
-    factor = (1 / 2) ** depth  # n·Var(W)/2 with Var(W) = 2/(2n) = 1/n at n_in = n_out
-    return (f"ReLU, n_in = n_out = n, Var(W) = 1/n: second moment × 1/2 per layer, ×{factor:.1e} after "
-            f"{depth} layers (propagation.forward)", factor < 0.01)
-
-
-def _xavier_gain(ctx):
-    from numeric.init import calculate_gain, init_std
-
-    shape = (300, 100)
-    stds = {f: init_std(shape, gain=1.0, mode="fan_avg") for f in ("tanh", "sigmoid", "linear")}
-    gains = {f: calculate_gain(f) for f in ("tanh", "sigmoid", "linear")}
-    same = len({round(v, 12) for v in stds.values()}) == 1
-    return (f"Xavier std for a 300×100 weight: {next(iter(stds.values())):.5f} whatever the activation; the "
-            f"activation enters only through a separate gain (PyTorch: tanh {gains['tanh']:.4g}, sigmoid "
-            f"{gains['sigmoid']:.4g}, linear {gains['linear']:.4g})", same)
-
-
-def _quick_reference_std(ctx):
-    from numeric.init import xavier_normal
-
-    n_in, n_out = 50, 450
-    w = xavier_normal((n_out, n_in), rng=np.random.default_rng(np.random.SeedSequence([ctx.seed, 3])))
-    var = float(w.var())
-    se = float(np.sqrt(2 / w.size)) * var
-    target = 2 / (n_in + n_out)
-    return (f"Var of a sampled Xavier-normal {n_out}×{n_in} weight: {var:.5f} ± {se:.5f}; 2/(n_in+n_out) = "
-            f"{target:.5f}, so N(0, ·)'s second argument is the variance in §Xavier and the std here",
-            abs(var - target) <= 4.89 * se)
-
-
-def _row_major(ctx):
-    rng = np.random.default_rng(np.random.SeedSequence([ctx.seed, 4]))
-    x = rng.standard_normal((5, 3))
-    w = rng.standard_normal((4, 3))  # (m, n), as in §Core Equations
-    same = np.allclose(x @ w.T, x @ w.T)  # the row-major W' is Wᵀ, shape (n, m)
-    try:
-        x @ w
-        clash = False
-    except ValueError:
-        clash = True
-    return ("with W of shape (m, n) = (4, 3), X @ W fails (shapes (5,3)·(4,3)); the row-major form needs W' = Wᵀ of "
-            "shape (n, m): the letter W names two different matrices", same and clash)
-
-
-def _kaiming_leaky(ctx):
-    from numeric.init import calculate_gain
-
-    a = 0.2
-    gain2 = calculate_gain("leaky_relu", a) ** 2
-    return (f"leaky ReLU, slope {a}: preserving variance needs Var(W) = {gain2:.4f}/n_in = 2/((1+a²)·n_in), "
-            f"not 2/n_in", abs(gain2 - 2 / (1 + a * a)) < 1e-12 and abs(gain2 - 2) > 1e-3)
-
-
-def _relu_variance_halved(ctx):
-    half_second = 0.5
-    variance = 0.5 - 1 / (2 * math.pi)
-    return (f"z ~ N(0, 1): E[ReLU(z)²] = {half_second} (halved), Var(ReLU(z)) = 1/2 - 1/(2π) = {variance:.4f}",
-            variance < half_second)
-
-
 # ---------------------------------------------------------------------------------------------
 
 STATEMENTS: list[Statement] = [
@@ -333,7 +138,7 @@ STATEMENTS: list[Statement] = [
               claim_holds("mlp.forward")),
     # 001 §Activation Functions
     Statement("001 §Activation Functions", "ReLU'(x) = 1 if x > 0 else 0", "conditional",
-              "activation.relu.derivative", both(claim_holds("activation.relu.derivative"), computed(_relu_kink)),
+              "activation.relu.derivative", both(claim_holds("activation.relu.derivative"), computed(evidence.relu_kink)),
               "ReLU is not differentiable at 0; 0 there is a convention (PyTorch's), and any value in [0, 1] is a "
               "subgradient"),
     Statement("001 §Activation Functions", "σ'(x) = σ(x)(1 - σ(x))", "holds", "activation.sigmoid.derivative",
@@ -346,7 +151,7 @@ STATEMENTS: list[Statement] = [
     Statement("001 §Initialization Derivation", "= Σⱼ E[Wᵢⱼ²] E[xⱼ²]    (independence, zero mean)", "holds",
               "variance.product", claim_holds("variance.product")),
     Statement("001 §Initialization Derivation", "= n_in × Var(W) × Var(x)", "conditional", "variance.product",
-              both(claim_holds("variance.product"), computed(_var_w_times_var_x)),
+              both(claim_holds("variance.product"), computed(evidence.var_w_times_var_x)),
               "= n_in × Var(W) × E[x²]; it equals n_in × Var(W) × Var(x) only when E[x] = 0, which fails after a "
               "ReLU"),
     Statement("001 §Initialization Derivation", "Var(W) = 1/n_in", "holds", "init.forward",
@@ -357,17 +162,17 @@ STATEMENTS: list[Statement] = [
     Statement("001 §Xavier Initialization", "Compromise: Var(W) = 2/(n_in + n_out)", "holds", "init.xavier",
               claim_holds("init.xavier")),
     Statement("001 §Xavier Initialization", "W ~ N(0, 2/(n_in + n_out))", "holds", "init.xavier",
-              computed(_quick_reference_std)),
+              computed(evidence.quick_reference_std)),
     # 001 §Kaiming Initialization
     Statement("001 §Kaiming Initialization", "For ReLU, variance is halved (E[ReLU(x)²] = Var(x)/2):", "conditional",
-              "activation.relu.moments", both(claim_holds("activation.relu.moments"), computed(_relu_variance_halved)),
+              "activation.relu.moments", both(claim_holds("activation.relu.moments"), computed(evidence.relu_variance_halved)),
               "the second moment is halved, E[ReLU(z)²] = E[z²]/2, for z symmetric about 0 (a zero-mean weight "
               "layer's output); the variance of ReLU(z) is (1/2 - 1/(2π))·Var(z) ≈ 0.34·Var(z)"),
     Statement("001 §Kaiming Initialization", "W ~ N(0, 2/n_in)", "holds", "init.kaiming", claim_holds("init.kaiming")),
     # 001 §Batch vs Single Sample
     Statement("001 §Batch vs Single Sample", "Y = XWᵀ + b", "holds", "linear.batch", claim_holds("linear.batch")),
     Statement("001 §Batch vs Single Sample", "Or using row-major weights:", "notation", "linear.batch",
-              computed(_row_major),
+              computed(evidence.row_major),
               "write the row-major weight as W' = Wᵀ, of shape (n, m): Y = XW' + b is the same Y"),
     # 001 §Initialization Formulas Summary
     Statement("001 §Initialization Formulas Summary", "| LeCun | 1/n_in | General (older) |", "holds", "init.lecun",
@@ -375,17 +180,17 @@ STATEMENTS: list[Statement] = [
     Statement("001 §Initialization Formulas Summary", "| Xavier (Glorot) | 2/(n_in + n_out) | Tanh, Sigmoid |",
               "holds", "init.xavier", claim_holds("init.xavier")),
     Statement("001 §Initialization Formulas Summary", "| Kaiming (He) | 2/n_in | ReLU, LeakyReLU |", "conditional",
-              "init.kaiming", both(claim_holds("init.kaiming"), computed(_kaiming_leaky)),
+              "init.kaiming", both(claim_holds("init.kaiming"), computed(evidence.kaiming_leaky)),
               "2/n_in is for ReLU; leaky ReLU with negative slope a needs 2/((1 + a²)·n_in)"),
     # 001 §Forward Pass Pseudocode
-    Statement("001 §Forward Pass Pseudocode", "z = h @ W[i] + b[i]", "notation", "linear.batch", computed(_row_major),
+    Statement("001 §Forward Pass Pseudocode", "z = h @ W[i] + b[i]", "notation", "linear.batch", computed(evidence.row_major),
               "the pseudocode stores W[i] row-major, shape (n_in, n_out), the transpose of §Core Equations' "
               "W ∈ ℝᵐˣⁿ; say so, or write h @ W[i].T"),
     Statement("001 §Forward Pass Pseudocode", "output = h @ W[L] + b[L]  # No activation on output", "holds",
               "mlp.forward", claim_holds("mlp.forward")),
     # 001 §Variance Propagation
     Statement("001 §Variance Propagation", "Var(h_L) = (n × Var(W) × 0.5)^L × Var(x)", "fails", "propagation.forward",
-              both(claim_holds("propagation.forward"), computed(_var_h_is_second_moment)),
+              both(claim_holds("propagation.forward"), computed(evidence.var_h_is_second_moment)),
               "E[h_L²] = (n × Var(W) × 0.5)^L × E[x²]: a second moment, not a variance (ReLU outputs have non-zero "
               "mean), with E[x²] in place of Var(x)"),
     Statement("001 §Variance Propagation", "= Var(x)  ✓ Stable!", "conditional", "propagation.finite_width",
@@ -394,7 +199,7 @@ STATEMENTS: list[Statement] = [
               "second moment 1 + 5/n, so one network's scale spreads like (1 + 5/n)^L"),
     # 001 §Quick Reference
     Statement("001 §Quick Reference", "Xavier:    W ~ N(0, sqrt(2/(n_in + n_out)))", "notation", "init.xavier",
-              computed(_quick_reference_std),
+              computed(evidence.quick_reference_std),
               "N(0, σ²) takes the variance in §Xavier Initialization and the standard deviation here; write "
               "W ~ N(0, 2/(n_in + n_out)), i.e. std sqrt(2/(n_in + n_out))"),
     Statement("001 §Quick Reference", "Kaiming:   W ~ N(0, sqrt(2/n_in))", "notation", "init.kaiming",
@@ -412,15 +217,15 @@ STATEMENTS: list[Statement] = [
     Statement("000 Q1.3", "L1(L2(L3)) = L4 can be reduced to one linear operation", "holds", "linear.composition",
               claim_holds("linear.composition")),
     Statement("000 Q1.4", "it initializes the weights such that the variance of the activations are the same across "
-              "every layer", "conditional", "init.xavier", computed(_xavier_forward_factor),
+              "every layer", "conditional", "init.xavier", computed(evidence.xavier_forward_factor),
               "only when n_in = n_out (and for activations that are linear near 0): otherwise the forward factor is "
               "2·n_in/(n_in + n_out), the compromise between the forward and backward conditions"),
     Statement("000 Q1.4", "it ensures that the gradients neither vanish nor explode as they propagate through the "
-              "network", "conditional", "propagation.forward", computed(_xavier_relu),
+              "network", "conditional", "propagation.forward", computed(evidence.xavier_relu),
               "for tanh/linear-like activations near 0; with ReLU, Xavier halves the second moment at every layer "
               "(Kaiming's 2/n_in fixes that)"),
     Statement("000 Q1.4", "Xavier initialization takes into account the type of activation function used in the "
-              "network.", "fails", "init.gains", computed(_xavier_gain),
+              "network.", "fails", "init.gains", computed(evidence.xavier_gain),
               "Xavier's variance 2/(n_in + n_out) does not depend on the activation; an activation-specific gain "
               "(PyTorch's calculate_gain) is a separate factor"),
     Statement("000 Q1.6", "the \"+\" is modeling the identity", "holds", "residual.jacobian",
@@ -430,13 +235,13 @@ STATEMENTS: list[Statement] = [
               "the identity path carries the upstream gradient unchanged, but the total gradient is (I + J_f)ᵀg: the "
               "branch adds J_fᵀg, so ‖∂L/∂x‖² grows like (1 + nσ²) per block unless branches are scaled"),
     Statement("000 Q1.7", "R_f dimension  $=((k-1) S) L +1 = ((3-1)1)4 +1 = 9$", "conditional", "rf.constant_stack",
-              both(claim_holds("rf.constant_stack"), computed(_rf_general)),
+              both(claim_holds("rf.constant_stack"), computed(evidence.rf_general)),
               "((k-1)S)L + 1 holds only for stride S = 1; in general r = 1 + (k-1)(S^L - 1)/(S - 1) (9 is right "
               "here)"),
-    Statement("000 Q1.7", "1x1 <-3x3 <- 5x5 <- 7x7 <- 9x9", "holds", "rf.recurrence", computed(_rf_top_down)),
+    Statement("000 Q1.7", "1x1 <-3x3 <- 5x5 <- 7x7 <- 9x9", "holds", "rf.recurrence", computed(evidence.rf_top_down)),
     Statement("000 Q1.7", "n1 = 3 + 1(7-1) = 9", "holds", "rf.recurrence", both(claim_holds("rf.recurrence"),
-                                                                               computed(_rf_top_down))),
-    Statement("000 Q1.7", "n2 = 5 +1(3-1)= 7, m=old", "conditional", "rf.recurrence", computed(_rf_sandford),
+                                                                               computed(evidence.rf_top_down))),
+    Statement("000 Q1.7", "n2 = 5 +1(3-1)= 7, m=old", "conditional", "rf.recurrence", computed(evidence.rf_sandford),
               "7 holds for a 5×5 layer under a 3×3; for the question's two 3×3 layers the field is 5"),
     Statement("000 Q1.8.1", "closer to 0, as the generator is really bad and the discriminator can tell apart that "
               "the generated image is fake", "holds", "gan.fake_score_bound", claim_holds("gan.fake_score_bound")),
@@ -450,26 +255,26 @@ STATEMENTS: list[Statement] = [
               "is poor (fooled), not that the generator is"),
     # 000 Q2
     Statement("000 Q2.1", "1) 8(5x5x6) + 8x1", "holds", "conv.params", both(claim_holds("conv.params"),
-                                                                            computed(_params))),
+                                                                            computed(evidence.params))),
     Statement("000 Q2.1", "2) 8x10x10(20x20x6) + 8x10x10x1", "holds", "dense.params",
-              both(claim_holds("dense.params"), computed(_params))),
+              both(claim_holds("dense.params"), computed(evidence.params))),
     Statement("000 Q2.2", "layer 1 d_height = (256-3 +2p)/1 +1 = 256", "holds", "conv.output_size",
-              computed(_same_padding)),
+              computed(evidence.same_padding)),
     Statement("000 Q2.2", "layer 2: d_height = (256-3)/2 +1 = 128", "fails", "conv.output_size",
-              both(claim_holds("conv.output_size"), computed(_layer2)),
+              both(claim_holds("conv.output_size"), computed(evidence.layer2)),
               "⌊(256 - 3)/2⌋ + 1 = 127 without padding; 128 needs padding 1: ⌊(256 + 2 - 3)/2⌋ + 1 = 128"),
     Statement("000 Q2.2", "The receptive field is defined by the filter size of a layer", "conditional",
-              "rf.recurrence", computed(_pool_field),
+              "rf.recurrence", computed(evidence.pool_field),
               "a unit's field depends on every layer below it: kernels, strides and dilations, not one layer's filter"),
     Statement("000 Q2.2", "**Padding changes the effective input size, so it can't change the receptive field**",
               "holds", "rf.padding", claim_holds("rf.padding")),
     Statement("000 Q2.2", "R field = 1 + (pooling layer) + (conv layer) = 1 + (3-1)x2 + (3-1)x1 = 7", "fails",
-              "rf.recurrence", computed(_pool_field),
+              "rf.recurrence", computed(evidence.pool_field),
               "a layer's stride multiplies the kernels of the layers above it, not its own: 1 + (3-1)×1 + (3-1)×1 = 5"),
-    Statement("000 Q2.2", "size of the receptive field = 7x7 = 49", "fails", "rf.recurrence", computed(_pool_field),
+    Statement("000 Q2.2", "size of the receptive field = 7x7 = 49", "fails", "rf.recurrence", computed(evidence.pool_field),
               "5×5 = 25, as the note's own top-down computation finds"),
     Statement("000 Q2.2", "$\\therefore R_f size = 5x5 =25 Pixle$", "holds", "rf.recurrence",
-              computed(_pool_field_top_down)),
+              computed(evidence.pool_field_top_down)),
 ]
 
 

@@ -123,10 +123,11 @@ class Claim:
                 raise
             return None
 
-    def closed(self, config, points, derivation=None):
-        """The closed form at a configuration (and the ``points`` of a pointwise claim)."""
+    def closed(self, config, points, derivation=None, reads: list | None = None):
+        """The closed form at a configuration (and the ``points`` of a pointwise claim); ``reads`` collects
+        how often a linked closed form read its derivation."""
         if isinstance(self.expected, linked):
-            return self.expected(config, points, derivation if derivation is not None else self.derivation())
+            return self.expected(config, points, derivation if derivation is not None else self.derivation(), reads)
         return self.expected(config, points)
 
     def wrong(self, config, points, derivation=None):
@@ -217,6 +218,10 @@ def proof_status(claim: Claim):
         return "failed", f"{type(exc).__name__}: {exc}", (), None
     if derivation is None:
         return "none", "no derivation: judged by its check alone", (), None
+    from derive.derivation import Derivation
+
+    if not isinstance(derivation, Derivation):
+        return "failed", f"the proof is a {type(derivation).__name__}, not a derive Derivation", (), None
     verdict = derivation.verdict
     detail = "; ".join(verdict.reasons)
     names = tuple(a.name for a in verdict.assumptions)
@@ -259,6 +264,7 @@ def run_claim(claim: Claim, seed: int = 0, alpha: float = DEFAULT_ALPHA, budget:
         proof, proof_detail = "failed", "a linked closed form needs a derivation"
 
     streams = claim_seed_sequence(seed, claim.id).spawn(len(claim.configs))
+    reads: list[int] = []
     checks: list[CheckResult] = []
     measured = []
     for config, ss in zip(claim.configs, streams):
@@ -267,7 +273,7 @@ def run_claim(claim: Claim, seed: int = 0, alpha: float = DEFAULT_ALPHA, budget:
             m = claim.measure(config, rng, budget)
             if not isinstance(m, Measurement):
                 raise TypeError(f"measure returned {type(m).__name__}, not a Measurement")
-            measured.append((config, m, claim.closed(config, m.points, derivation)))
+            measured.append((config, m, claim.closed(config, m.points, derivation, reads)))
         except Exception as exc:
             checks.append(CheckResult(dict(config), "error", None, None, None, math.inf, None, False, 0,
                                       error=f"{type(exc).__name__}: {exc}",
@@ -291,6 +297,9 @@ def run_claim(claim: Claim, seed: int = 0, alpha: float = DEFAULT_ALPHA, budget:
                                  error=f"{type(exc).__name__}: {exc}")
         checks.append(result)
 
+    if claim.linked and proof not in ("failed", "none") and reads and min(reads) == 0:
+        # a "linked" closed form that never read its derivation checks a number of its own
+        proof, proof_detail = "unlinked", "the linked closed form did not read the derivation's conclusion"
     if any(not c.passed for c in checks):
         verdict = "fail"
     elif not any(c.control_rejected is not None for c in checks) or any(c.control_rejected is False for c in checks):

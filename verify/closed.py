@@ -26,27 +26,52 @@ class Form:
 
     def __init__(self, derivation):
         self._d = derivation
+        self.reads = 0
+        """How many times the derivation was read: a linked closed form that never reads it is unlinked."""
 
     def __call__(self, lhs=None, **values):
+        self.reads += 1
         return _evaluate(self._d, ("closed", lhs), self._d.closed_form(lhs), values)
 
     def control(self, lhs=None, **values):
+        self.reads += 1
         return _evaluate(self._d, ("control", lhs), self._d.control_form(lhs), values)
 
+    def _defined_only(self, expr):
+        """``expr`` must be a function (or symbol) this derivation defines, applied to symbols or numbers."""
+        import sympy as sp
+
+        defined = set(self._d._proof._functions) | set(self._d._proof._definitions)
+        head = expr.func if isinstance(expr, sp.core.function.AppliedUndef) else expr
+        if head not in defined or any(a.free_symbols and not isinstance(a, sp.Symbol) for a in expr.args):
+            raise ValueError(f"{self._d.claim_id}: form.defined reads a function the derivation defines, "
+                             f"got {expr}")
+
     def defined(self, expr, **values):
+        self._defined_only(expr)
+        self.reads += 1
         return _evaluate(self._d, ("defined", expr), self._d.unfold(expr), values)
 
-    def mpmath(self, expr, **values):
-        """A function the derivation defines, evaluated by mpmath at the working precision (a scalar)."""
+    def mpmath(self, lhs=None, control: bool = False, **values):
+        """By mpmath at the working precision (a scalar): a function the derivation defines, or else the
+        concluded right side (``control``: the recorded control) whose left side is ``lhs``."""
         import mpmath
         import sympy as sp
 
-        body = self._d.unfold(expr)
+        defined = set(self._d._proof._functions) | set(self._d._proof._definitions)
+        if isinstance(lhs, sp.Basic) and (lhs.func if isinstance(lhs, sp.core.function.AppliedUndef) else lhs) \
+                in defined and not control:
+            self._defined_only(lhs)
+            body = self._d.unfold(lhs)
+        else:
+            body = self._d.control_form(lhs) if control else self._d.closed_form(lhs)
+        self.reads += 1
         subs = {sym: values[sym.name] for sym in body.free_symbols}
         fn = sp.lambdify(list(subs), body, modules="mpmath")
         return fn(*[mpmath.mpf(v) for v in subs.values()])
 
     def expression(self, lhs=None, control: bool = False):
+        self.reads += 1
         return self._d.control_form(lhs) if control else self._d.closed_form(lhs)
 
 
@@ -66,6 +91,8 @@ def _evaluate(derivation, key, expr, values: Mapping):
     unknown = sorted(set(values) - set(by_name))
     if unknown:
         raise KeyError(f"{derivation.claim_id}: the closed form has no symbols named {unknown}")
+    for name, syms in by_name.items():
+        _check_assumptions(derivation, syms[0], values[name])
     names = sorted(by_name)
     cache = (derivation, key, tuple(names))   # the object, not its id: ids are reused after collection
     fn = _LAMBDAS.get(cache)
@@ -80,6 +107,20 @@ def _evaluate(derivation, key, expr, values: Mapping):
         _LAMBDAS[cache] = fn
     out = fn(*[values[name] for name in names])
     return np.asarray(out, dtype=np.float64) if np.ndim(out) else float(out)
+
+
+def _check_assumptions(derivation, sym, value) -> None:
+    """A value given for a symbol must have the symbol's assumptions (a closed form proved for n > 0 says
+    nothing at n = -1)."""
+    arr = np.asarray(value, dtype=np.float64) if not hasattr(value, "free_symbols") else None
+    if arr is None:
+        return
+    rules = [("positive", arr > 0), ("nonnegative", arr >= 0), ("negative", arr < 0),
+             ("integer", arr == np.round(arr)), ("real", np.isfinite(arr) | np.isinf(arr))]
+    for name, holds in rules:
+        if getattr(sym, f"is_{name}") is True and not np.all(holds | np.isnan(arr)):
+            raise ValueError(f"{derivation.claim_id}: {sym} must be {name} (the derivation proves nothing else), "
+                             f"got {value!r}")
 
 
 def _substituted(expr, args, vals):
@@ -108,10 +149,14 @@ class linked:  # noqa: N801 -- used like a function: expected=linked(...)
     fn: Callable[[Mapping, Any, Form], Any]
     shows: Any = None
 
-    def __call__(self, config, points, derivation=None):
+    def __call__(self, config, points, derivation=None, reads: list | None = None):
         if derivation is None:
             raise TypeError("a linked closed form is evaluated against its claim's derivation")
-        return self.fn(config, points, Form(derivation))
+        form = Form(derivation)
+        out = self.fn(config, points, form)
+        if reads is not None:
+            reads.append(form.reads)
+        return out
 
 
 def shown(derivation, shows, control: bool) -> str:

@@ -1,8 +1,10 @@
 """The trusted kernel: the only code that decides whether a step of a derivation holds.
 
 Modules: ``facts`` (Fact, Status, the objects statements speak about, time caps), ``algebra`` (the identity
-check and structural helpers), ``checks`` (the rules that decide a relation), ``proof`` (the ledger, the
-rules that introduce, combine and conclude, and the status).
+check and structural helpers), ``checks`` (the rules that decide a relation), ``citations`` (cite and
+instantiate: a statement reused at other values), ``numeric`` (mpmath guards that sympy's integrals,
+limits and extremes must agree with), ``proof`` (the ledger, the rules that introduce, combine and
+conclude, and the status).
 
 A derivation is a ``Proof``: a ledger of ``Fact`` records. A fact is created only by the rules
 below (its constructor demands a token private to the kernel), so building, rendering or caching

@@ -6,10 +6,10 @@ the helpers read statements (free and bound symbols, relations, assumptions) wit
 """
 from __future__ import annotations
 
-import mpmath
 import sympy as sp
 
 from .facts import DEFAULT_TIME_CAP, Fact, NormalE, SymbolicTimeout, _Extreme, time_cap
+from .numeric import values_agree
 
 
 
@@ -50,6 +50,7 @@ def _peel(expr):
 
 
 _UNEVALUATED = (sp.Derivative, sp.Integral, sp.Limit, sp.Subs)
+_CARRIED_OUT = (sp.Integral, sp.Sum, sp.Product, sp.Limit)
 _MEMO: dict[tuple, tuple[bool, str]] = {}
 
 
@@ -69,6 +70,11 @@ def check_identity(a, b, cap: float | None = DEFAULT_TIME_CAP) -> tuple[bool, st
     try:
         with time_cap(cap):
             outcome = _difference_vanishes(a, b)
+            if outcome[0] and isinstance(a, sp.Basic) and isinstance(b, sp.Basic) and \
+                    (a.has(*_CARRIED_OUT) or b.has(*_CARRIED_OUT)) and not isinstance(a, sp.MatrixBase):
+                # sympy carried out an integral, sum or limit: its answer is checked against mpmath's
+                agree, note = values_agree(a, b)
+                outcome = (agree, f"{outcome[1]}; {note}")
     except SymbolicTimeout as exc:
         return False, f"timed out: {exc}"          # never memoized: a longer cap may succeed
     except Exception as exc:  # sympy gives up in many ways ("undecidable set membership", ...)
@@ -127,16 +133,65 @@ def _satisfies(value, symbol) -> bool:
     return True
 
 
+def _binder_variables(node) -> set:
+    """The symbols a node binds (its dummy variables), or the empty set."""
+    if isinstance(node, (sp.Sum, sp.Product, sp.Integral)):
+        return {lim[0] for lim in node.limits}
+    if isinstance(node, (sp.Lambda, sp.Subs)):
+        return set(node.variables)
+    if isinstance(node, sp.Derivative):
+        return {v for v, _ in node.variable_count}
+    if isinstance(node, sp.Limit):
+        return {node.args[1]}
+    if isinstance(node, (NormalE, _Extreme)):
+        return {node.args[1]}
+    return set()
+
+
 def _bound_symbols(expr) -> set:
+    """Every symbol bound somewhere in ``expr`` (summation, integration, differentiation variables, ...)."""
     found = set()
-    for node in sp.preorder_traversal(expr):
-        if isinstance(node, (sp.Sum, sp.Product, sp.Integral)):
-            found.update(lim[0] for lim in node.limits)
-        elif isinstance(node, (sp.Lambda, sp.Subs)):
-            found.update(node.variables)
-        elif isinstance(node, (NormalE, _Extreme)):
-            found.add(node.args[1])
+    if isinstance(expr, sp.Basic):
+        for node in sp.preorder_traversal(expr):
+            found |= _binder_variables(node)
     return found
+
+
+def _captured(expr, symbols) -> set:
+    """The ``symbols`` that some binder in ``expr`` binds while its body mentions something: a value or a
+    fact that carries them would be captured if substituted inside."""
+    out = set()
+    if isinstance(expr, sp.Basic):
+        for node in sp.preorder_traversal(expr):
+            out |= _binder_variables(node) & set(symbols)
+    return out
+
+
+def _plain_counter(n) -> bool:
+    """Whether ``n`` is an integer symbol with no assumption beyond integer and (non)negativity: an induction
+    over a variable declared odd, prime, ... would check only some of the steps it needs."""
+    if not isinstance(n, sp.Symbol):
+        return False
+    reference = [sp.Symbol("n", integer=True, nonnegative=True), sp.Symbol("n", integer=True, positive=True)]
+    return any(n.assumptions0 == r.assumptions0 for r in reference)
+
+
+def _alpha(expr, avoid) -> sp.Basic:
+    """``expr`` with the variables of its binders that are in ``avoid`` renamed to fresh dummies (the same
+    assumptions): alpha-conversion, so that substituting something that mentions them cannot be captured."""
+    if not isinstance(expr, sp.Basic) or not avoid:
+        return expr
+
+    def rename(node):
+        clash = _binder_variables(node) & set(avoid)
+        return node.xreplace({v: sp.Dummy(v.name, **v.assumptions0) for v in clash}) if clash else node
+
+    return expr.replace(lambda e: bool(_binder_variables(e) & set(avoid)), rename)
+
+
+def _undefined(statement) -> bool:
+    """Whether a statement holds an undefined value (a division by zero, 0·∞, ...) after a substitution."""
+    return isinstance(statement, sp.Basic) and statement.has(sp.nan, sp.zoo)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -151,37 +206,6 @@ def _parts(statement) -> list:
     if isinstance(statement, (sp.And, sp.Tuple)):
         return [p for a in statement.args for p in _parts(a)]
     return [statement]
-
-
-def _sample_value(sym):
-    """A value with the symbol's assumptions, for numeric cross-checks (never part of a proof)."""
-    if sym.is_integer:
-        return sp.Integer(3) if (sym.is_positive or sym.is_nonnegative) else sp.Integer(-2) if sym.is_negative \
-            else sp.Integer(2)
-    if sym.is_negative:
-        return sp.Rational(-7, 10)
-    return sp.Rational(7, 10) if (sym.is_positive or sym.is_nonnegative) else sp.Rational(3, 10)
-
-
-def _quadrature_agrees(integrand, z, lo, hi, got) -> tuple[bool, str]:
-    """Whether mpmath's quadrature of ``integrand`` over (lo, hi) matches sympy's ``got`` to 1e-10
-    (relative), with every other free symbol at a sample value: a guard against integration bugs."""
-    values = {s: _sample_value(s) for s in (integrand.free_symbols | got.free_symbols) - {z}}
-    if any(isinstance(f, sp.core.function.AppliedUndef) for f in integrand.atoms(sp.Function)):
-        return True, "no numeric cross-check (an undefined function)"
-    try:
-        fn = sp.lambdify(z, integrand.xreplace(values), modules="mpmath")
-        with mpmath.workdps(30):
-            ends = [mpmath.mpf(sp.N(e, 30)) if e.is_finite else (mpmath.inf if e > 0 else -mpmath.inf) for e in (lo, hi)]
-            points = [ends[0], 0, ends[1]] if ends[0] < 0 < ends[1] else ends
-            numeric = mpmath.quad(fn, points)
-            exact = mpmath.mpf(sp.N(got.xreplace(values), 30))
-            gap = abs(numeric - exact)
-            if gap <= mpmath.mpf("1e-10") * max(1, abs(exact)):
-                return True, f"quadrature at sample parameters agrees ({mpmath.nstr(gap, 2)})"
-            return False, f"sympy's integral disagrees with quadrature by {mpmath.nstr(gap, 3)} at {values}"
-    except Exception as exc:  # noqa: BLE001 -- a cross-check that cannot run says so and proves nothing less
-        return True, f"no numeric cross-check ({type(exc).__name__})"
 
 
 def _same_symbols(proof, part, statement) -> bool:

@@ -10,8 +10,11 @@ from typing import Iterable, Sequence
 import mpmath
 import sympy as sp
 
-from .algebra import (_as_sympy, _eq, _free, _induction_shape, _lowest, _orders,
-                      _quadrature_agrees)
+from sympy.core.function import AppliedUndef
+
+from .algebra import (_applications, _as_sympy, _eq, _free, _induction_shape, _lowest, _orders,
+                      _plain_counter)
+from .numeric import extreme_agrees, integral_agrees, limit_agrees
 from .facts import (EVIDENCE, NUMERIC, E, Fact, Independent, Maximum, Minimum, NormalE, SymbolicTimeout, _density,
                     time_cap)
 
@@ -77,6 +80,9 @@ class Checks:
                     sp.limit(self._unfold(expr), var, point, dir=direction)
             ok, how = self._identity(got, value)
             how = f"sympy.limit gives {sp.sstr(got)[:80]}; {how}"
+            if ok:
+                agree, note = limit_agrees(self._unfold(expr), var, _as_sympy(point), _as_sympy(value), direction)
+                ok, how = agree, f"{how}; {note}"
         except SymbolicTimeout as exc:
             ok, how = False, f"timed out: {exc}"
         except Exception as exc:
@@ -94,6 +100,9 @@ class Checks:
                 got = (maximum if kind == "max" else minimum)(self._unfold(expr), var, domain)
             ok, how = self._identity(got, value)
             how = f"sympy {kind}imum over {domain} = {sp.sstr(got)[:60]}; {how}"
+            if ok:
+                agree, note = extreme_agrees(self._unfold(expr), var, domain, _as_sympy(value), kind)
+                ok, how = agree, f"{how}; {note}"
         except SymbolicTimeout as exc:
             ok, how = False, f"timed out: {exc}"
         except Exception as exc:
@@ -131,7 +140,9 @@ class Checks:
 
     def gaussian_on(self, f, z, lo, hi, value, q=sp.Integer(1)) -> Fact:
         """E[f(z)·1[lo < z < hi]] = value for z ~ N(0, q), by exact integration over (lo, hi)."""
-        f, q = _as_sympy(f), _as_sympy(q)
+        f, q, lo, hi = _as_sympy(f), _as_sympy(q), _as_sympy(lo), _as_sympy(hi)
+        if not (lo == -sp.oo or hi == sp.oo or (hi - lo).is_positive is True) or lo == sp.oo or hi == -sp.oo:
+            return self._refuse(_eq(NormalE(f, z, q), value), "gaussian", f"({lo}, {hi}) must be a non-empty interval")
         try:
             with time_cap(self.cap):
                 integrand = self._unfold(f).rewrite(sp.Piecewise) if f.has(sp.Max, sp.Min, sp.Abs, sp.Heaviside) \
@@ -146,7 +157,7 @@ class Checks:
                 ok, how = self._identity(got, value)
                 how = f"∫ f·N(0, q) = {sp.sstr(got)[:80]}; {how}"
                 if ok:   # an independent numeric check of sympy's integration at sample parameter values
-                    agree, note = _quadrature_agrees(integrand * density, z, lo, hi, got)
+                    agree, note = integral_agrees(integrand * density, z, lo, hi, got)
                     ok, how = agree, f"{how}; {note}"
         except SymbolicTimeout as exc:
             ok, how = False, f"timed out: {exc}"
@@ -163,6 +174,9 @@ class Checks:
         """E[f(z)], z ~ N(0, q), by mpmath tanh-sinh quadrature: status numeric when the error estimate
         is below 10^-digits relative; the value is stated to digits + 3 significant digits."""
         f, q = self._unfold(_as_sympy(f)), _as_sympy(q)
+        if _free(f) - {z} or _free(q) or any(isinstance(g, AppliedUndef) for g in f.atoms(AppliedUndef)):
+            return self._refuse(_eq(NormalE(f, z, q), sp.nan), "quadrature",
+                                f"the integrand may hold only {z}, and q must be a number")
         try:
             fn = sp.lambdify(z, f, modules="mpmath")
             with mpmath.workdps(dps):
@@ -176,10 +190,15 @@ class Checks:
                 far = max(abs(weighted(40 * root)), abs(weighted(-40 * root)))
                 bulk = max(abs(weighted(c * root)) for c in (-2, -1, -0.5, 0.5, 1, 2))
                 scale = max(abs(got), mpmath.mpf("1e-300"))
+                # a second, independent rule (Gauss-Legendre) must agree: a feature one rule steps over
+                other = mpmath.quad(weighted, [-mpmath.inf, -4 * root, -root, 0, root, 4 * root, mpmath.inf],
+                                    method="gauss-legendre")
                 ok = bool(err <= mpmath.mpf(10) ** (-digits) * scale and far <= mpmath.mpf(10) ** (-digits - 8) * bulk
-                          and mpmath.isfinite(got) and mpmath.im(got) == 0)
+                          and mpmath.isfinite(got) and mpmath.im(got) == 0
+                          and abs(other - got) <= mpmath.mpf(10) ** (-digits) * scale)
                 detail = f"mpmath.quad = {mpmath.nstr(got, digits + 3)} (error estimate {mpmath.nstr(err, 3)}; " \
-                         f"integrand at the ends of the search {mpmath.nstr(far, 3)})"
+                         f"Gauss-Legendre differs by {mpmath.nstr(abs(other - got), 3)}; integrand at the ends of " \
+                         f"the search {mpmath.nstr(far, 3)})"
                 value = sp.Float(mpmath.nstr(got, digits + 3), digits + 3)
         except Exception as exc:
             ok, detail, value = False, f"quadrature failed: {type(exc).__name__}: {str(exc)[:80]}", sp.nan
@@ -193,8 +212,11 @@ class Checks:
         empty = sp.Integer(1 if kind == "product" else 0)
         big = sp.Product if kind == "product" else sp.Sum
         statement = _eq(big(term, (l, start, L)), closed)
-        if not (isinstance(L, sp.Symbol) and L.is_integer and _lowest(L) is not None and _lowest(L) >= start - 1):
-            return self._refuse(statement, "telescoping", f"{L} must be an integer symbol bounded below by {start - 1}")
+        if not (_plain_counter(L) and _lowest(L) == start - 1):
+            return self._refuse(statement, "telescoping", f"{L} must be an integer counter (nothing but integer and "
+                                                         f"its sign) whose smallest value is {start - 1}")
+        if _as_sympy(term).has(L) or l == L:
+            return self._refuse(statement, "telescoping", f"the term must not depend on the upper limit {L}")
         ok_base, how_base = self._identity(_as_sympy(closed).subs(L, start - 1), empty)
         nxt = term.subs(l, L + 1)
         step_rhs = closed * nxt if kind == "product" else closed + nxt
@@ -215,6 +237,12 @@ class Checks:
             why = "base and step must be checked facts of this derivation"
         if why is None and closed.has(target.func):
             why = "the closed form must not contain the function it solves for"
+        if why is None and not _plain_counter(n):
+            why = f"{n} must be an integer counter: integer and nonnegative or positive, nothing else"
+        if why is None and (base.statement.rhs.has(target.func) or any(
+                app.args[0] != n for app in _applications(step.statement.rhs, target.func))):
+            # the hypothesis is about F(n, ...) only: F(n + 1) or F(n - 1) on the right would assume more
+            why = f"the step's right side may use {target.func}({n}, ...) only, and the base none"
         if why is None:
             for sym in (n, *target.args[1:]):
                 if not isinstance(sym, sp.Symbol) or sym in self._pinned(step) | self._pinned(base):
@@ -254,7 +282,8 @@ class Checks:
             return self._refuse(_eq(E(expr), expr), "expectation", f"not a polynomial in the random atoms: {exc}")
         total = sp.Integer(0)
         for powers, coeff in poly.terms():
-            if coeff.has(*atoms):
+            # definitions written out: a coefficient Y := W·X is random, not a constant
+            if coeff.has(*atoms) or self._unfold(coeff).has(*atoms):
                 return self._refuse(_eq(E(expr), expr), "expectation", "a coefficient holds a random atom")
             term = coeff
             for group in groups:
@@ -272,8 +301,9 @@ class Checks:
         scale, shift = _as_sympy(scale), _as_sympy(shift)
         if not (isinstance(integral, sp.Integral) and len(integral.limits) == 1 and len(integral.limits[0]) == 3):
             return self._refuse(sp.Symbol("refused"), "substitution", "needs a definite integral in one variable")
-        if not (scale.is_number and scale.is_nonzero) or t in integral.free_symbols:
-            return self._refuse(integral, "substitution", "the scale must be a non-zero number and t new")
+        if not (scale.is_number and scale.is_nonzero) or integral.has(t) or not isinstance(t, sp.Symbol):
+            return self._refuse(integral, "substitution", "the scale must be a non-zero number and t a symbol that "
+                                                          "occurs nowhere in the integral (free or bound)")
         z, a, b = integral.limits[0]
         new = sp.Integral(integral.function.xreplace({z: scale * t + shift}) * scale,
                           (t, (a - shift) / scale, (b - shift) / scale))
@@ -308,9 +338,11 @@ class Checks:
         why = None
         if not (ua.is_integer and us.is_integer and us.is_positive):
             why = "a must be an integer and s a positive integer"
-        elif not (isinstance(q, sp.Symbol) and q.is_integer and isinstance(r, sp.Symbol) and r.is_integer
-                  and r.is_nonnegative) or q == r:
-            why = "q must be an integer symbol and r a nonnegative integer symbol"
+        elif not (isinstance(q, sp.Symbol) and isinstance(r, sp.Symbol) and q != r
+                  and q.assumptions0 == sp.Symbol("q", integer=True).assumptions0
+                  and r.assumptions0 == sp.Symbol("r", integer=True, nonnegative=True).assumptions0):
+            # exactly these: the theorem gives q an integer and r a nonnegative integer, nothing more
+            why = "q must be a symbol with integer=True only, r one with integer=True and nonnegative=True only"
         elif any(sym in self._names or any(sym in _free(f.statement) for f in self._facts if f.ok)
                  or sym in _free(a) | _free(s) for sym in (q, r)):
             why = "q and r must be new symbols"

@@ -1,5 +1,5 @@
-"""The proof ledger: the rules that introduce (define, assume, cite), combine (instantiate, rewrite,
-chain, symmetric, combine) and conclude, and the status computed from the facts.
+"""The proof ledger: the rules that introduce (define, assume; cite is in citations.py), combine (rewrite,
+chain, symmetric, combine; instantiate is in citations.py) and conclude, and the status computed from the facts.
 """
 from __future__ import annotations
 
@@ -8,14 +8,15 @@ from typing import Sequence
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from .algebra import (_RELATIONS, _applications, _as_sympy, _assumptions, _bound_symbols, _closed_false, _eq, _free,
-                      _parts, _replace, _same_symbols, _satisfies, check_identity)
+from .algebra import (_RELATIONS, _applications, _as_sympy, _assumptions, _alpha, _captured, _closed_false, _eq, _free, _lowest, _parts, _plain_counter, _same_symbols,
+                      _satisfies, check_identity)
 from .checks import Checks
+from .citations import Citations
 from .facts import (ASSUMED, CHECKING_RULES, CITED, DEFAULT_TIME_CAP, DEFINITION, FAILED, NUMERIC, PROVED, Fact,
-                    Status, _Cited, _TOKEN)
+                    Status, _TOKEN)
 
 
-class Proof(Checks):
+class Proof(Checks, Citations):
     """The facts of one derivation, and the rules that create them."""
 
     def __init__(self, cap: float | None = DEFAULT_TIME_CAP):
@@ -70,11 +71,13 @@ class Proof(Checks):
             if not names and not funcs:
                 break
             if names:
+                carried = set().union(*(_free(self._definitions[k]) for k in names))
+                out = _alpha(out, carried)   # c := t inside ∫ … dt must not become the integration variable
                 out = out.xreplace({k: self._definitions[k] for k in names})
             for func in funcs:
                 lam = self._functions[func]
                 out = out.replace(lambda e, f=func: isinstance(e, AppliedUndef) and e.func == f,
-                                  lambda e, lam=lam: lam(*e.args))
+                                  lambda e, lam=lam: _apply(lam, e.args))
         self._unfolded[key] = out
         return out
 
@@ -134,6 +137,10 @@ class Proof(Checks):
             why = f"{func} is not a new function"
         elif not (isinstance(n, sp.Symbol) and n.is_integer) or n in params or _as_sympy(base).has(func):
             why = "recursion needs an integer symbol n and a base free of the function"
+        elif not _plain_counter(n) or _lowest(n) != start:
+            # the step is stated for every value n may take: it must be exactly the values from start on
+            why = f"{n} must be an integer counter (integer, nonnegative or positive, nothing else) whose smallest " \
+                  f"value is the start {start}, got the smallest value {_lowest(n)}"
         else:
             for app in _applications(_as_sympy(step), func):
                 if app.args[0] != n:
@@ -159,6 +166,8 @@ class Proof(Checks):
         statement = _as_sympy(statement)
         if not name or not reference:
             return self._refuse(statement, "assumption", "an assumption needs a name and a reference")
+        if any(f.rule == "assumption" and f._extra == name and f.ok and f.statement != statement for f in self._facts):
+            return self._refuse(statement, "assumption", f"another assumption is already named {name!r}")
         seen = self._unfold(statement)   # through the definitions: c := 2 then "c = 3" is a contradiction
         if seen is sp.false or (isinstance(seen, sp.Equality) and _free(seen) == set() and
                                 _closed_false(seen, self.cap)):
@@ -172,83 +181,7 @@ class Proof(Checks):
         object.__setattr__(fact, "_deps", frozenset({fact}))
         return fact
 
-    def cite(self, claim_id: str, other: "Proof", values: dict | None = None) -> tuple[Fact, ...]:
-        """The conclusion of another derivation, one fact per statement (status: that derivation's).
-
-        ``values`` instantiates symbols of the conclusion, also where an assumption of the cited
-        derivation fixes them: each such assumption, instantiated the same way, becomes an obligation
-        here. An obligation that is already a fact of this derivation is discharged; any other becomes an
-        assumption of this derivation, named after the cited one. (∀x: A(x) ⇒ C(x) gives A(v) ⇒ C(v).)
-        Symbols fixed by a definition of the cited derivation cannot be instantiated.
-        """
-        if not isinstance(other, Proof) or other is self or other.conclusion is None or not other.conclusion.ok:
-            return (self._refuse(sp.Symbol(f"use({claim_id})"), "citation",
-                                 f"{claim_id} has no checked conclusion to cite"),)
-        values = {k: _as_sympy(v) for k, v in (values or {}).items()}
-        deps = set(other.conclusion.deps)
-        fixed = set()
-        for dep in deps:
-            if dep.rule == "definition":
-                fixed |= _free(dep.statement) - set(dep.bound)
-        for sym, value in values.items():
-            if not isinstance(sym, sp.Symbol) or sym in fixed:
-                return (self._refuse(sp.Symbol(f"use({claim_id})"), "citation",
-                                     f"{sym} cannot be instantiated: a definition of {claim_id} fixes it"),)
-            if not _satisfies(self._unfold(value), sym):
-                return (self._refuse(sp.Symbol(f"use({claim_id})"), "citation",
-                                     f"{sp.sstr(value)} does not have the assumptions of {sym} ({_assumptions(sym)})"),)
-        for dep in [d for d in deps if d.rule == "assumption"]:
-            here = {k: v for k, v in values.items() if k in _free(dep.statement) - set(dep.bound)}
-            if not here:
-                continue
-            deps.discard(dep)
-            obligation = _replace(dep.statement, here)
-            candidates = [f for f in self._facts if f.ok and f.rule != "evidence"]
-            match = next((f for f in candidates if f.statement == obligation), None) or \
-                next((f for f in candidates if _same_symbols(self, obligation, f.statement)
-                      and self._matches(obligation, f.statement)), None)
-            if match is not None:
-                deps |= match.deps
-            else:
-                at = ", ".join(f"{k} = {sp.sstr(v)}" for k, v in here.items())
-                new = self.assume(f"{dep._extra} [{claim_id} at {at}]", obligation, dep.detail, dep.bound)
-                deps |= new.deps
-        out = []
-        for original in _parts(other.conclusion.statement):
-            statement = _replace(original, values) if values else original
-            if _free(original) & set(self._definitions) or any(original.has(f) for f in self._functions):
-                out.append(self._refuse(statement, "citation", "the cited statement uses a name defined here"))
-                continue
-            shown = f"cited from {claim_id}" + (f" at {', '.join(f'{k} = {sp.sstr(v)}' for k, v in values.items())}"
-                                                  if values else "")
-            out.append(self._new(statement, "citation", True, shown, deps=deps, status_ok=CITED,
-                                 extra=_Cited(claim_id, other)))
-        return tuple(out)
-
     # -- rules that check ------------------------------------------------------------------------
-
-    def instantiate(self, fact: Fact, values: dict) -> Fact:
-        """The statement of ``fact`` with universally quantified symbols replaced by values that satisfy
-        their assumptions (a symbol pinned by an assumption the fact rests on cannot be replaced)."""
-        if not self._mine(fact):
-            return self._refuse(sp.Symbol("refused"), "instantiate", "needs a checked fact of this derivation")
-        values = {k: _as_sympy(v) for k, v in values.items()}
-        pinned, free, bound = self._pinned(fact) - set(fact.bound), _free(fact.statement), _bound_symbols(fact.statement)
-        for sym, value in values.items():
-            if not isinstance(sym, sp.Symbol) or sym not in free or sym in bound:
-                why = f"{sym} is not a free symbol of the statement"
-            elif sym in pinned or sym in self._definitions:
-                why = f"{sym} is fixed by an assumption or definition the statement rests on"
-            elif not _satisfies(self._unfold(value), sym):
-                why = f"{sp.sstr(value)} does not have the assumptions of {sym} ({_assumptions(sym)})"
-            else:
-                continue
-            return self._refuse(fact.statement, "instantiate", why)
-        statement = _replace(fact.statement, values)
-        shown = ", ".join(f"{k} = {sp.sstr(v)}" for k, v in values.items())
-        status = NUMERIC if fact.status == NUMERIC else PROVED
-        return self._new(statement, "instantiate", True, f"instance of an earlier fact at {shown}",
-                         fact.deps | self._deps_of(*values.values()), status_ok=status)
 
     def symmetric(self, fact: Fact) -> Fact:
         """b = a from a = b (and b <= a from a >= b): the same fact read the other way round."""
@@ -280,8 +213,9 @@ class Proof(Checks):
                 hi, lo = st.rhs, st.lhs
             else:
                 return self._refuse(sp.Symbol("refused"), "combine", "only equations and inequalities combine")
-            if not isinstance(st, sp.Equality) and w.is_negative:
-                return self._refuse(sp.Symbol("refused"), "combine", "an inequality needs a weight >= 0")
+            if not isinstance(st, sp.Equality) and w.is_nonnegative is not True:
+                return self._refuse(sp.Symbol("refused"), "combine", f"an inequality needs a weight known to be >= 0, "
+                                                                     f"got {w}")
             strict = strict or (isinstance(st, (sp.StrictGreaterThan, sp.StrictLessThan)) and w.is_positive)
             big, small = big + w * hi, small + w * lo
         relation = (sp.StrictGreaterThan if strict else sp.GreaterThan)(big, small, evaluate=False)
@@ -295,6 +229,15 @@ class Proof(Checks):
         if not all(self._mine(f) and isinstance(f.statement, sp.Equality) for f in facts):
             return self._refuse(sp.Symbol("refused"), "rewrite", "needs equations that are facts of this derivation")
         expr = _as_sympy(expr)
+        for f in facts:
+            # inside Σ_j or ∫ dz a fact about j or z is used for every value the binder runs over: it must
+            # hold for every such value (not be a fact about one particular j)
+            captured = _captured(expr, _free(f.statement))
+            particular = captured & (self._pinned(f) - set(f.bound))
+            if particular:
+                return self._refuse(sp.Symbol("refused"), "rewrite",
+                                    f"{sorted(map(str, particular))} run over a sum or integral here, but the fact "
+                                    f"holds only for particular values of them")
         new = expr.xreplace({f.statement.lhs: f.statement.rhs for f in facts})
         if new == expr:
             return self._refuse(_eq(expr, new), "rewrite", "no left side of the facts occurs in the expression")
@@ -340,8 +283,8 @@ class Proof(Checks):
                       and self._matches(part, f.statement)), None)
             if match is None:
                 missing.append(sp.sstr(part)[:80])
-            else:
-                deps |= match.deps
+            else:   # a restatement rests on the definitions it mentions too (they fix their symbols)
+                deps |= match.deps | self._deps_of(part)
         ok = not missing
         detail = "every part is a checked statement above" if ok else f"not established above: {'; '.join(missing)}"
         fact = self._new(statement, "conclusion", ok, detail, deps)
@@ -380,7 +323,10 @@ class Proof(Checks):
         reasons = [f"{f.rule}: {f.detail}" for f in self._facts if f._status == FAILED]
         # the assumptions the conclusion rests on (its own and, through citations, other derivations')
         rest = self._conclusion.deps if self._conclusion is not None else self._facts
-        assumptions = {f._extra: f for f in rest if f.rule == "assumption" and f._status == ASSUMED}
+        # keyed by what is assumed: two assumptions that share a name but not a statement are two, the same
+        # hypothesis reached through two citations is one
+        assumptions = {(str(f._extra), f.statement, f.bound): f for f in rest
+                       if f.rule == "assumption" and f._status == ASSUMED}
         uses, base = [], PROVED
         for f in self._facts:
             if f.rule == "citation" and f._status == CITED:
@@ -397,5 +343,13 @@ class Proof(Checks):
             reasons.append("no step is checked")
         if self._conclusion is None:
             reasons.append("the derivation concludes nothing")
-        ordered = [assumptions[name] for name in sorted(assumptions, key=str)]
+        ordered = sorted(assumptions.values(), key=lambda f: (str(f._extra), sp.sstr(f.statement)))
         return Status(FAILED if reasons else base, ordered, uses, reasons)
+
+
+def _apply(lam: sp.Lambda, args):
+    """``lam`` applied to ``args`` without capture: a binder of the body whose variable is a parameter or
+    occurs in an argument is renamed first (F(k) := Σ_j k·j applied to j must not read Σ_j j·j)."""
+    avoid = set(lam.variables).union(*(_free(a) for a in args))
+    body = _alpha(lam.expr, avoid)
+    return body.xreplace(dict(zip(lam.variables, args)))

@@ -1,5 +1,5 @@
-"""Derivations of the activation claims: all proved, their conclusions hold what verify reads, and each
-lemma made false fails its derivation."""
+"""Derivations of the activation claims: proved (ReLU's moments given their named assumptions), their conclusions
+hold what verify reads, and each lemma made false fails its derivation."""
 import pytest
 import sympy as sp
 
@@ -8,16 +8,19 @@ from derive import registry
 from derive.kernel import check_identity
 from verify.claims.activations import derivative_bounds
 
-IDS = ["activation.relu.derivative", "activation.sigmoid.derivative", "activation.tanh.derivative",
-       "activation.stable"]
+STATUS = {
+    "activation.relu.derivative": ("proved", set()),
+    "activation.sigmoid.derivative": ("proved", set()),
+    "activation.tanh.derivative": ("proved", set()),
+    "activation.stable": ("proved", set()),
+    "activation.relu.moments": ("proved given 3 assumptions", {"E[z²] = q", "LOTUS", "the law of z is symmetric"}),
+}
 BUILDERS = {"sigmoid": D.sigmoid_derivative, "tanh": D.tanh_derivative}
 
 
-@pytest.mark.parametrize("claim_id", IDS)
-def test_every_activation_derivation_is_proved_without_assumptions(claim_id):
-    d = registry.get(claim_id)
-    assert d.status == "proved", d.verdict.reasons
-    assert d.assumptions == []
+@pytest.mark.parametrize("claim_id", sorted(STATUS))
+def test_derivation_status_and_its_named_assumptions(assert_status, claim_id):
+    assert_status(claim_id, *STATUS[claim_id])
 
 
 @pytest.mark.parametrize("name, expected", [("relu", (1.0, 0.0)), ("sigmoid", (0.25, 0.125)), ("tanh", (1.0, 2.0))])
@@ -54,20 +57,30 @@ def test_a_bound_tighter_than_the_truth_fails(monkeypatch, name, which):
 
 
 def test_relu_convention_must_lie_in_the_subdifferential(monkeypatch):
+    """ReLU'(0) = 2, with the right slopes on both sides: only the step "at most the right derivative 1" fails
+    (and the conclusion that rests on it)."""
+    monkeypatch.setattr(D, "RELU_PRIME", sp.Piecewise((1, D.x > 0), (2, sp.Eq(D.x, 0)), (0, True)))
     d = D.relu_derivative()
-    assert d.status == "proved"
-    monkeypatch.setattr(D, "_kink", _kink_with(sp.Piecewise((2, D.x >= 0), (0, True))))
-    assert D.relu_derivative().status == "failed"
+    assert d.status == "failed"
+    assert [(s.method, s.expr) for s in d.failures if s.method != "conclusion"] == \
+        [("inequality", sp.GreaterThan(1, D.ReLU_prime(0)))]
 
 
-def _kink_with(derivative):
-    original = D._kink.__code__
+# ---- activation.relu.moments: the halving for any symmetric law ------------------------------------------
 
-    def kink(d):
-        d.define(D.ReLU(D.x), D.RELU, "definition")
-        d.define(D.ReLU_prime(D.x), derivative, "a wrong convention")
-        facts = [d.identity(sp.Derivative(D.ReLU(D.xp), D.xp), D.ReLU_prime(D.xp), "x > 0"),
-                 d.inequality(1, D.ReLU_prime(0), 1 - D.ReLU_prime(0), "at most the right derivative")]
-        return tuple(facts)
-    del original
-    return kink
+def test_halving_is_proved_by_a_change_of_variables_and_the_symmetry_of_the_law():
+    d = registry.get("activation.relu.moments")
+    assert sum(s.method == "substitution" for s in d.steps) == 2
+    assert d.closed_form(D.RELU_SECOND) == D.q_any / 2
+    assert not any(s.method == "gaussian" and s.expr.lhs == D.RELU_SECOND for s in d.steps)
+
+
+def test_relu_moments_record_controls_that_differ_from_the_closed_forms(controls_equal_to_closed_forms):
+    assert controls_equal_to_closed_forms("activation.relu.moments") == set()
+
+
+@pytest.mark.parametrize("constant, wrong", [("RELU_HALF", D.q_any), ("LEAKY_HALF", (1 + D.c) * D.q_any),
+                                             ("RELU_VARIANCE_VALUE", D.q / 2)])
+def test_relu_moments_fail_without_the_halving(monkeypatch, constant, wrong):
+    monkeypatch.setattr(D, constant, wrong)
+    assert D.relu_moments().status == "failed"

@@ -12,8 +12,7 @@ from derive.derivation import Derivation
 from derive.kernel import check_identity
 
 ASSUMPTIONS = {
-    "conv.output_size": ["Euclidean division (quotient q, remainder r)", "Euclidean division (r < s)",
-                         "PyTorch ceil mode"],
+    "conv.output_size": ["PyTorch ceil mode"],
     "conv.params": [],
     "dense.params": [],
 }
@@ -28,8 +27,8 @@ def test_every_conv_derivation_is_proved_with_exactly_the_intended_assumptions(c
     assert dv.status.startswith("proved"), [s for s in dv.steps if s.status == "failed"]
     assert not dv.failures
     assert sorted(a["name"] for a in dv.assumptions) == sorted(ASSUMPTIONS[claim_id])
-    expected = "proved" if not ASSUMPTIONS[claim_id] else f"proved given {len(ASSUMPTIONS[claim_id])} assumptions"
-    assert dv.status == expected
+    count = len(ASSUMPTIONS[claim_id])
+    assert dv.status == ("proved" if not count else f"proved given {count} assumption{'s' if count > 1 else ''}")
 
 
 @pytest.mark.parametrize("claim_id", sorted(ASSUMPTIONS))
@@ -47,13 +46,15 @@ def test_the_conclusions_are_the_closed_forms_verify_reads(claim_id):
         assert dv.control_form(D.params) == control
 
 
-def test_the_floor_result_is_derived_from_the_window_count_lemma():
-    # the concluded out = ⌊A/s⌋ + 1 rests on the division facts (through the floor lemma), not on a definition
+def test_the_window_count_rests_on_the_kernels_division_not_on_an_assumption():
+    # q = ⌊A/s⌋ and r come from the division rule; window q + 1 is shown outside by combining its facts
     dv = registry.get("conv.output_size")
-    rules = {s.method for s in dv.steps}
-    assert {"floor", "inequality", "rewrite", "chain"} <= rules
-    floors = [s for s in dv.steps if s.method == "floor"]
-    assert len(floors) == 1 and floors[0].expr.rhs == D.q
+    division = [s.expr for s in dv.steps if s.method == "division"]
+    assert division == [sp.Eq(D.room, D.q * D.s + D.r), sp.GreaterThan(D.r, 0, evaluate=False), D.r <= D.s - 1]
+    combined = [s for s in dv.steps if s.method == "combine"]
+    assert len(combined) == 1 and combined[0].status == "proved"
+    outside = sp.GreaterThan((D.q + 1) * D.s - D.room, 1)
+    assert any(s.method == "chain" and s.expr == outside for s in dv.steps), "window q + 1 is not shown outside"
 
 
 def windows(n, k, s, pl, pr, d, ceil_mode):
@@ -101,12 +102,13 @@ def failed_rules(dv):
     return {s.method for s in dv.failures}
 
 
-def test_a_remainder_up_to_the_stride_breaks_the_window_count_lemma(monkeypatch):
-    # s = r + t allows r = s: then ⌊(q·s + r)/s⌋ = q + 1, window q + 1 fits, and the floor step must fail
-    monkeypatch.setattr(D, "STRIDE_SPLIT", D.r + D.t)
+@pytest.mark.parametrize("last", [D.q + 1, D.q - 1])
+def test_a_last_window_other_than_the_quotient_breaks_the_window_count_lemma(monkeypatch, last):
+    # window q + 1 does not fit (r <= s - 1) and window q does (r >= 0): any other last window fails both
+    monkeypatch.setattr(D, "LAST_WINDOW", last)
     dv = D.output_size()
     assert dv.status == "failed"
-    assert {"floor", "inequality"} <= failed_rules(dv)
+    assert {"inequality", "chain"} <= failed_rules(dv)
 
 
 def test_a_window_count_off_by_one_breaks_out_equals_floor_plus_one(monkeypatch):

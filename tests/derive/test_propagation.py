@@ -3,32 +3,11 @@ the fan-in and halving lemmas; each fails when a lemma it rests on, or its close
 import pytest
 import sympy as sp
 
-from derive import init as DI
+from derive import activations as A
 from derive import propagation as D
 from derive import registry
-from derive.derivation import Derivation
-from derive.kernel import E, Independent, check_identity
+from derive.kernel import E, Independent
 
-def fake(claim_id, statements):
-    """A derivation of ``claim_id`` that concludes ``statements`` (each from an assumption quantified over all its
-    symbols): a stand-in for a lemma whose result is made false while it stays 'proved'."""
-    d = Derivation(claim_id, "a lemma made false")
-    facts = []
-    for number, statement in enumerate(statements):
-        assumed = d.assume(f"made false {number}", statement, "test", for_all=tuple(statement.free_symbols))
-        facts.append(d.chain(d.identity(statement.lhs, statement.lhs, "id"), assumed))
-    d.conclude(*facts)
-    assert d.status.startswith("proved"), d.verdict.reasons
-    return d
-
-
-def cited_as(monkeypatch, claim_id, derivation):
-    monkeypatch.setitem(registry._BUILT, claim_id, derivation)
-
-
-WRONG_FAN_IN = [sp.Eq(DI.FAN_IN, 2 * DI.FAN_IN_VARIANCE), sp.Eq(DI.FAN_IN_SECOND, 2 * DI.FAN_IN_VARIANCE)]
-WRONG_RELU = [sp.Eq(DI.RELU_SECOND, DI.q_any), sp.Eq(DI.RELU_LEAKY, (1 + DI.c) * DI.q_any),
-              sp.Eq(DI.RELU_MEAN, DI.RELU_MEAN_VALUE), sp.Eq(DI.RELU_VARIANCE, DI.RELU_VARIANCE_VALUE)]
 W_HYPOTHESES = {"E[W_j] = 0", "E[W_j²] = σ_W²", "W_(n+1) ⟂ (S_n, x_(n+1))"}
 BACKWARD_HYPOTHESES = {"E[W_λ] = 0", "E[W_λ²] = σ²(λ)", "E[g_k] = 0", "E[g_k²] = E[g²]", "LOTUS",
                        "W_(λ,i,m+1) ⟂ (U_m, v_(λ-1,m+1))", "chain rule through ReLU", "g_(m+1) ⟂ (G_m, v_(L,m+1))",
@@ -44,24 +23,14 @@ STATUS = {
 
 
 @pytest.mark.parametrize("claim_id", sorted(STATUS))
-def test_derivation_status_and_its_named_assumptions(claim_id):
-    d = registry.get(claim_id)
-    status, names = STATUS[claim_id]
-    assert d.status == status, [(s, s.detail) for s in d.failures]
-    assert {a["name"] for a in d.assumptions} == names
-    assert all(a["reference"] for a in d.assumptions)
-    assert not d.failures
+def test_derivation_status_and_its_named_assumptions(assert_status, claim_id):
+    assert_status(claim_id, *STATUS[claim_id])
 
 
 @pytest.mark.parametrize("claim_id", sorted(STATUS))
-def test_every_derivation_records_a_control_that_differs(claim_id):
-    d = registry.get(claim_id)
-    closed = {sp.srepr(p.lhs): p.rhs for p in d.results if isinstance(p, sp.Equality)}
-    assert d.controls
-    for lhs, control in d.controls.items():
-        ok, _ = check_identity(d.unfold(closed[sp.srepr(lhs)]), d.unfold(control))
-        # E[R] = 1 is where "no spread" is right: the control is rejected by the E[R²] elements
-        assert ok == (lhs == D.R_MEAN), f"the control of {lhs}"
+def test_every_derivation_records_controls_that_differ_from_its_closed_forms(controls_equal_to_closed_forms, claim_id):
+    # E[R] = 1 is where "no spread" is right: that control is rejected by the E[R²] elements
+    assert controls_equal_to_closed_forms(claim_id) == ({D.R_MEAN} if claim_id == "propagation.finite_width" else set())
 
 
 def _induction_step(d, target):
@@ -81,13 +50,13 @@ def test_forward_depth_induction_steps_by_the_one_layer_statement():
     assert set(d.uses) == {"variance.fan_in", "activation.relu.moments"}
 
 
-def test_forward_fails_without_the_halving(monkeypatch):
-    cited_as(monkeypatch, "activation.relu.moments", fake("activation.relu.moments", WRONG_RELU))
+def test_forward_fails_without_the_halving(cite_false):
+    cite_false("activation.relu.moments")
     assert D.propagation_forward().status == "failed"
 
 
-def test_forward_fails_with_a_wrong_fan_in_lemma(monkeypatch):
-    cited_as(monkeypatch, "variance.fan_in", fake("variance.fan_in", WRONG_FAN_IN))
+def test_forward_fails_with_a_wrong_fan_in_lemma(cite_false):
+    cite_false("variance.fan_in")
     assert D.propagation_forward().status == "failed"
 
 
@@ -98,12 +67,13 @@ def test_forward_fails_with_the_control_as_closed_form(monkeypatch, constant, wr
     assert D.propagation_forward().status == "failed"
 
 
-def test_forward_tanh_layers_are_quadratures_below_the_linear_prediction():
+def test_forward_tanh_layers_are_quadratures_below_the_linear_prediction(tanh_second_moment):
     d = registry.get("propagation.forward")
     for qv, lhs in D.TANH.items():
         assert 0 < float(d.closed_form(lhs)) < float(qv)
         assert any(s.method == "quadrature" and s.expr.lhs == lhs for s in d.steps)
-    assert float(d.closed_form(D.TANH[1])) == pytest.approx(DI.tanh_second_moment(1.0), rel=1e-12)
+    for qv, lhs in D.TANH.items():
+        assert float(d.closed_form(lhs)) == pytest.approx(tanh_second_moment(float(qv)), rel=1e-12)
 
 
 # ---- propagation.backward ----------------------------------------------------------------------------------
@@ -128,8 +98,8 @@ def test_backward_depth_induction_steps_by_the_per_layer_factor_not_an_opaque_on
     assert d.uses == ["activation.relu.moments"]
 
 
-def test_backward_fails_without_the_halving(monkeypatch):
-    cited_as(monkeypatch, "activation.relu.moments", fake("activation.relu.moments", WRONG_RELU))
+def test_backward_fails_without_the_halving(cite_false):
+    cite_false("activation.relu.moments")
     assert D.propagation_backward().status == "failed"
 
 
@@ -152,9 +122,8 @@ def test_one_condition_cites_backward_and_telescopes():
     assert d.closed_form(D.BACKWARD) == D.m_g * D.widths(D.L) / D.widths(0)
 
 
-def test_one_condition_fails_when_backward_is_made_false(monkeypatch):
-    wrong = fake("propagation.backward", [sp.Eq(D.BACKWARD, 2 * D.BACKWARD_CLOSED)])
-    cited_as(monkeypatch, "propagation.backward", wrong)
+def test_one_condition_fails_when_backward_is_made_false(cite_false):
+    cite_false("propagation.backward", [sp.Eq(D.BACKWARD, 2 * D.BACKWARD_CLOSED)])
     assert D.one_condition().status == "failed"
 
 
@@ -168,7 +137,7 @@ def test_one_condition_fails_with_factor_one_per_coordinate(monkeypatch):
 def test_finite_width_moments_come_from_per_unit_gaussian_moments():
     d = registry.get("propagation.finite_width")
     gaussians = {s.expr.rhs for s in d.steps if s.method == "gaussian"}
-    assert gaussians == {DI.RELU_SECOND_STD, DI.RELU_FOURTH_STD}
+    assert gaussians == {A.RELU_SECOND_STD, A.RELU_FOURTH_STD}
     assert not any(s.method == "definition" and "χ" in str(s.expr) for s in d.steps)
     induction, step = _induction_step(d, D.SPREAD)
     assert step.expr.rhs == D.R_SECOND_VALUE * D.SPREAD

@@ -10,6 +10,7 @@ from sympy.core.function import AppliedUndef
 
 from derive import receptive_field as D
 from derive import registry
+from derive.receptive_field import constant, effective_field, span, stack, support
 
 ASSUMPTIONS = {
     "rf.recurrence": [],
@@ -43,7 +44,7 @@ def _failed(build, **kwargs):
     return dv.status == "failed", dv.verdict.reasons
 
 
-# --- mutations: each lemma or result made false fails its derivation
+# --- mutations: each lemma or result made false fails its derivation (patched where its builder reads it)
 
 def _real_recurrence():
     real = registry.get("rf.recurrence")
@@ -57,39 +58,39 @@ def _reads_own_kernel(a, m):
 
 
 def test_recurrence_fails_with_a_wrong_interval_map(monkeypatch):
-    monkeypatch.setattr(D, "reads", _reads_own_kernel)
+    monkeypatch.setattr(stack, "reads", _reads_own_kernel)
     failed, why = _failed(D.recurrence)
     assert failed and any("induction" in w for w in why), why
 
 
 def test_recurrence_fails_with_the_own_stride_closed_form(monkeypatch):
-    monkeypatch.setattr(D, "FIELD", D.FIELD_CONTROL)
+    monkeypatch.setattr(stack, "FIELD", D.FIELD_CONTROL)
     assert _failed(D.recurrence)[0]
 
 
 def test_recurrence_fails_with_a_wrong_bottom_up_step(monkeypatch):
-    monkeypatch.setattr(D, "bottom_up", lambda r, m, j: r + (D.kappa(m) - 1) * j * D.stride(m))
+    monkeypatch.setattr(stack, "bottom_up", lambda r, m, j: r + (D.kappa(m) - 1) * j * D.stride(m))
     assert _failed(D.recurrence)[0]
 
 
 def test_recurrence_fails_with_a_wrong_top_down_step(monkeypatch):
     # r_{l-1} = s_l·r_l + κ_l - 1: the old wrong top-down form
-    monkeypatch.setattr(D, "top_down", lambda r, m: D.stride(m) * r + D.kappa(m) - 1)
+    monkeypatch.setattr(stack, "top_down", lambda r, m: D.stride(m) * r + D.kappa(m) - 1)
     assert _failed(D.recurrence)[0]
 
 
 def test_constant_stack_fails_with_the_notes_formula(monkeypatch):
-    monkeypatch.setattr(D, "CONSTANT_STACK", D.CONSTANT_STACK_CONTROL)
+    monkeypatch.setattr(constant, "CONSTANT_STACK", D.CONSTANT_STACK_CONTROL)
     assert _failed(D.constant_stack)[0]
 
 
 def test_constant_stack_fails_with_a_wrong_stride_one_value(monkeypatch):
-    monkeypatch.setattr(D, "CONSTANT_STACK_STRIDE_ONE", D.k * D.L + 1)
+    monkeypatch.setattr(constant, "CONSTANT_STACK_STRIDE_ONE", D.k * D.L + 1)
     assert _failed(D.constant_stack)[0]
 
 
 def test_padding_fails_when_the_cited_interval_maps_fail(monkeypatch):
-    monkeypatch.setattr(D, "reads", _reads_own_kernel)
+    monkeypatch.setattr(stack, "reads", _reads_own_kernel)
     broken = D.recurrence()
     assert broken.status == "failed"
     failed, why = _failed(D.padding, resolve={"rf.recurrence": broken}.__getitem__)
@@ -97,36 +98,36 @@ def test_padding_fails_when_the_cited_interval_maps_fail(monkeypatch):
 
 
 def test_padding_fails_with_a_span_the_interval_maps_do_not_give(monkeypatch):
-    monkeypatch.setattr(D, "START", D.u * D.S(D.L) - D.P(D.L) - 1)
+    monkeypatch.setattr(span, "START", D.u * D.S(D.L) - D.P(D.L) - 1)
     assert _failed(D.padding, resolve=_real_recurrence())[0]
 
 
 def test_empirical_fails_when_the_one_layer_support_statement_is_false(monkeypatch):
     resolve = _real_recurrence()
-    monkeypatch.setattr(D, "reads", _reads_own_kernel)     # the assumed support ends one position too far
+    monkeypatch.setattr(support, "reads", _reads_own_kernel)     # the assumed support ends one position too far
     failed, why = _failed(D.empirical, resolve=resolve)
     assert failed and any("induction" in w for w in why), why
 
 
 def test_empirical_fails_with_a_box_other_than_the_interval_map_ends(monkeypatch):
-    monkeypatch.setattr(D, "END", D.END_CONTROL)
+    monkeypatch.setattr(support, "END", D.END_CONTROL)
     assert _failed(D.empirical, resolve=_real_recurrence())[0]
 
 
 def test_empirical_fails_when_the_cited_interval_maps_fail(monkeypatch):
-    monkeypatch.setattr(D, "FIELD", D.FIELD_CONTROL)
+    monkeypatch.setattr(stack, "FIELD", D.FIELD_CONTROL)
     broken = D.recurrence()
     monkeypatch.undo()
     assert _failed(D.empirical, resolve={"rf.recurrence": broken}.__getitem__)[0]
 
 
 def test_effective_fails_when_stds_add_instead_of_variances(monkeypatch):
-    monkeypatch.setattr(D, "ERF_STD_CLOSED", D.ERF_STD_CONTROL)
+    monkeypatch.setattr(effective_field, "ERF_STD_CLOSED", D.ERF_STD_CONTROL)
     assert _failed(D.effective)[0]
 
 
 def test_effective_fails_with_a_wrong_tap_law(monkeypatch):
-    monkeypatch.setattr(D, "TAPS", (D.tap, 0, D.k))        # k + 1 positions, each of probability 1/k
+    monkeypatch.setattr(effective_field, "TAPS", (D.tap, 0, D.k))        # k + 1 positions, each of probability 1/k
     assert _failed(D.effective)[0]
 
 

@@ -110,7 +110,7 @@ def test_gain_relations():
 BAD_GAINS = [
     (("nope",), ValueError, "nonlinearity must be one of"),
     (("ReLU",), ValueError, "nonlinearity must be one of"),       # names are functional names, case-sensitive
-    ((None,), TypeError, "nonlinearity must be a str"),
+    ((None,), TypeError, "nonlinearity must be one of"),           # a NumericError is a TypeError too
     (("leaky_relu", "0.1"), ValueError, "negative slope"),
     (("leaky_relu", True), ValueError, "negative slope"),          # a bool is not a slope (as in PyTorch)
     (("leaky_relu", math.nan), ValueError, "negative slope"),

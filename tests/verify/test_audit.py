@@ -94,7 +94,7 @@ def test_evidence_is_recomputed_not_stored(monkeypatch):
     import numeric.conv
 
     only_arithmetic = dataclasses.replace(next(s for s in STATEMENTS if s.quote.startswith("layer 2")),
-                                          evidence=audit_module.computed(audit_module._layer2))
+                                          evidence=audit_module.computed(audit_module.evidence.layer2))
     (honest,) = run_audit(seed=0, statements=[only_arithmetic])
     monkeypatch.setattr(numeric.conv, "output_size", lambda *a, **k: 128)
     (fooled,) = run_audit(seed=0, statements=[only_arithmetic])

@@ -1,8 +1,8 @@
 """Every built-in check can fail: its negative control is rejected by the pass rule itself.
 
-For every configuration where a claim's control applies, the control is a finite number (not a NaN
-from a formula that cannot be evaluated) and the measurement rejects it by the same rule that accepts
-the closed form: |estimate − control| above z_crit·se (Monte Carlo), above the proved bound (bounded),
+For every configuration where a claim's control applies, the control is a number (not a NaN from a
+formula that cannot be evaluated; an overflow to ±inf is a value, the failure the stable-evaluation
+control exists to show) and the measurement rejects it by the same rule that accepts the closed form: |estimate − control| above z_crit·se (Monte Carlo), above the proved bound (bounded),
 or unequal (exact). This runs every claim, so it is among the slowest tests; it is what makes "pass"
 mean something.
 """
@@ -29,12 +29,12 @@ def test_the_control_is_a_number_rejected_by_the_pass_rule(claim):
     for check in applied:
         where = f"{claim.id} {check.config}"
         values = np.asarray(check.control, dtype=np.float64)
-        assert np.all(np.isfinite(values)), f"{where}: the control is not a finite number ({values.ravel()[:4]})"
+        assert not np.any(np.isnan(values)), f"{where}: the control is not a number ({values.ravel()[:4]})"
         assert check.control_rejected, f"{where}: the control is not rejected (z = {check.control_z})"
-        if check.kind == "exact":
-            assert check.control_z == math.inf
-        else:
-            assert math.isfinite(check.control_z) and check.control_z > limit(check), where
+        if check.kind == "exact" or not np.all(np.isfinite(values)):
+            assert check.control_z == math.inf, where
+        else:   # z = error/bound may overflow to inf where a proved bound is a few subnormals
+            assert not math.isnan(check.control_z) and check.control_z > limit(check), where
 
 
 def test_a_control_that_is_not_a_number_fails_this_test():
@@ -46,7 +46,7 @@ def test_a_control_that_is_not_a_number_fails_this_test():
     claim = next(c for c in CLAIMS if c.id == "variance.product")
     broken = dataclasses.replace(claim, control=linked(lambda config, points, form: float("nan")))
     check = run_claim(broken, seed=0).checks[0]
-    assert not np.all(np.isfinite(np.asarray(check.control, dtype=np.float64)))
+    assert np.any(np.isnan(np.asarray(check.control, dtype=np.float64)))
 
 
 @pytest.mark.parametrize("claim", CLAIMS, ids=[c.id for c in CLAIMS])

@@ -9,13 +9,13 @@ import pytest
 from derive import conv as D
 from derive import registry
 from derive.render import text
-from verify.claim import run_claim
+from verify.claim import Budget, run_claim
 from verify.results import result_to_json
 from verify.claims import conv as claims_module
 
 CLAIMS = {c.id: c for c in claims_module.CLAIMS}
 IDS = ["conv.output_size", "conv.params", "dense.params"]
-PROOF = {"conv.output_size": "proved given 3 assumptions", "conv.params": "proved", "dense.params": "proved"}
+PROOF = {"conv.output_size": "proved given 1 assumption", "conv.params": "proved", "dense.params": "proved"}
 
 
 def test_the_section_is_registered():
@@ -51,7 +51,7 @@ def test_no_closed_form_or_control_is_typed_in_verify():
 
 def test_a_failed_derivation_fails_the_claim(monkeypatch):
     # the closed form is read from the derivation: without a checked conclusion the claim cannot pass
-    monkeypatch.setattr(D, "STRIDE_SPLIT", D.r + D.t)
+    monkeypatch.setattr(D, "LAST_WINDOW", D.q + 1)     # window q + 1 said to fit
     claim = dataclasses.replace(CLAIMS["conv.output_size"], proof=D.output_size,
                                 configs=({"grid": "exhaustive"},))
     result = run_claim(claim)
@@ -94,3 +94,25 @@ def test_ignoring_groups_is_caught(monkeypatch):
                         kernel[0] * kernel[1] * c_in * c_out + (c_out if bias else 0))
     result = run_claim(CLAIMS["conv.params"])
     assert result.check == "fail"
+
+
+def _run(claim, config):
+    """(points, estimate, closed form) of one configuration, drawn at a fixed seed."""
+    m = claim.measure(config, np.random.default_rng(0), Budget(0.2))
+    return m.points, np.asarray(m.estimate), np.asarray(claim.closed(config, m.points, registry.get(claim.id)))
+
+
+@pytest.mark.parametrize("claim_id", IDS)
+def test_points_are_integer_rows_and_every_configuration_key_matters(claim_id):
+    claim = CLAIMS[claim_id]
+    for config in claim.configs:
+        points, estimate, expected = _run(claim, config)
+        assert isinstance(points, np.ndarray) and points.dtype.kind == "i" and points.ndim == 2, config
+        for key in config:
+            without = {k: v for k, v in config.items() if k != key}
+            try:
+                other = _run(claim, without)
+            except KeyError:
+                continue                # the key is required
+            changed = [a.shape != b.shape or not np.array_equal(a, b) for a, b in zip((estimate, expected), other[1:])]
+            assert any(changed), f"{claim_id} {config}: {key!r} changes nothing"

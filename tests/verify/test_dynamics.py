@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from derive import dynamics as D
+from derive.render import text
 from verify.claim import Budget, run_claim
 from verify.results import result_to_json
 from verify.claims import dynamics as claims_module
@@ -20,39 +21,69 @@ def test_the_section_is_registered():
     assert sorted(CLAIMS) == sorted(IDS)
 
 
-@pytest.fixture(scope="module")
-def results():
-    return {claim_id: run_claim(CLAIMS[claim_id], seed=0) for claim_id in IDS}
-
-
 @pytest.mark.parametrize("claim_id", IDS)
-def test_claim_is_linked_to_its_derivation(claim_id):
+def test_claim_prints_the_derivations_conclusion_and_control(claim_id):
     claim = CLAIMS[claim_id]
-    assert claim.linked and claim.formula == "" and claim.control_formula == ""
-    assert claim.formula_text() and claim.control_text()
+    d = claim.derivation()
+    for shows, rendered, control in ((claim.expected.shows, claim.formula_text(), False),
+                                     (claim.control.shows, claim.control_text(), True)):
+        lhss = shows if isinstance(shows, tuple) else (shows,)
+        for lhs in lhss:
+            form = d.control_form(lhs, unfold=False) if control else d.closed_form(lhs, unfold=False)
+            assert text(form) in rendered
 
 
 @pytest.mark.parametrize("claim_id", IDS)
-def test_claim_passes_with_its_control_rejected(results, claim_id):
-    result = results[claim_id]
-    assert result.proof.startswith("proved"), result.proof_detail
-    assert result.check == "pass", [c.error or c.note for c in result.checks]
-    doc = result_to_json(result)
+def test_claim_passes_with_its_control_rejected(assert_claim_holds, claim_results, claim_id):
+    assert_claim_holds(claim_id)
+    doc = result_to_json(claim_results[claim_id])
     assert doc["control"]["rejected"]
     assert all(check["cases"] > 0 for check in doc["checks"])
 
 
 @pytest.mark.parametrize("claim_id", ["symmetry.identical", "symmetry.zero"])
-def test_symmetry_checks_are_exact_comparisons(results, claim_id):
-    for check in results[claim_id].checks:
+def test_symmetry_checks_are_exact_comparisons(claim_results, claim_id):
+    for check in claim_results[claim_id].checks:
         assert check.kind == "exact"
         assert check.cases > claims_module.STEPS
 
 
-def test_symmetry_control_runs_really_differ(results):
-    for check in results["symmetry.identical"].checks:
-        assert np.all(np.asarray(check.estimate) == 0.0)
-        assert np.asarray(check.control)[-1] > 1e-3
+def test_symmetry_controls_say_the_first_step_moves(claim_results):
+    """The control agrees with the closed form except at step 1, where the derivation's control (outgoing
+    weights a_1 ≠ a_2, or hidden biases β ≠ 0) moves the quantity; the measured run does not move."""
+    for claim_id in ("symmetry.identical", "symmetry.zero"):
+        for check in claim_results[claim_id].checks:
+            if check.config["activation"] == "sigmoid" and claim_id == "symmetry.zero":
+                continue  # its control is σ(0) = 0, element 0
+            assert np.all(check.estimate == 0.0) and np.all(check.expected == 0.0)
+            moves = np.zeros_like(check.expected)
+            moves[1] = 1.0  # element 1: step 1 of the spread, or of the largest hidden parameter
+            assert np.array_equal(check.control, moves)
+
+
+def test_the_symmetry_controls_read_the_configuration():
+    """At a control start that does not differ (equal outgoing weights, or hidden biases with φ(β) = 0) the
+    derivation's control vanishes, and so does the control's step 1."""
+    claim = CLAIMS["symmetry.identical"]
+    config = {**claim.configs[0], "control_out_weights": (0.3, 0.3)}
+    assert np.all(claim.wrong(config, None) == 0.0)
+    zero = CLAIMS["symmetry.zero"]
+    config = {**zero.configs[0], "control_bias": 0.0}  # tanh(0) = 0: the output weights would not move
+    assert np.all(zero.wrong(config, None) == 0.0)
+
+
+def test_units_that_start_apart_fail_the_check(monkeypatch):
+    """The control's start run through the claim's own measurement: the units separate, and the check fails."""
+    real = claims_module.N.constant_params
+
+    def apart(fan_in, width, **kw):
+        return real(fan_in, width, **kw)._replace(w2=np.linspace(*claims_module.CONTROL_OUT_WEIGHTS, width)[None, :])
+
+    monkeypatch.setattr(claims_module.N, "constant_params", apart)
+    claim = dataclasses.replace(CLAIMS["symmetry.identical"], configs=CLAIMS["symmetry.identical"].configs[:1])
+    result = run_claim(claim)
+    assert result.check == "fail"
+    assert np.all(result.checks[0].estimate == 1.0)
 
 
 def test_an_asymmetric_update_is_caught(monkeypatch):
@@ -91,9 +122,8 @@ def test_every_depth_configuration_keeps_the_product_light_tailed():
         for config in CLAIMS[claim_id].configs:
             if config.get("branch") == "relu":
                 continue  # one block: a single light-tailed factor
-            n, depth = config["n"], config["depth"]
-            sigma2 = config["n_sigma2"] / n if "n_sigma2" in config else config["c"] / (n * depth)
-            relvar = claims_module.product_relative_variance(n, sigma2, depth, config["skip"])
+            sigma2 = claims_module.linear_variance(config)
+            relvar = claims_module.product_relative_variance(config["n"], sigma2, config["depth"], config["skip"])
             assert relvar <= claims_module.MAX_RELATIVE_VARIANCE
 
 
@@ -138,14 +168,14 @@ def test_depth_closed_forms_are_the_derivations(config):
     claim = CLAIMS["residual.depth"]
     if config.get("branch") == "relu":
         s1, s2 = 2.0 / config["n"], config["h_sigma2_2"] / config["hidden"]
-        assert claim.closed(config, (s1, s2)) == pytest.approx(1 + config["n"] * config["hidden"] * s1 * s2 / 2)
-        assert claim.wrong(config, (s1, s2)) == pytest.approx(1 + config["n"] * config["hidden"] * s1 * s2)
+        assert claim.closed(config, None) == pytest.approx(1 + config["n"] * config["hidden"] * s1 * s2 / 2)
+        assert claim.wrong(config, None) == pytest.approx(1 + config["n"] * config["hidden"] * s1 * s2)
         return
     n, depth = config["n"], config["depth"]
     sigma2 = config["n_sigma2"] / n
     factor = 1 + n * sigma2 if config["skip"] else n * sigma2
-    assert claim.closed(config, sigma2) == pytest.approx(factor ** depth, rel=1e-12)
-    assert claim.wrong(config, sigma2) == pytest.approx((1 + sigma2) ** depth, rel=1e-12)
+    assert claim.closed(config, None) == pytest.approx(factor ** depth, rel=1e-12)
+    assert claim.wrong(config, None) == pytest.approx((1 + sigma2) ** depth, rel=1e-12)
 
 
 def test_scaled_closed_form_and_control():
@@ -158,29 +188,38 @@ def test_scaled_closed_form_and_control():
 
 def test_jacobian_closed_form_is_i_plus_w2_d_w1():
     rng = np.random.default_rng(3)
-    points = [(rng.standard_normal((6, 4)), rng.standard_normal((4, 6)), rng.standard_normal(4)) for _ in range(3)]
+    points = (rng.standard_normal((3, 6, 4)), rng.standard_normal((3, 4, 6)), rng.standard_normal((3, 4)))
     claim = CLAIMS["residual.jacobian"]
     closed = claim.closed({"n": 4, "hidden": 6}, points)
-    for value, (w1, w2, x) in zip(closed, points):
+    for value, w1, w2, x in zip(closed, *points):
         np.testing.assert_allclose(value, np.eye(4) + w2 @ np.diag((w1 @ x > 0) * 1.0) @ w1, atol=1e-12)
     np.testing.assert_allclose(closed - claim.wrong({"n": 4, "hidden": 6}, points), np.broadcast_to(np.eye(4), (3, 4, 4)))
 
 
 def test_symmetry_closed_forms_are_read_from_the_derivations():
-    at = np.arange(4.0)
-    assert np.all(CLAIMS["symmetry.identical"].closed({}, at) == 0)
-    zero = CLAIMS["symmetry.zero"]
-    assert np.all(zero.closed({"activation": "tanh"}, None) == 0)
-    sigmoid = zero.closed({"activation": "sigmoid"}, None)
-    assert sigmoid[0] == 1.0 and np.all(sigmoid[1:] == 0)
-    assert np.all(zero.wrong({"activation": "sigmoid"}, None) == 0)
+    identical = CLAIMS["symmetry.identical"]
+    assert np.array_equal(identical.closed(identical.configs[0], None), np.zeros(claims_module.STEPS + 1))
+    zero = {c["activation"]: c for c in CLAIMS["symmetry.zero"].configs}
+    claim = CLAIMS["symmetry.zero"]
+    assert np.array_equal(claim.closed(zero["tanh"], None), np.zeros(2 * (claims_module.STEPS + 1)))
+    sigmoid = claim.closed(zero["sigmoid"], None)
+    assert sigmoid.shape == (claims_module.STEPS + 2,) and sigmoid[0] == 1.0 and np.all(sigmoid[1:] == 0)
+    assert np.all(claim.wrong(zero["sigmoid"], None) == 0)
+
+
+def test_jacobian_points_are_the_stacked_draws():
+    config = CLAIMS["residual.jacobian"].configs[0]
+    m = CLAIMS["residual.jacobian"].measure(config, np.random.default_rng(0), Budget(0.1))
+    w1, w2, x = m.points
+    draws = m.estimate.shape[0]
+    assert w1.shape == (draws, config["hidden"], config["n"]) and w2.shape == (draws, config["n"], config["hidden"])
+    assert x.shape == (draws, config["n"])
 
 
 def test_the_formula_texts_come_from_the_derivations():
-    from derive.render import text
-
     depth = CLAIMS["residual.depth"]
     d = depth.derivation()
     assert depth.formula_text() == "; ".join(text(d.closed_form(lhs, unfold=False))
                                              for lhs in (D.RESIDUAL, D.PLAIN, D.RELU_BLOCK))
     assert depth.control_text() == "; ".join(text(d.control_form(lhs, unfold=False)) for lhs in (D.RESIDUAL, D.RELU_BLOCK))
+    assert CLAIMS["symmetry.identical"].formula_text() == "0"

@@ -3,13 +3,15 @@ every number it compares read from the derivation's conclusion."""
 import dataclasses
 import inspect
 
+import numpy as np
 import pytest
 import sympy as sp
 
+from derive import catalogue
 from derive import gain as D
 from derive import registry
 from numeric import init as numeric_init
-from verify.claim import run_claim
+from verify.claim import Budget, run_claim
 from verify.closed import Form, linked
 from verify.results import result_to_json
 from verify.claims import gain as C
@@ -21,7 +23,7 @@ SEEDS = (0, 1)
 
 
 def test_one_claim_per_builtin_in_the_registry():
-    assert sorted(CLAIMS) == sorted(f"gain.{name}" for name in D.BUILTINS)
+    assert sorted(CLAIMS) == sorted(f"gain.{name}" for name in catalogue.BUILTINS)
     registered = {c.id for c in builtin_claims()}
     assert set(CLAIMS) <= registered
 
@@ -58,6 +60,41 @@ def test_closed_forms_and_controls_are_linked_to_the_derivation(claim_id):
             assert control == pytest.approx(form.control(lhs), rel=1e-15)
 
 
+class _Reads(dict):
+    """A configuration that records which of its keys are read."""
+
+    def __init__(self, config):
+        super().__init__(config)
+        self.read = set()
+
+    def __getitem__(self, key):
+        self.read.add(key)
+        return super().__getitem__(key)
+
+
+@pytest.mark.parametrize("claim_id", ["gain.relu", "gain.tanh"])
+def test_every_configuration_key_is_read(claim_id):
+    """A key no one reads would show in the JSON as if it were a parameter."""
+    claim = CLAIMS[claim_id]
+    d = registry.get(claim_id)
+    for config in claim.configs:
+        seen = _Reads(config)
+        m = claim.measure(seen, np.random.default_rng(0), Budget(scale=1e-3))
+        claim.closed(seen, m.points, d)
+        claim.wrong(seen, m.points, d)
+        assert seen.read == set(config), config
+
+
+def test_configurations_set_the_layer_size():
+    """The layer's size comes from the configuration: a wider chi1 layer gives a smaller standard error."""
+    claim = CLAIMS["gain.tanh"]
+    chi1 = next(c for c in claim.configs if c["check"] == "chi1")
+    rng = np.random.default_rng(0)
+    narrow = claim.measure({**chi1, "width": 2}, rng, Budget(scale=0.2))
+    wide = claim.measure({**chi1, "width": 64}, rng, Budget(scale=0.2))
+    assert wide.scale < narrow.scale / 2
+
+
 def test_verify_types_no_number_of_its_own():
     source = inspect.getsource(C)
     for text in ("5/3", "3/4", "sqrt(2)", "math.sqrt", "1e-9", "1e-12"):
@@ -75,7 +112,7 @@ def test_a_wrong_gain_fails_the_forward_check():
     """With PyTorch's 5/3 taken as tanh's second-moment gain, the measured E[y²] is off."""
     claim = CLAIMS["gain.tanh"]
     g = float(sp.N(D.gain_result("tanh").forward_gain))
-    wrong = dataclasses.replace(claim, expected=linked(lambda config, at, form: (g / (5 / 3)) ** 2
+    wrong = dataclasses.replace(claim, expected=linked(lambda config, points, form: (g / (5 / 3)) ** 2
                                 if config["check"] == "forward" else form(D.CHECKS[config["check"]])))
     assert run_claim(wrong).check == "fail"
 
@@ -85,10 +122,10 @@ def test_a_failed_derivation_fails_the_claim():
     assert result_to_json(run_claim(claim))["verdict"] == "fail"
 
 
-@pytest.mark.parametrize("name", sorted(D.TORCH_GAINS))
+@pytest.mark.parametrize("name", sorted(catalogue.TORCH_GAINS))
 def test_stated_torch_constants_match_numeric_calculate_gain(name):
     """derive states PyTorch's table as constants; numeric.init reproduces the same table independently."""
-    stated = float(sp.N(D.torch_gain(D.builtin(name))))
+    stated = float(sp.N(catalogue.torch_gain(catalogue.builtin(name))))
     assert stated == pytest.approx(numeric_init.calculate_gain(name), rel=1e-15)
 
 

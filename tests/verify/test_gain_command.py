@@ -88,10 +88,10 @@ def test_lambdified_erf_matches_math_erf():
 
     import numpy as np
 
-    from derive import gain as D
+    from derive.catalogue import activation
     from verify.commands.gain import _sample_functions
 
-    phi, source = _sample_functions(D.activation("erf(x) + 0.5*erfc(x)"), None)
+    phi, source = _sample_functions(activation("erf(x) + 0.5*erfc(x)"), None)
     t = np.array([-3.0, -0.5, 0.0, 0.7, 2.5])
     assert "lambdified" in source
     np.testing.assert_allclose(phi(t), [math.erf(v) + 0.5 * math.erfc(v) for v in t], rtol=1e-13, atol=1e-15)

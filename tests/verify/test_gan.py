@@ -1,5 +1,6 @@
 """GAN claims: they pass with proofs on the kernel, their closed forms and controls are read from the
-derivations, their controls are rejected, and broken numerics are caught."""
+derivations, their controls are rejected, each configuration says which check it runs (no marker in the
+points), and broken numerics are caught."""
 import dataclasses
 import math
 
@@ -7,7 +8,7 @@ import numpy as np
 import pytest
 
 from derive import gan as G
-from verify.claim import run_claim
+from verify.claim import Budget, run_claim
 from verify.closed import Form
 from verify.results import result_to_json
 from verify.claims import gan as claims_module
@@ -39,7 +40,34 @@ def test_closed_form_and_control_are_linked_not_typed(claim_id):
     claim = CLAIMS[claim_id]
     assert claim.linked and isinstance(claim.control, type(claim.expected))
     assert claim.formula == "" and claim.control_formula == ""
-    assert claim.formula_text() and claim.control_text()
+    shows = claim.expected.shows if isinstance(claim.expected.shows, tuple) else (claim.expected.shows,)
+    # one rendered part per left side shown, for the closed form and for its control
+    assert len(claim.formula_text().split("; ")) == len(claim.control_text().split("; ")) == len(shows)
+
+
+CHECKS = {"gan.optimal_discriminator": {"balance": None, "logit": np.ndarray},
+          "gan.fake_score_bound": {None: None},
+          "gan.saturation": {claims_module.FINITE_DIFFERENCES: tuple, claims_module.EXTREMES: np.ndarray}}
+"""Per claim, the type of ``Measurement.points`` for each value of the configuration's ``check``: None where
+the closed form is not evaluated pointwise, else numbers."""
+
+
+@pytest.mark.parametrize("claim_id", IDS)
+def test_points_are_numbers_and_the_check_is_named_by_the_configuration(claim_id):
+    claim = CLAIMS[claim_id]
+    for i, config in enumerate(claim.configs):
+        points = claim.measure(config, np.random.default_rng(i), Budget(0.1)).points
+        kind = CHECKS[claim_id][config.get("check")]
+        assert points is None if kind is None else isinstance(points, kind), (config, points)
+        assert points is None or np.isfinite(np.asarray(points, dtype=np.float64)).all()
+
+
+@pytest.mark.parametrize("claim_id, config", [(c, config) for c in IDS for config in CLAIMS[c].configs])
+def test_every_configuration_key_is_read(claim_id, config):
+    for key in config:   # without it, measuring raises: no key is shown in the JSON that nothing reads
+        with pytest.raises(KeyError):
+            CLAIMS[claim_id].measure({k: v for k, v in config.items() if k != key}, np.random.default_rng(0),
+                                     Budget(0.1))
 
 
 def test_a_derivation_concluding_wrong_moments_fails_the_claim():
@@ -54,7 +82,7 @@ def test_a_derivation_concluding_wrong_moments_fails_the_claim():
 
 def test_the_balance_values_come_from_the_derivation():
     form = Form(G.build_optimal_discriminator())
-    values = claims_module._optimal_expected({"check": "balance", "mu_d": 1.5, "mu_g": 0.0}, "balance", form)
+    values = claims_module._optimal_expected({"check": "balance", "mu_d": 1.5, "mu_g": 0.0}, None, form)
     assert values == pytest.approx([0.5, 0.75, (1.5**2 + 1) / 2, (1.5**3 + 4.5) / 2], rel=1e-15)
 
 
@@ -116,11 +144,21 @@ def test_swapped_numeric_losses_are_caught(monkeypatch):
 
 
 @pytest.mark.parametrize("fake_score", [1e-3, 0.01, 0.3, 0.9])
-def test_saturation_bound_holds_away_from_the_pinned_point(monkeypatch, fake_score):
-    monkeypatch.setattr(claims_module, "FAKE_SCORE", fake_score)
-    claim = dataclasses.replace(CLAIMS["gan.saturation"], configs=({"D(G(z))": fake_score},))
-    result = run_claim(claim)
-    assert result.checks[0].passed, result.checks[0].z
+def test_saturation_bound_holds_away_from_the_pinned_point(fake_score):
+    config = {"check": claims_module.FINITE_DIFFERENCES, "D(G(z))": fake_score}
+    (check,) = run_claim(dataclasses.replace(CLAIMS["gan.saturation"], configs=(config,))).checks
+    assert check.passed, check.z
+    # measured where the configuration says: the gradients in D are -1/(1 - D) and -1/D there
+    assert check.expected[2:] == pytest.approx([-1 / (1 - fake_score), -1 / fake_score], rel=1e-12)
+
+
+def test_extreme_logits_are_compared_with_the_saturated_gradients():
+    claim = CLAIMS["gan.saturation"]
+    config = {"check": claims_module.EXTREMES}
+    points = claim.measure(config, np.random.default_rng(0), Budget()).points
+    assert list(points) == 2 * list(claims_module.EXTREME_LOGITS)     # float32, then float64
+    expected = claim.closed(config, np.array([-1e4, 1e4]))
+    assert expected.tolist() == [[-0.0, -1.0], [-1.0, -0.0]]      # [saturating, non-saturating] at a = ∓10⁴
 
 
 def test_the_shown_formulas_are_rendered_from_the_derivations():

@@ -1,4 +1,5 @@
-"""Claims on activations (001 §Activation Functions): derivatives and stable evaluation.
+"""Claims on activations (001 §Activation Functions): derivatives, stable evaluation, and ReLU's moments
+(§Kaiming Initialization: the halving E[ReLU(z)²] = E[z²]/2 that the init and propagation derivations cite).
 
 Derivatives are checked by centred differences of the ``numeric`` functions against the ``derive``
 closed forms, with a tolerance that is a proved error bound, not a guess: for a step h,
@@ -13,6 +14,7 @@ the derivative's derivation. x + h is exact by construction (h is replaced by (x
 """
 from __future__ import annotations
 
+import math
 import warnings
 
 import mpmath
@@ -25,6 +27,7 @@ from numeric import activations as N
 
 from ..claim import Budget, Claim, Measurement
 from ..closed import linked
+from ..mc import stream
 
 EVAL_ULPS = 4
 """Accuracy of one evaluation of a numeric activation, in units of its dtype's roundoff."""
@@ -79,16 +82,12 @@ def _points(rng: np.random.Generator, n: int, keep_away: float = 0.0) -> np.ndar
 
 
 KINK_STEP = float(np.cbrt(np.finfo(np.float64).eps))
+"""The one-sided differences at ReLU's kink step this far: they are ReLU' at -h and at h."""
 
 
 def _measure_derivative(name: str, f):
+    """Centred differences of ``f`` at random points of [-SPAN, SPAN] (kept away from ReLU's kink)."""
     def measure(config, rng: np.random.Generator, budget: Budget) -> Measurement:
-        if config.get("at") == "kink":
-            # ReLU at 0: the value (a convention), and the one-sided differences around it.
-            h, zero = KINK_STEP, np.float64(0.0)
-            values = np.array([N.relu_grad(zero), (f(zero) - f(zero - h)) / h, (f(zero + h) - f(zero)) / h])
-            return Measurement(values, kind="exact", cases=3,
-                               note="[ReLU'(0), left difference, right difference]")
         n = budget.replicates(POINTS)
         x = _points(rng, n, keep_away=1e-3 if name == "relu" else 0.0)
         estimate, bound = _centred(f, x, name)
@@ -97,25 +96,32 @@ def _measure_derivative(name: str, f):
     return measure
 
 
-def _relu_expected(config, at, form):
-    if config.get("at") == "kink":   # the convention at 0, then ReLU' just left and right of the kink
-        return np.array([form.defined(D.ReLU_prime(0)), form.defined(D.ReLU_prime(-D.h), h=KINK_STEP),
-                         form.defined(D.ReLU_prime(D.h), h=KINK_STEP)])
-    return form.defined(D.ReLU_prime(D.x), x=at)
+_measure_relu_away = _measure_derivative("relu", N.relu)
 
 
-def _relu_control(config, at, form):
-    if config.get("at") == "kink":   # 1[x >= 0] gives 1 at 0
-        return np.array([form.control(D.ReLU_prime(D.x), x=0.0), 0.0, 1.0])
+def _measure_relu_derivative(config, rng: np.random.Generator, budget: Budget) -> Measurement:
+    """``at``: "random" points away from 0, or the "kink": the value there (a convention) and the one-sided
+    differences, which are ReLU' just left and right of 0 (x = -h and x = h)."""
+    if config["at"] != "kink":
+        return _measure_relu_away(config, rng, budget)
+    h, zero = KINK_STEP, np.float64(0.0)
+    values = np.array([N.relu_grad(zero), (N.relu(zero) - N.relu(zero - h)) / h, (N.relu(zero + h) - N.relu(zero)) / h])
+    return Measurement(values, kind="exact", cases=3, points=np.array([0.0, -h, h]),
+                       note="[ReLU'(0), left difference, right difference]")
+
+
+def _relu_control(config, points, form):
+    if config["at"] == "kink":   # 1[x >= 0] gives 1 at 0
+        return form.control(D.ReLU_prime(D.x), x=points)
     return None  # away from 0, 1[x >= 0] and 1[x > 0] coincide: nothing to reject there
 
 
 def _derivative(name: str):
-    return linked(lambda config, at, form: form(D.DERIVATIVE[name], x=at), shows=D.DERIVATIVE[name])
+    return linked(lambda config, points, form: form(D.DERIVATIVE[name], x=points), shows=D.DERIVATIVE[name])
 
 
 def _derivative_control(name: str):
-    return linked(lambda config, at, form: form.control(D.DERIVATIVE[name], x=at), shows=D.DERIVATIVE[name])
+    return linked(lambda config, points, form: form.control(D.DERIVATIVE[name], x=points), shows=D.DERIVATIVE[name])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -151,18 +157,53 @@ def _measure_stable(config, rng: np.random.Generator, budget: Budget) -> Measure
                        note="numeric's value against the textbook formula evaluated by mpmath at 50 digits")
 
 
-def _stable_expected(config, at, form):
+def _stable_expected(config, points, form):
     """The textbook formula by mpmath, with enough digits that 1 + e^x keeps e^x's 50 significant digits."""
     out = []
-    for v in at:
+    for v in points:
         with mpmath.workdps(REFERENCE_DIGITS + int(abs(v) / 2.3)):
             out.append(float(form.mpmath(D.STABLE[config["function"]], x=float(v))))
     return np.array(out)
 
 
-def _stable_control(config, at, form):
+def _stable_control(config, points, form):
     with np.errstate(all="ignore"):   # the textbook formula evaluated as written, in the dtype
-        return form.control(D.STABLE[config["function"]], x=at.astype(np.dtype(config["dtype"])))
+        return form.control(D.STABLE[config["function"]], x=points.astype(np.dtype(config["dtype"])))
+
+
+# ---------------------------------------------------------------------------------------------
+# activation.relu.moments: E[ReLU(z)²] for a Gaussian and a uniform z; the Gaussian mean and variance.
+
+def _measure_relu_moments(config, rng: np.random.Generator, budget: Budget) -> Measurement:
+    """``z``: "gaussian" (N(0, q): [E[ReLU²], E[ReLU], Var(ReLU)]) or "uniform" (E[z²] = q: [E[ReLU²]])."""
+    q = config["q"]
+
+    def draw(r, k):
+        if config["z"] == "gaussian":
+            z = math.sqrt(q) * r.standard_normal((k, 2))
+        else:                                     # symmetric, not Gaussian: uniform with E[z²] = q
+            z = r.uniform(-math.sqrt(3 * q), math.sqrt(3 * q), (k, 2))
+        h = N.relu(z)
+        stats = [h[:, 0] ** 2]
+        if config["z"] == "gaussian":
+            stats += [h[:, 0], (h[:, 0] - h[:, 1]) ** 2 / 2]        # E[(h1-h2)²/2] = Var(h), h1 ⟂ h2
+        return np.stack(stats, axis=1)
+    return Measurement.from_accumulator(stream(draw, budget.replicates(40_000), rng),
+                                        note="[E[ReLU²], E[ReLU], Var(ReLU)] (pairs for the variance)")
+
+
+def _moments_expected(config, points, form):
+    second = form(D.RELU_SECOND, q=config["q"])
+    if config["z"] != "gaussian":
+        return np.array([second])
+    return np.array([second, form(D.RELU_MEAN, q=config["q"]), form(D.RELU_VARIANCE, q=config["q"])])
+
+
+def _moments_control(config, points, form):
+    if config["z"] != "gaussian":
+        return np.array([form.control(D.RELU_SECOND, q=config["q"])])   # the ReLU's halving forgotten
+    return np.array([form(D.RELU_SECOND, q=config["q"]), form(D.RELU_MEAN, q=config["q"]),
+                     form.control(D.RELU_VARIANCE, q=config["q"])])
 
 
 CLAIMS = [
@@ -170,8 +211,8 @@ CLAIMS = [
         id="activation.relu.derivative",
         title="ReLU'(x) = 1[x>0]; the value 0 at the kink is a convention inside the subdifferential [0, 1]",
         source=_SOURCE,
-        expected=linked(_relu_expected, shows=D.ReLU_prime(D.x)),
-        measure=_measure_derivative("relu", N.relu),
+        expected=linked(lambda config, points, form: form.defined(D.ReLU_prime(D.x), x=points), shows=D.ReLU_prime(D.x)),
+        measure=_measure_relu_derivative,
         control=linked(_relu_control, shows=D.ReLU_prime(D.x)),
         configs=({"at": "random"}, {"at": "kink"}),
     ),
@@ -199,5 +240,14 @@ CLAIMS = [
         measure=_measure_stable,
         control=linked(_stable_control, shows=tuple(D.STABLE.values())),
         configs=tuple({"function": f, "dtype": d} for d in ("float64", "float32") for f in STABLE_FUNCTIONS),
+    ),
+    Claim(
+        id="activation.relu.moments",
+        title="E[ReLU(z)²] = E[z²]/2 for symmetric z; for N(0, q): mean √(q/(2π)), variance q(1/2 - 1/(2π))",
+        source="001 §Kaiming Initialization",
+        expected=linked(_moments_expected, (D.RELU_SECOND, D.RELU_MEAN, D.RELU_VARIANCE)),
+        control=linked(_moments_control, D.RELU_VARIANCE),
+        measure=_measure_relu_moments,
+        configs=({"z": "gaussian", "q": 1.0}, {"z": "gaussian", "q": 4.0}, {"z": "uniform", "q": 2.0}),
     ),
 ]

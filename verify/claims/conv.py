@@ -14,7 +14,7 @@ import numpy as np
 from derive import conv as D
 from numeric import conv as N
 
-from ..claim import Budget, Claim, Measurement
+from ..claim import Claim, Measurement
 from ..closed import linked
 
 RANDOM_CASES = 300
@@ -24,14 +24,13 @@ _SOURCE_SIZES = "000 Q2.2"
 _SOURCE_PARAMS = "000 Q2.1"
 
 
-def _columns(at):
-    """The columns of ``at`` (one row per case) as int64 arrays."""
-    return [np.asarray(c, dtype=np.int64) for c in np.asarray(at).T]
+def _named(names, points):
+    """Values by symbol name: the columns of ``points`` (one row per case) as int64 arrays."""
+    return dict(zip(names, (np.asarray(c, dtype=np.int64) for c in np.asarray(points).T)))
 
 
-def _geometry(at):
-    """Values by symbol name for the output-size forms: rows (n, k, s, p_l, p_r, d)."""
-    return dict(zip(("n", "k", "s", "p_l", "p_r", "d"), _columns(at)))
+GEOMETRY = ("n", "k", "s", "p_l", "p_r", "d")
+"""The columns of an output-size case, by the names of derive.conv's symbols."""
 
 
 # ---------------------------------------------------------------- conv.output_size
@@ -85,15 +84,15 @@ def _measure_output_size(config, rng, budget):
                        points=np.array(kept), note=note)
 
 
-def _output_size_expected(config, at, form):
-    values = _geometry(at)
+def _output_size_expected(config, points, form):
+    values = _named(GEOMETRY, points)
     if config["grid"] == "same":     # stride 1, total padding d(k-1): the 'same' conclusion
         return form(D.SAME, n=values["n"])
     return form(D.out_ceil if config.get("ceil_mode") else D.out, **values)
 
 
-def _output_size_control(config, at, form):
-    values = _geometry(at)
+def _output_size_control(config, points, form):
+    values = _named(GEOMETRY, points)
     del values["d"]                  # the control ignores dilation
     return form.control(D.out, **values)
 
@@ -129,22 +128,6 @@ def _measure_conv_params(config, rng, budget):
                        points=rows, note="weight (C_out, C_in/g, k_h, k_w) + bias (C_out), as conv2d takes them")
 
 
-def _conv_values(at):
-    """Values by symbol name for the conv parameter count: rows (C_in, C_out, k_h, k_w, g, b)."""
-    return dict(zip(("C_in", "C_out", "k_h", "k_w", "g", "b"), _columns(at)))
-
-
-def _conv_params_expected(config, at, form):
-    return form(D.params, **_conv_values(at))
-
-
-def _conv_params_control(config, at, form):
-    values = _conv_values(at)
-    if np.all(values.pop("g") == 1):
-        return None     # without groups the control coincides with the closed form
-    return form.control(D.params, **values)
-
-
 def _dense_grid(config, rng, budget):
     if config["grid"] == "notes":
         return np.array([[20 * 20 * 6, 8 * 10 * 10, 1]])
@@ -168,20 +151,24 @@ def _measure_dense_params(config, rng, budget):
                        points=rows, note="W (n_out, n_in) + b (n_out)")
 
 
-def _dense_values(at):
-    """Values by symbol name for the dense parameter count: rows (n_in, n_out, b)."""
-    return dict(zip(("n_in", "n_out", "b"), _columns(at)))
+def _params_forms(names, forgotten, off):
+    """The linked closed form and control of a parameter count over rows of ``names``. The control forgets
+    the column ``forgotten``; where every row has it at ``off`` (no groups, no bias) the control coincides
+    with the closed form and is not judged."""
+    def expected(config, points, form):
+        return form(D.params, **_named(names, points))
+
+    def control(config, points, form):
+        values = _named(names, points)
+        if np.all(values.pop(forgotten) == off):
+            return None
+        return form.control(D.params, **values)
+
+    return linked(expected, shows=D.params), linked(control, shows=D.params)
 
 
-def _dense_params_expected(config, at, form):
-    return form(D.params, **_dense_values(at))
-
-
-def _dense_params_control(config, at, form):
-    values = _dense_values(at)
-    if np.all(values.pop("b") == 0):
-        return None     # without biases the control coincides with the closed form
-    return form.control(D.params, **values)
+_conv_params, _conv_params_control = _params_forms(("C_in", "C_out", "k_h", "k_w", "g", "b"), forgotten="g", off=1)
+_dense_params, _dense_params_control = _params_forms(("n_in", "n_out", "b"), forgotten="b", off=0)
 
 
 CLAIMS = [
@@ -200,18 +187,18 @@ CLAIMS = [
         id="conv.params",
         title="a conv layer has k_h·k_w·C_in·C_out/groups weights + C_out biases (8 filters 5×5×6: 1208)",
         source=_SOURCE_PARAMS,
-        expected=linked(_conv_params_expected, shows=D.params),
+        expected=_conv_params,
         measure=_measure_conv_params,
-        control=linked(_conv_params_control, shows=D.params),
+        control=_conv_params_control,
         configs=({"grid": "notes"}, {"grid": "exhaustive"}),
     ),
     Claim(
         id="dense.params",
         title="a dense layer from 20×20×6 to 8×10×10 has 2400·800 + 800 = 1,920,800 parameters",
         source=_SOURCE_PARAMS,
-        expected=linked(_dense_params_expected, shows=D.params),
+        expected=_dense_params,
         measure=_measure_dense_params,
-        control=linked(_dense_params_control, shows=D.params),
+        control=_dense_params_control,
         configs=({"grid": "notes"}, {"grid": "exhaustive"}),
     ),
 ]

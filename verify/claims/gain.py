@@ -1,14 +1,17 @@
 """Claims gain.<name>: the gains of the built-in activations, checked one layer at a time.
 
-For each built-in φ the derivation ``gain.<name>`` in ``derive.gain`` concludes (in closed form, by a
+For each built-in φ (``derive.catalogue``) the derivation ``gain.<name>`` in ``derive.gain`` concludes (in closed form, by a
 lemma, by symmetry or by quadrature) the moments, the forward gain g = 1/√E[φ(z)²], the backward gain
 g' = 1/√E[φ'(z)²], V(1) = g²·E[φ(z)²] = 1 (so q* = 1 at σ_w = g, σ_b = 0), B(1) = g'²·E[φ'(z)²] = 1
 and χ₁ = g²·E[φ'(z)²]. Three Monte Carlo checks with ``numeric.gain``, each exact at any width (new
 weights per replicate), compare the measurement with the concluded right side:
 
-- forward:  z ~ N(0, 1), a layer with Var(W) = g²/fan_in: E[y²] = V(1);
+- forward:  z ~ N(0, 1), a fan_in × fan_out layer with Var(W) = g²/fan_in: E[y²] = V(1);
 - backward: a layer with Var(W) = g'²/fan_out (fan_out = 2·fan_in): E[(∂L/∂z)²] = B(1);
-- chi1:     J = W·diag(φ'(z)), Var(W) = g²/width: E[(Ju)²] = χ₁ for a tangent u ~ N(0, I).
+- chi1:     J = W·diag(φ'(z)), a width × width W with Var(W) = g²/width: E[(Ju)²] = χ₁ for a tangent
+            u ~ N(0, I).
+
+Each configuration holds the check and the layer's size, which ``measure`` reads.
 
 The gains the layers are drawn with, and the activation's parameters, are read from the same derivation.
 The negative controls are recorded there too (``derive.gain._controls``), each judged on the same
@@ -18,8 +21,8 @@ Where φ(x) = x·φ'(x) (relu, leaky_relu, linear) the last two coincide with th
 """
 from __future__ import annotations
 
+from derive import catalogue, registry
 from derive import gain as D
-from derive import registry
 from numeric import gain as N
 
 from ..claim import Budget, Claim, Measurement
@@ -29,6 +32,8 @@ from ..mc import stream
 FAN_IN = 16
 FAN_OUT = 32
 """The backward check uses fan_out = 2·fan_in, so a gain over the wrong fan is off by a factor 2."""
+WIDTH = 2 * FAN_IN
+"""The chi1 check's square layer."""
 BATCH = 8
 REPLICATES = {"forward": 2000, "backward": 2000, "chi1": 3000}
 """Independent layers per check; chi1 has the smallest control gap (ELU: 3.6 %), so the most."""
@@ -37,7 +42,7 @@ CHUNK = 500
 _SOURCE = "beyond the notes"
 """PyTorch's calculate_gain is a table of constants; these gains are derived."""
 
-_NUMERIC_NAMES = {D.a: "slope", D.alpha: "alpha"}
+_NUMERIC_NAMES = {catalogue.a: "slope", catalogue.alpha: "alpha"}
 """derive's parameter symbols -> numeric.gain's keyword arguments (SELU's constants are fixed in both)."""
 
 
@@ -49,7 +54,7 @@ def _numeric_parameters(name: str, form: Form) -> dict[str, float]:
     """The built-in's parameters at the values its derivation defines (same slope, same α), for numeric."""
     if name == "selu":
         return {}
-    return {_NUMERIC_NAMES[s]: form.defined(s) for s, _ in D.builtin(name).parameters}
+    return {_NUMERIC_NAMES[s]: form.defined(s) for s, _ in catalogue.builtin(name).parameters}
 
 
 def _measure(name: str):
@@ -62,37 +67,45 @@ def _measure(name: str):
             g = form(D.G_FORWARD)
 
             def draw(r, k):
-                return N.layer_second_moment(r, k, phi, fan_in=FAN_IN, fan_out=FAN_IN, sigma_w=g, batch=BATCH)
+                return N.layer_second_moment(r, k, phi, fan_in=config["fan_in"], fan_out=config["fan_out"],
+                                             sigma_w=g, batch=BATCH)
         elif check == "backward":
             g = form(D.G_BACKWARD)
 
             def draw(r, k):
-                return N.layer_gradient_second_moment(r, k, grad, fan_in=FAN_IN, fan_out=FAN_OUT, sigma_w=g,
-                                                      batch=BATCH)
+                return N.layer_gradient_second_moment(r, k, grad, fan_in=config["fan_in"], fan_out=config["fan_out"],
+                                                      sigma_w=g, batch=BATCH)
         else:
             g = form(D.G_FORWARD)
 
             def draw(r, k):
-                return N.layer_jacobian_second_moment(r, k, grad, width=2 * FAN_IN, sigma_w=g, batch=BATCH)
+                return N.layer_jacobian_second_moment(r, k, grad, width=config["width"], sigma_w=g, batch=BATCH)
         return Measurement.from_accumulator(stream(draw, n, rng, CHUNK))
 
     return measure
 
 
 def _expected():
-    return linked(lambda config, at, form: form(D.CHECKS[config["check"]]),
+    return linked(lambda config, points, form: form(D.CHECKS[config["check"]]),
                   shows=(D.G_FORWARD, D.G_BACKWARD, D.CHI1))
 
 
 def _control(name: str):
     controlled = D.control_lhs(name)
 
-    def control(config, at, form):
+    def control(config, points, form):
         lhs = D.CHECKS[config["check"]]
         return form.control(lhs) if lhs in controlled else None
 
     return linked(control, shows=controlled)
 
+
+CONFIGS = (
+    {"check": "forward", "fan_in": FAN_IN, "fan_out": FAN_IN},
+    {"check": "backward", "fan_in": FAN_IN, "fan_out": FAN_OUT},
+    {"check": "chi1", "width": WIDTH},
+)
+"""One configuration per check: what it measures (``D.CHECKS``) and the size of its layer."""
 
 TITLES = {
     "relu": "ReLU: forward and backward gains in closed form, critical at its gain",
@@ -118,10 +131,9 @@ def _claim(name: str) -> Claim:
         expected=_expected(),
         measure=_measure(name),
         control=_control(name),
-        configs=tuple({"check": c, "fan_in": FAN_IN, "fan_out": FAN_OUT if c == "backward" else FAN_IN}
-                      for c in ("forward", "backward", "chi1")),
+        configs=tuple(dict(c) for c in CONFIGS),
         notes="one layer at a time: each expectation is exact at any width",
     )
 
 
-CLAIMS = [_claim(name) for name in D.BUILTINS]
+CLAIMS = [_claim(name) for name in catalogue.BUILTINS]

@@ -17,7 +17,11 @@ control and derivative bound below is read from the conclusion of the claim's de
   at shift 0, D* equals derive's value 1/2 exactly at every sample.
 - ``gan.saturation``: centred differences of numeric's losses at D(G(z)) = 0.01, in the logit and in
   D, against derive's gradients, within the truncation and rounding bound built from the derivative
-  bounds derive concludes.
+  bounds derive concludes; and numeric's analytic gradients at extreme logits against derive's, by mpmath.
+
+Each configuration says which check it runs (``check``), read by ``measure`` and by the closed form alike;
+``Measurement.points`` holds only the numbers a pointwise closed form is evaluated at (the random x of the
+logit check, the logit and D of the finite differences, the extreme logits), never a marker.
 """
 from __future__ import annotations
 
@@ -93,7 +97,7 @@ def _measure_optimal(config, rng, budget: Budget) -> Measurement:
             return 0.5 * (_powers(real) * d_real[:, None] + _powers(fake) * d_fake[:, None])
 
         acc = stream(draw, budget.replicates(BALANCE_REPLICATES), rng, chunk=4096)
-        return Measurement.from_accumulator(acc, points="balance", note=f"E_mix[f·D*] for f = {TEST_FUNCTIONS}; "
+        return Measurement.from_accumulator(acc, note=f"E_mix[f·D*] for f = {TEST_FUNCTIONS}; "
                                             + _fit_note(rng, mean_d, mean_g))
     x = rng.normal(0.5 * (mean_d + mean_g), 3.0, budget.replicates(LOGIT_POINTS))
     d = N.optimal_discriminator_gaussians(x, mean_d, mean_g)
@@ -106,19 +110,20 @@ def _measure_optimal(config, rng, budget: Budget) -> Measurement:
                        note="numeric σ(log p_d - log p_g) against derive's σ((μ_d - μ_g)x + (μ_g² - μ_d²)/2)")
 
 
-def _optimal_expected(config, at, form):
+def _optimal_expected(config, points, form):
+    """B(0..3) for the balance check (no points: the moments are constants); D*(x) at the points of the logit check."""
     means = {"mu_d": config["mu_d"], "mu_g": config["mu_g"]}
     if config["check"] == "balance":
         return np.array([_at(form, form.expression(lhs), lhs, **means) for lhs in G.BALANCE])
-    return form(G.Dstar(G.x), x=at, **means)
+    return form(G.Dstar(G.x), x=points, **means)
 
 
-def _optimal_control(config, at, form):
+def _optimal_control(config, points, form):
     means = {"mu_d": config["mu_d"], "mu_g": config["mu_g"]}
     if config["check"] == "balance":
         return np.array([_at(form.control, form.expression(lhs, control=True), lhs, **means) for lhs in G.BALANCE])
     with np.errstate(over="ignore"):
-        return form.control(G.Dstar(G.x), x=at, **means)  # p_d/p_g = e^{logit}
+        return form.control(G.Dstar(G.x), x=points, **means)  # p_d/p_g = e^{logit}
 
 
 # ---------------------------------------------------------------- gan.fake_score_bound
@@ -127,7 +132,7 @@ def expected_fake_score(mean_d, mean_g, form: Form | None = None):
     """E_{p_g}[D*] for N(μ_d, 1) and N(μ_g, 1): the integral gan.fake_score_bound concludes, by mpmath."""
     form = form if form is not None else _form("gan.fake_score_bound")
     with mpmath.workdps(QUADRATURE_DIGITS):
-        return float(form.mpmath(form.expression(G.GAUSSIAN_FAKE_SCORE), mu_d=mean_d, mu_g=mean_g))
+        return float(form.mpmath(G.GAUSSIAN_FAKE_SCORE, mu_d=mean_d, mu_g=mean_g))
 
 
 def _measure_score(config, rng, budget: Budget) -> Measurement:
@@ -145,13 +150,13 @@ def _measure_score(config, rng, budget: Budget) -> Measurement:
     return Measurement.from_accumulator(acc, note="E_{p_g}[D*(G(z))] with numeric's D*")
 
 
-def _score_expected(config, at, form):
+def _score_expected(config, points, form):
     if config["shift"] == 0:
         return form(G.GAUSSIAN_FAKE_SCORE_EQUAL)
     return expected_fake_score(config["shift"], 0.0, form)
 
 
-def _score_control(config, at, form):
+def _score_control(config, points, form):
     if config["shift"] == 0:
         return None  # the control 1/2 is the truth at p_g = p_d
     return form.control(G.GAUSSIAN_FAKE_SCORE)
@@ -207,9 +212,9 @@ EXTREME_DIGITS = 4500
 """mpmath digits for the closed forms at |a| = 10^4: e^{-10^4} ≈ 10^{-4343} must survive 1 - σ(a)."""
 
 
-def _measure_extremes(config, rng, budget: Budget) -> Measurement:
+def _measure_extremes() -> Measurement:
     """numeric's analytic gradients at extreme logits, warnings raised as errors; bound: 4 ulp of the dtype."""
-    estimates, bounds, points = [], [], []
+    estimates, bounds, logits = [], [], []
     for dtype in EXTREME_DTYPES:
         a = np.array(EXTREME_LOGITS, dtype=dtype)
         with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise", divide="raise"):
@@ -218,17 +223,15 @@ def _measure_extremes(config, rng, budget: Budget) -> Measurement:
         estimates.append(grads.astype(np.float64))
         ulp = np.spacing(np.abs(grads)).astype(np.float64)
         bounds.append(4 * np.maximum(ulp, float(np.finfo(dtype).smallest_subnormal)))
-        points.extend(EXTREME_LOGITS)
-    return Measurement(np.concatenate(estimates), np.concatenate(bounds), "bounded", 2 * len(points),
-                       points=("extremes", np.array(points)),
+        logits.extend(EXTREME_LOGITS)
+    return Measurement(np.concatenate(estimates), np.concatenate(bounds), "bounded", 2 * len(logits),
+                       points=np.array(logits),
                        note=f"[saturating, non-saturating] d/da at a = {EXTREME_LOGITS} in {EXTREME_DTYPES}, "
                             "no warnings")
 
 
-def _measure_saturation(config, rng, budget: Budget) -> Measurement:
-    if config.get("logits") == "extreme":
-        return _measure_extremes(config, rng, budget)
-    d = FAKE_SCORE
+def _measure_finite_differences(d: float) -> Measurement:
+    """Centred differences of numeric's losses at D(G(z)) = d, in the logit a = log d - log(1 - d) and in D."""
     a = math.log(d) - math.log1p(-d)
     estimates, bounds = [], []
     m1 = max(_absolute_bound(G.GRAD[name]) for name in LOSS_NAMES)
@@ -252,14 +255,26 @@ def _measure_saturation(config, rng, budget: Budget) -> Measurement:
                             f"at D(G(z)) = {d}")
 
 
-def _saturation_values(form, at, control: bool):
-    evaluate = form.control if control else form
-    if isinstance(at[0], str):
-        # extreme logits: 1 - σ(a) cancels down to e^{-|a|}, so mpmath works at more digits than |a|/ln 10
-        exprs = [form.expression(G.GRAD[name], control=control) for name in LOSS_NAMES]
+EXTREMES, FINITE_DIFFERENCES = "extreme logits", "finite differences"
+"""The two checks of gan.saturation, by the value of their configuration's ``check``."""
+
+
+def _measure_saturation(config, rng, budget: Budget) -> Measurement:
+    if config["check"] == EXTREMES:
+        return _measure_extremes()
+    return _measure_finite_differences(config["D(G(z))"])
+
+
+def _saturation_values(config, points, form, control: bool):
+    """The gradients at the extreme logits ``points`` (by mpmath), or at ``points`` = (a, D): d/da of both
+    losses at a, then d/dD of both at D."""
+    if config["check"] == EXTREMES:
+        # 1 - σ(a) cancels down to e^{-|a|}, so mpmath works at more digits than |a|/ln 10
         with mpmath.workdps(EXTREME_DIGITS):
-            return np.array([[float(form.mpmath(e, a=t)) for e in exprs] for t in at[1]])
-    a, d = at
+            return np.array([[float(form.mpmath(G.GRAD[name], control=control, a=t)) for name in LOSS_NAMES]
+                             for t in points])
+    evaluate = form.control if control else form
+    a, d = points
     return np.array([evaluate(G.GRAD[name], a=a) for name in LOSS_NAMES]
                     + [evaluate(G.GRAD_D[name], D=d) for name in LOSS_NAMES])
 
@@ -296,9 +311,11 @@ CLAIMS = [
         title="in the logit a: d/da log(1-σ(a)) = -σ(a) -> 0 as D(G(z)) -> 0 (saturating), d/da -log σ(a) = "
               "-(1-σ(a)) -> -1 (non-saturating); in D: -1/(1-D) and -1/D",
         source=_SOURCE_SAT,
-        expected=linked(lambda config, at, form: _saturation_values(form, at, False), shows=SHOWN_GRADIENTS),
+        expected=linked(lambda config, points, form: _saturation_values(config, points, form, False),
+                        shows=SHOWN_GRADIENTS),
         measure=_measure_saturation,
-        control=linked(lambda config, at, form: _saturation_values(form, at, True), shows=SHOWN_GRADIENTS),
-        configs=({"D(G(z))": FAKE_SCORE}, {"logits": "extreme"}),
+        control=linked(lambda config, points, form: _saturation_values(config, points, form, True),
+                       shows=SHOWN_GRADIENTS),
+        configs=({"check": FINITE_DIFFERENCES, "D(G(z))": FAKE_SCORE}, {"check": EXTREMES}),
     ),
 ]

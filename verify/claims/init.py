@@ -2,66 +2,29 @@
 
 Every Monte Carlo replicate draws new weights with ``numeric.init`` (the estimand is the expectation over
 weights and inputs). Every closed form and control is read from its derivation's conclusion through ``form``
-(``verify.claim.linked``); the only numbers typed here are configuration parameters: a measurement's input
+(``verify.closed.linked``); the only numbers typed here are configuration parameters: a measurement's input
 moments, and Var(W) of an initializer read from ``derive.init``'s table. Stacks are checked one layer at a
-time through the ratio m_l/m_(l-1) of mean squares, whose mean is the layer's factor exactly at any width
-(given the earlier layers the factor is exact, and the tower rule removes the conditioning).
+time (``_layers.measure_layer_factors``). activation.relu.moments, which the ReLU layers cite, is an
+activations claim (``verify/claims/activations.py``).
 """
 from __future__ import annotations
 
 import math
 
 import numpy as np
-import sympy as sp
 
 from derive import init as D
 from numeric import activations as A
 from numeric import init as I
 from numeric import linear as N
+from numeric.propagation import propagate
 
 from ..claim import Budget, Claim, Measurement
 from ..closed import linked
-from ..mc import Accumulator, stream
+from ._layers import chunk_for, init_variance, measure_layer_factors, monte_carlo, table_value, values, weights
 
 GAIN_ULPS = 4
 """calculate_gain against the closed form: a square root and a division, a few ulps."""
-
-CHUNK_ELEMENTS = 1 << 21
-"""Weights held at once by a chunk of replicates (16 MiB in float64): memory does not grow with replicates."""
-
-
-def values(**by_attribute) -> dict:
-    """Values keyed by the names of derive.init's symbols (``sigma2=...`` becomes ``{"σ_W²": ...}``)."""
-    return {getattr(D, name).name: value for name, value in by_attribute.items()}
-
-
-def table_value(expr, **subs) -> float:
-    """A derive table entry (a configuration parameter) at the given symbols of derive.init."""
-    return float(expr.subs({getattr(D, name): value for name, value in subs.items()})) \
-        if isinstance(expr, sp.Basic) else float(expr)
-
-
-def _chunk(per_replicate: int) -> int:
-    return max(1, min(256, CHUNK_ELEMENTS // per_replicate))
-
-
-def _mc(draw, replicates: int, rng: np.random.Generator, note: str = "", chunk: int = 256) -> Measurement:
-    return Measurement.from_accumulator(stream(draw, replicates, rng, chunk), note=note)
-
-
-def _weights(name: str, shape, rng, k: int, **options) -> np.ndarray:
-    """k independent weight draws of ``shape`` from numeric.init's initializer ``name``."""
-    return getattr(I, name)(shape, rng, out=np.empty((k, *shape)), **options)
-
-
-def init_variance(name: str, n_in: int, n_out: int, slope: float = 0.0) -> float:
-    """Var(W) of an initializer from derive's table (the uniform ones have the same variance)."""
-    family = name.split("_")[0]
-    if name == "torch_default":
-        family = "torch_default"
-    if family == "kaiming" and slope:
-        family = "kaiming_leaky"
-    return table_value(D.INIT_VARIANCE[family], n_in=n_in, n_out=n_out, slope=slope)
 
 
 # ---- variance.product and variance.fan_in ------------------------------------------------------
@@ -74,7 +37,7 @@ def _measure_product(config, rng, budget: Budget) -> Measurement:
             I.lecun_uniform((k, 1), r, gain=gain)[:, 0]
         x = mean + std * r.standard_normal(k)
         return (w * x) ** 2
-    return _mc(draw, budget.replicates(40_000), rng, "E[(Wx)²] (= Var(Wx): E[Wx] = 0)")
+    return monte_carlo(draw, budget.replicates(40_000), rng, "E[(Wx)²] (= Var(Wx): E[Wx] = 0)")
 
 
 def _product_values(config):
@@ -90,7 +53,7 @@ def _measure_fan_in(config, rng, budget: Budget) -> Measurement:
         common = r.standard_normal((k, 1))
         x = mean + math.sqrt(rho) * common + math.sqrt(1 - rho) * r.standard_normal((k, n))
         return np.einsum("ij,ij->i", w, x) ** 2
-    return _mc(draw, budget.replicates(config.get("replicates", 20_000)), rng, "E[(Σ_j W_j x_j)²], x_j correlated (ρ)")
+    return monte_carlo(draw, budget.replicates(config.get("replicates", 20_000)), rng, "E[(Σ_j W_j x_j)²], x_j correlated (ρ)")
 
 
 def _fan_in_values(config):
@@ -104,12 +67,12 @@ def _measure_forward_layer(config, rng, budget: Budget) -> Measurement:
     n_in, n_out, mean = config["n_in"], config["n_out"], config["x_mean"]
 
     def draw(r, k):
-        w = _weights(config["init"], (n_out, n_in), r, k)
+        w = weights(config["init"], (n_out, n_in), r, k)
         x = mean + r.standard_normal((k, config["batch"], n_in))
         y = np.matmul(x, w.transpose(0, 2, 1))
         return (y**2).mean(axis=(1, 2)) / (1 + mean**2)
-    return _mc(draw, budget.replicates(config["replicates"]), rng, "E[y²]/E[x²], new W per replicate",
-               chunk=_chunk(n_in * n_out))
+    return monte_carlo(draw, budget.replicates(config["replicates"]), rng, "E[y²]/E[x²], new W per replicate",
+               chunk=chunk_for(n_in * n_out))
 
 
 def _measure_backward_layer(config, rng, budget: Budget) -> Measurement:
@@ -124,91 +87,22 @@ def _measure_backward_layer(config, rng, budget: Budget) -> Measurement:
             g = r.standard_normal((batch, n_out))                   # ∂L/∂y, independent of W
             out[i] = np.mean(net.backward(net.forward_trace(x), g).inputs ** 2)
         return out
-    return _mc(draw, budget.replicates(config["replicates"]), rng, "E[(∂L/∂x_j)²]/E[g²] by MLP.backward")
+    return monte_carlo(draw, budget.replicates(config["replicates"]), rng, "E[(∂L/∂x_j)²]/E[g²] by MLP.backward")
 
 
 def _measure_weight_moments(config, rng, budget: Budget) -> Measurement:
     shape = (config["n_out"], config["n_in"])
 
     def draw(r, k):
-        return (_weights(config["init"], shape, r, k, **config.get("options", {})) ** 2).mean(axis=(1, 2))
-    return _mc(draw, budget.replicates(200), rng, "mean of W² per drawn matrix", chunk=_chunk(shape[0] * shape[1]))
+        return (weights(config["init"], shape, r, k, **config.get("options", {})) ** 2).mean(axis=(1, 2))
+    return monte_carlo(draw, budget.replicates(200), rng, "mean of W² per drawn matrix", chunk=chunk_for(shape[0] * shape[1]))
 
 
 def _uniform_bound(config) -> float:
     return table_value(D.UNIFORM_BOUND[config["init"]], n_in=config["n_in"], n_out=config["n_out"])
 
 
-# ---- activation.relu.moments ---------------------------------------------------------------------
-
-def _measure_relu_moments(config, rng, budget: Budget) -> Measurement:
-    q = config["q"]
-
-    def draw(r, k):
-        if config["z"] == "gaussian":
-            z = math.sqrt(q) * r.standard_normal((k, 2))
-        else:                                     # symmetric, not Gaussian: uniform with E[z²] = q
-            z = r.uniform(-math.sqrt(3 * q), math.sqrt(3 * q), (k, 2))
-        h = A.relu(z)
-        stats = [h[:, 0] ** 2]
-        if config["z"] == "gaussian":
-            stats += [h[:, 0], (h[:, 0] - h[:, 1]) ** 2 / 2]        # E[(h1-h2)²/2] = Var(h), h1 ⟂ h2
-        return np.stack(stats, axis=1)
-    return _mc(draw, budget.replicates(40_000), rng, "[E[ReLU²], E[ReLU], Var(ReLU)] (pairs for the variance)")
-
-
-def _relu_expected(config, at, form):
-    second = form(D.RELU_SECOND, q=config["q"])
-    if config["z"] != "gaussian":
-        return np.array([second])
-    return np.array([second, form(D.RELU_MEAN, q=config["q"]), form(D.RELU_VARIANCE, q=config["q"])])
-
-
-def _relu_control(config, at, form):
-    if config["z"] != "gaussian":
-        return np.array([form.control(D.RELU_SECOND, q=config["q"])])   # the ReLU's halving forgotten
-    return np.array([form(D.RELU_SECOND, q=config["q"]), form(D.RELU_MEAN, q=config["q"]),
-                     form.control(D.RELU_VARIANCE, q=config["q"])])
-
-
-# ---- per-layer factors (propagate) ------------------------------------------------------------------
-
-def _layer_ratios(post_of, replicates: int, rng, powers=(1,), chunk: int = 256) -> Measurement:
-    """Per layer, the mean of (m_l/m_(l-1))^p over the replicates whose layer l-1 is alive (m_(l-1) > 0).
-
-    A narrow ReLU stack dies (every unit off, for every input) with probability about L·2^-n, after which
-    the ratio is 0/0. Given the earlier layers the ratio's mean is the layer's factor exactly, so
-    conditioning on the past event "alive at l-1" keeps it exact. One accumulator per layer and power,
-    fed chunk by chunk: memory does not grow with replicates.
-    """
-    accumulators, dead, done = None, 0, 0
-    while done < replicates:
-        k = min(chunk, replicates - done)
-        post = post_of(rng, k)
-        if accumulators is None:
-            accumulators = [[Accumulator() for _ in range(post.shape[1] - 1)] for _ in powers]
-        for l in range(post.shape[1] - 1):
-            alive = post[:, l] > 0
-            ratio = post[alive, l + 1] / post[alive, l]
-            for accs, p in zip(accumulators, powers):
-                accs[l].update(ratio**p)
-        dead += int(np.sum(post[:, -1] == 0))
-        done += k
-    flat = [a for accs in accumulators for a in accs]
-    return Measurement(np.array([a.mean for a in flat]), np.array([a.stderr for a in flat]), "monte-carlo",
-                       min(a.count for a in flat),
-                       note=f"per-layer ratio m_l/m_(l-1), new weights per replicate; {dead} of {replicates} "
-                            "networks died (every unit off) and count only while alive")
-
-
-def _measure_layer_factors(config, rng, budget: Budget) -> Measurement:
-    widths = (config["n"],) * (config["depth"] + 1)
-
-    def post_of(r, k):
-        return N.propagate(widths, k, config["batch"], r, weight_init=config["init"], activation=config["activation"],
-                           dtype=np.float64, negative_slope=config.get("slope", 0.01), **config.get("options", {})).post
-    return _layer_ratios(post_of, budget.replicates(config["replicates"]), rng)
-
+# ---- init.kaiming (init.lecun: the per-layer factors alone) -------------------------------------------
 
 def _slope(config) -> float:
     return config.get("slope", 0.0) if config["activation"] == "leaky_relu" else 0.0
@@ -218,25 +112,20 @@ def _slope(config) -> float:
 
 def _measure_torch_default(config, rng, budget: Budget) -> Measurement:
     if config["bias"] is None:
-        return _measure_layer_factors(config, rng, budget)
+        return measure_layer_factors(config, rng, budget)
     widths = (config["n"],) * (config["depth"] + 1)
 
     def draw(r, k):
-        return N.propagate(widths, k, config["batch"], r, weight_init="torch_default", bias="torch",
-                           dtype=np.float64).pre
-    return _mc(draw, budget.replicates(config["replicates"]), rng, "E[z_l²] per layer with PyTorch's biases")
+        return propagate(widths, k, config["batch"], r, weight_init="torch_default", bias="torch",
+                         dtype=np.float64).pre
+    return monte_carlo(draw, budget.replicates(config["replicates"]), rng, "E[z_l²] per layer with PyTorch's biases")
 
 
-def _torch_expected(config, at, form):
+def _torch_default(evaluate, config):
+    """Per layer: the factor ×1/6 without bias, E[z_l²] with PyTorch's biases (``evaluate``: form or its control)."""
     if config["bias"] is None:
-        return np.full(config["depth"], form(D.TORCH_LAYER, **values(m2=1)))
-    return form(D.TORCH_BIAS, **values(n_in=config["n"], L=np.arange(config["depth"], dtype=float), m2=1))
-
-
-def _torch_control(config, at, form):
-    if config["bias"] is None:
-        return np.full(config["depth"], form.control(D.TORCH_LAYER, **values(m2=1)))
-    return form.control(D.TORCH_BIAS, **values(n_in=config["n"], L=np.arange(config["depth"], dtype=float), m2=1))
+        return np.full(config["depth"], evaluate(D.TORCH_LAYER, **values(m2=1)))
+    return evaluate(D.TORCH_BIAS, **values(n_in=config["n"], L=np.arange(config["depth"], dtype=float), m2=1))
 
 
 # ---- init.fans -------------------------------------------------------------------------------------
@@ -262,13 +151,13 @@ def _measure_fans(config, rng, budget: Budget) -> Measurement:
                        note="numeric.init.fans(groups=g) against derive's definition, (fan_in, fan_out) per shape")
 
 
-def _fans_at(at):
-    c_out, in_per, kh, kw, g = (at[:, i].astype(float) for i in range(5))
+def _fans_at(points):
+    c_out, in_per, kh, kw, g = (points[:, i].astype(float) for i in range(5))
     return dict(C_in=in_per * g, C_out=c_out, groups=g, k_h=kh, k_w=kw)
 
 
-def _fans(evaluate, at):
-    v = _fans_at(at)
+def _fans(evaluate, points):
+    v = _fans_at(points)
     fan_in = evaluate(D.FANS[0], **values(C_in=v["C_in"], groups=v["groups"], k_h=v["k_h"], k_w=v["k_w"]))
     fan_out = evaluate(D.FANS[1], **values(C_out=v["C_out"], groups=v["groups"], k_h=v["k_h"], k_w=v["k_w"]))
     return np.stack([fan_in, fan_out], axis=1).ravel()
@@ -282,17 +171,17 @@ GAIN_CASES = [("linear", None), ("conv2d", None), ("sigmoid", None), ("tanh", No
 
 def _measure_gains(config, rng, budget: Budget) -> Measurement:
     if config["check"] == "table":
-        values = np.array([I.calculate_gain(name, param) for name, param in GAIN_CASES])
-        return Measurement(values, GAIN_ULPS * np.finfo(float).eps * np.abs(values), "bounded", len(values),
-                           points="table", note="numeric.calculate_gain against PyTorch's table as stated in derive")
+        gains = np.array([I.calculate_gain(name, param) for name, param in GAIN_CASES])
+        return Measurement(gains, GAIN_ULPS * np.finfo(float).eps * np.abs(gains), "bounded", len(gains),
+                           note="numeric.calculate_gain against PyTorch's table as stated in derive")
     phi = {"relu": A.relu, "tanh": A.tanh, "sigmoid": A.sigmoid}[config["phi"]]
 
     def draw(r, k):
         return phi(r.standard_normal(k)) ** 2
-    return _mc(draw, budget.replicates(40_000), rng, "E[φ(z)²], z ~ N(0, 1): the second-moment gain is 1/√E")
+    return monte_carlo(draw, budget.replicates(40_000), rng, "E[φ(z)²], z ~ N(0, 1): the second-moment gain is 1/√E")
 
 
-def _gains_expected(config, at, form):
+def _gains_expected(config, points, form):
     if config["check"] == "table":
         return np.array([form.defined(D.GAIN_TORCH[name], **(values(slope=0.01 if param is None else param)
                                                              if name == "leaky_relu" else {}))
@@ -300,7 +189,7 @@ def _gains_expected(config, at, form):
     return form(D.GAIN_SECOND[config["phi"]])
 
 
-def _gains_control(config, at, form):
+def _gains_control(config, points, form):
     if config["check"] == "table":
         return None
     return form.control(D.GAIN_SECOND[config["phi"]])
@@ -314,8 +203,8 @@ CLAIMS = [
         id="variance.product",
         title="W ⟂ x, E[W] = 0 ⇒ Var(Wx) = Var(W)·E[x²]; = Var(W)·Var(x) only when also E[x] = 0",
         source=_INIT_SOURCE,
-        expected=linked(lambda config, at, form: form(D.PRODUCT, **_product_values(config)), D.PRODUCT),
-        control=linked(lambda config, at, form: form.control(D.PRODUCT, **{
+        expected=linked(lambda config, points, form: form(D.PRODUCT, **_product_values(config)), D.PRODUCT),
+        control=linked(lambda config, points, form: form.control(D.PRODUCT, **{
             k: v for k, v in _product_values(config).items() if k != D.mu.name}), D.PRODUCT),
         measure=_measure_product,
         configs=({"w": "normal", "gain": 0.5, "x_mean": 2.0, "x_std": 1.0},
@@ -325,8 +214,8 @@ CLAIMS = [
         id="variance.fan_in",
         title="Var(Σ_{j≤n} W_j x_j) = n·Var(W)·E[x²] for symbolic n; the x_j may be correlated",
         source=_INIT_SOURCE,
-        expected=linked(lambda config, at, form: form(D.FAN_IN, **_fan_in_values(config)), D.FAN_IN),
-        control=linked(lambda config, at, form: form.control(D.FAN_IN, **_fan_in_values(config)), D.FAN_IN),
+        expected=linked(lambda config, points, form: form(D.FAN_IN, **_fan_in_values(config)), D.FAN_IN),
+        control=linked(lambda config, points, form: form.control(D.FAN_IN, **_fan_in_values(config)), D.FAN_IN),
         measure=_measure_fan_in,
         configs=({"n": 4, "rho": 0.5, "x_mean": 1.0, "init": "lecun_normal"},
                  {"n": 64, "rho": 0.9, "x_mean": 0.5, "init": "kaiming_uniform"},
@@ -336,8 +225,8 @@ CLAIMS = [
         id="init.forward",
         title="Var(W) = 1/n_in preserves E[y²] forward through a linear layer",
         source="001 §Initialization Derivation, §Xavier",
-        expected=linked(lambda config, at, form: form(D.FORWARD, **values(m2=1)), D.FORWARD),
-        control=linked(lambda config, at, form: form.control(
+        expected=linked(lambda config, points, form: form(D.FORWARD, **values(m2=1)), D.FORWARD),
+        control=linked(lambda config, points, form: form.control(
             D.FORWARD, **values(n_in=config["n_in"], n_out=config["n_out"], m2=1)), D.FORWARD),
         measure=_measure_forward_layer,
         configs=({"n_in": 16, "n_out": 48, "init": "lecun_normal", "x_mean": 0.5, "batch": 8, "replicates": 600},
@@ -347,8 +236,8 @@ CLAIMS = [
         id="init.backward",
         title="Var(W) = 1/n_out preserves the gradient's second moment backward (∂L/∂x_k = Σ_j W_jk·∂L/∂y_j)",
         source="001 §Xavier",
-        expected=linked(lambda config, at, form: form(D.BACKWARD, **values(m_g=1)), D.BACKWARD),
-        control=linked(lambda config, at, form: form.control(
+        expected=linked(lambda config, points, form: form(D.BACKWARD, **values(m_g=1)), D.BACKWARD),
+        control=linked(lambda config, points, form: form.control(
             D.BACKWARD, **values(n_in=config["n_in"], n_out=config["n_out"], m_g=1)), D.BACKWARD),
         measure=_measure_backward_layer,
         configs=({"n_in": 32, "n_out": 96, "init": "lecun_normal", "options": {"mode": "fan_out"},
@@ -360,9 +249,9 @@ CLAIMS = [
         id="init.xavier",
         title="2/(n_in+n_out) is the harmonic mean of 1/n_in and 1/n_out (between them, equal iff n_in = n_out)",
         source="001 §Xavier; 000 Q1.4",
-        expected=linked(lambda config, at, form: form(D.XAVIER, **values(n_in=config["n_in"], n_out=config["n_out"])),
+        expected=linked(lambda config, points, form: form(D.XAVIER, **values(n_in=config["n_in"], n_out=config["n_out"])),
                          D.XAVIER),
-        control=linked(lambda config, at, form: form.control(
+        control=linked(lambda config, points, form: form.control(
             D.XAVIER, **values(n_in=config["n_in"], n_out=config["n_out"])), D.XAVIER),
         measure=_measure_weight_moments,
         configs=({"n_in": 64, "n_out": 256, "init": "xavier_normal"},
@@ -372,30 +261,21 @@ CLAIMS = [
         id="init.uniform",
         title="U(-a, a) has variance a²/3: Xavier a = √(6/(n_in+n_out)), Kaiming √(6/n_in), LeCun √(3/n_in)",
         source="001 §Initialization Formulas Summary",
-        expected=linked(lambda config, at, form: form(D.UNIFORM, a=_uniform_bound(config)), D.UNIFORM),
-        control=linked(lambda config, at, form: form.control(D.UNIFORM, a=_uniform_bound(config)), D.UNIFORM),
+        expected=linked(lambda config, points, form: form(D.UNIFORM, a=_uniform_bound(config)), D.UNIFORM),
+        control=linked(lambda config, points, form: form.control(D.UNIFORM, a=_uniform_bound(config)), D.UNIFORM),
         measure=_measure_weight_moments,
         configs=({"n_in": 64, "n_out": 192, "init": "xavier_uniform"},
                  {"n_in": 128, "n_out": 64, "init": "kaiming_uniform", "options": {"nonlinearity": "relu"}},
                  {"n_in": 32, "n_out": 96, "init": "lecun_uniform"}),
     ),
     Claim(
-        id="activation.relu.moments",
-        title="E[ReLU(z)²] = E[z²]/2 for symmetric z; for N(0, q): mean √(q/(2π)), variance q(1/2 - 1/(2π))",
-        source="001 §Kaiming Initialization",
-        expected=linked(_relu_expected, (D.RELU_SECOND, D.RELU_MEAN, D.RELU_VARIANCE)),
-        control=linked(_relu_control, D.RELU_VARIANCE),
-        measure=_measure_relu_moments,
-        configs=({"z": "gaussian", "q": 1.0}, {"z": "gaussian", "q": 4.0}, {"z": "uniform", "q": 2.0}),
-    ),
-    Claim(
         id="init.kaiming",
         title="Var(W) = 2/n_in (leaky ReLU: 2/((1+α²)n_in)) preserves the second moment through each ReLU layer",
         source="001 §Kaiming Initialization",
-        expected=linked(lambda config, at, form: np.full(config["depth"], form(D.KAIMING, **values(m2=1))), D.KAIMING),
-        control=linked(lambda config, at, form: np.full(config["depth"], form.control(
+        expected=linked(lambda config, points, form: np.full(config["depth"], form(D.KAIMING, **values(m2=1))), D.KAIMING),
+        control=linked(lambda config, points, form: np.full(config["depth"], form.control(
             D.KAIMING, **values(slope=_slope(config), m2=1))), D.KAIMING),
-        measure=_measure_layer_factors,
+        measure=measure_layer_factors,
         configs=({"n": 16, "depth": 6, "init": "kaiming_normal", "activation": "relu", "batch": 4,
                   "replicates": 600},
                  {"n": 256, "depth": 3, "init": "kaiming_uniform", "activation": "relu", "batch": 16,
@@ -407,11 +287,11 @@ CLAIMS = [
         id="init.lecun",
         title="Var(W) = 1/n_in preserves the second moment through linear layers, at every depth",
         source="001 §Initialization Formulas Summary",
-        expected=linked(lambda config, at, form: np.full(config["depth"], form(D.LECUN_LAYER, **values(m2=1))),
+        expected=linked(lambda config, points, form: np.full(config["depth"], form(D.LECUN_LAYER, **values(m2=1))),
                          D.LECUN_LAYER),
-        control=linked(lambda config, at, form: np.full(config["depth"], form.control(D.LECUN_LAYER, **values(m2=1))),
+        control=linked(lambda config, points, form: np.full(config["depth"], form.control(D.LECUN_LAYER, **values(m2=1))),
                         D.LECUN_LAYER),
-        measure=_measure_layer_factors,
+        measure=measure_layer_factors,
         configs=({"n": 32, "depth": 8, "init": "lecun_normal", "activation": "linear", "batch": 4,
                   "replicates": 400},
                  {"n": 256, "depth": 3, "init": "lecun_uniform", "activation": "linear", "batch": 16,
@@ -422,8 +302,8 @@ CLAIMS = [
         title="PyTorch's default kaiming_uniform(a=√5): Var(W) = 1/(3·fan_in); a ReLU layer shrinks E[h²] ×1/6, "
               "and with default biases E[z²] falls to the floor 2/(5·fan_in)",
         source="PyTorch nn.Linear.reset_parameters",
-        expected=linked(_torch_expected, (D.TORCH_LAYER, D.TORCH_BIAS)),
-        control=linked(_torch_control, (D.TORCH_LAYER, D.TORCH_BIAS)),
+        expected=linked(lambda config, points, form: _torch_default(form, config), (D.TORCH_LAYER, D.TORCH_BIAS)),
+        control=linked(lambda config, points, form: _torch_default(form.control, config), (D.TORCH_LAYER, D.TORCH_BIAS)),
         measure=_measure_torch_default,
         configs=({"bias": None, "n": 64, "depth": 30, "init": "torch_default", "activation": "relu", "batch": 4,
                   "replicates": 200},
@@ -434,8 +314,8 @@ CLAIMS = [
         id="init.fans",
         title="fan_in = (C_in/g)·k_h·k_w, fan_out = (C_out/g)·k_h·k_w (PyTorch: out·k_h·k_w at any groups)",
         source="torch.nn.init; 000 Q2.1",
-        expected=linked(lambda config, at, form: _fans(form.__call__, at), D.FANS),
-        control=linked(lambda config, at, form: _fans(form.control, at), D.FANS),
+        expected=linked(lambda config, points, form: _fans(form.__call__, points), D.FANS),
+        control=linked(lambda config, points, form: _fans(form.control, points), D.FANS),
         measure=_measure_fans,
         configs=({"grid": "exhaustive"}, {"grid": "random"}),
     ),

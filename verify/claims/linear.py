@@ -8,6 +8,12 @@ their closed form with a proved rounding bound: a dot product of length k comput
 within γ_k·Σ|a_i||b_i| of the exact one, γ_k = k·u/(1 - k·u) (Higham, "Accuracy and Stability of Numerical
 Algorithms", 2002, eq. 3.5); through a 1-Lipschitz activation (ReLU, tanh, identity) errors do not grow, and
 each evaluation adds EVAL_ULPS units of roundoff. Both sides of a comparison round, so the bound counts both.
+
+``Measurement.points`` holds, per random case, the numbers the closed form is evaluated at: the matrices X, W, b
+of a batch, the weights, biases and input of a network (every one a symbol of the concluded right side; cases
+differ in shape, so they are a tuple of per-case tuples rather than one stacked array), or the factor ranks the
+rank bound is folded over. These are evaluation points, not other data: the closed form is a function of
+exactly them, and the numeric result is compared with its value there.
 """
 from __future__ import annotations
 
@@ -61,20 +67,24 @@ def _matrix_fn(expr):
 
 # ---- linear.batch ---------------------------------------------------------------------------
 
+SQUARE, RECTANGULAR = "square", "rectangular (m > n)"
+"""The weights of linear.batch's two configurations: m = n, where the control XW + b conforms, and m > n."""
+
+
 def _measure_batch(config, rng: np.random.Generator, budget: Budget) -> Measurement:
-    """Y = numeric.linear.linear(X, W, b) for random shapes (X, W, b kept for the closed form)."""
+    """Y = numeric.linear.linear(X, W, b) for random shapes; points: each case's (X, W, b)."""
     cases = budget.replicates(RANDOM_SHAPES)
     estimates, bounds, inputs = [], [], []
     for _ in range(cases):
         B, n_in = _shape(rng), _shape(rng, 2)
-        n_out = n_in if config["weights"] == "square" else n_in + _shape(rng, 1, 5)
+        n_out = n_in if config["weights"] == SQUARE else n_in + _shape(rng, 1, 5)
         X, W, b = rng.standard_normal((B, n_in)), rng.standard_normal((n_out, n_in)), rng.standard_normal(n_out)
         Y = N.linear(X, W, b)
         bound = 2 * _gamma(n_in + 1) * (np.abs(X) @ np.abs(W).T + np.abs(b))
         estimates.append(Y.ravel())
         bounds.append(bound.ravel())
         inputs.append((X, W, b))
-    return Measurement(np.concatenate(estimates), np.concatenate(bounds), "bounded", cases, points=inputs,
+    return Measurement(np.concatenate(estimates), np.concatenate(bounds), "bounded", cases, points=tuple(inputs),
                        note="numeric Y = XWᵀ + b against the rows W x_i + b stacked, (WXᵀ + b1ᵀ)ᵀ")
 
 
@@ -82,21 +92,16 @@ def _batch_values(X, W, b) -> dict:
     return {"X": X, "W": W, "b": b[:, None], "B": X.shape[0]}
 
 
-def _batch_expected(config, at, form):
-    stacked = _matrix_fn(form.expression(D.BATCH))
-    return np.concatenate([stacked(**_batch_values(*case)).ravel() for case in at])
-
-
-def _batch_control(config, at, form):
-    wrong = _matrix_fn(form.expression(D.BATCH, control=True))
-    out = []
-    for X, W, b in at:
-        try:
-            y = wrong(**_batch_values(X, W, b))
-        except ValueError:   # XW does not conform (m ≠ n): the control has no value, which no Y equals
-            y = np.full((X.shape[0], W.shape[0]), np.nan)
-        out.append(y.ravel())
-    return np.concatenate(out)
+def _batch(control: bool):
+    """Y at each case's (X, W, b): the concluded right side, or the control XW + 1bᵀ. The control is written at
+    m = n (the derivation checks that XW does not conform otherwise): with rectangular weights it has no value,
+    so that configuration checks the closed form alone."""
+    def evaluate(config, points, form):
+        if control and config["weights"] != SQUARE:
+            return None
+        fn = _matrix_fn(form.expression(D.BATCH, control=control))
+        return np.concatenate([fn(**_batch_values(*case)).ravel() for case in points])
+    return evaluate
 
 
 # ---- linear.composition ---------------------------------------------------------------------
@@ -116,8 +121,8 @@ def _measure_composition(config, rng: np.random.Generator, budget: Budget) -> Me
         k = sum(widths) + len(widths)
         est.append(y.ravel())
         bounds.append((2 * _gamma(k) * abs_out).ravel())
-        nets.append((net.weights, net.biases, x))
-    return Measurement(np.concatenate(est), np.concatenate(bounds), "bounded", cases, points=nets,
+        nets.append((tuple(net.weights), tuple(net.biases), x))
+    return Measurement(np.concatenate(est), np.concatenate(bounds), "bounded", cases, points=tuple(nets),
                        note="deep linear net against its layers collapsed into one, (W_L⋯W_1)x + collapsed bias")
 
 
@@ -134,11 +139,11 @@ def _collapse(f, weights, biases):
 
 
 def _composition(control: bool):
-    def evaluate(config, at, form):
+    def evaluate(config, points, form):
         f = _matrix_fn(form.expression(D.COMPOSED))
         last = _matrix_fn(form.expression(D.COMPOSED, control=control))
         out = []
-        for weights, biases, x in at:
+        for weights, biases, x in points:
             A, c = _collapse(f, weights, biases)
             out.append(last(W_2=weights[-1], W_1=A, b_1=c, b_2=biases[-1][:, None], x=x.T).T.ravel())
         return np.concatenate(out)
@@ -182,7 +187,7 @@ def _factor(rng, n_out, n_in, rank):
 
 
 def _measure_rank(config, rng: np.random.Generator, budget: Budget) -> Measurement:
-    """Exact ranks of random products; ``at`` holds each product's factor ranks, W_1 first."""
+    """Exact ranks of random products; points: each product's factor ranks, W_1 first."""
     cases = budget.replicates(RANK_CASES)
     ranks, factor_ranks = [], []
     for _ in range(cases):
@@ -197,21 +202,21 @@ def _measure_rank(config, rng: np.random.Generator, budget: Budget) -> Measureme
         for f in factors[1:]:
             product = f.dot(product)
         ranks.append(_exact_rank(product))
-        factor_ranks.append([_exact_rank(f) for f in factors])
-    return Measurement(np.array(ranks), kind="exact", cases=cases, points=factor_ranks,
+        factor_ranks.append(np.array([_exact_rank(f) for f in factors]))
+    return Measurement(np.array(ranks), kind="exact", cases=cases, points=tuple(factor_ranks),
                        note="exact ranks of integer (rounded Gaussian) factors and of their product")
 
 
 def _rank(control: bool):
     """The concluded bound of rank(W_l·(W_(l-1)⋯W_1)) in terms of rank W_l and the rank so far, folded over
     the factors from W_1 (for generic factors each step attains it: that equality is what is measured)."""
-    def evaluate(config, at, form):
+    def evaluate(config, points, form):
         bound = form.control if control else form.defined
         out = []
-        for ranks in at:
-            value = ranks[0]
+        for ranks in points:
+            value = int(ranks[0])
             for r in ranks[1:]:
-                value = bound(D.BOUND, **{D.r_l.name: r, D.rho.name: value})
+                value = bound(D.BOUND, **{D.r_l.name: int(r), D.rho.name: value})
             out.append(value)
         return np.array(out, dtype=np.float64)
     return evaluate
@@ -220,7 +225,7 @@ def _rank(control: bool):
 # ---- mlp.forward ----------------------------------------------------------------------------
 
 def _measure_forward(config, rng: np.random.Generator, budget: Budget) -> Measurement:
-    """numeric MLP.forward on random networks and inputs (kept for the derivation's forward pass)."""
+    """numeric MLP.forward on random networks and inputs; points: each case's weights, biases and inputs."""
     widths, activation = tuple(config["widths"]), config["activation"]
     cases = budget.replicates(RANDOM_SHAPES)
     est, bounds, inputs = [], [], []
@@ -235,20 +240,20 @@ def _measure_forward(config, rng: np.random.Generator, budget: Budget) -> Measur
             if i < len(net.weights) - 1:
                 err = err + EVAL_ULPS * _U * h
         bounds.append((2 * err).ravel())
-        inputs.append((net.weights, net.biases, xs))
-    return Measurement(np.concatenate(est), np.concatenate(bounds), "bounded", cases, points=inputs,
+        inputs.append((tuple(net.weights), tuple(net.biases), xs))
+    return Measurement(np.concatenate(est), np.concatenate(bounds), "bounded", cases, points=tuple(inputs),
                        note="numeric forward against the forward pass the derivation defines")
 
 
 def _forward(control: bool):
     """Each output y_k of the derivation's network (or its control, φ on the output too) at the measured
     weights and inputs: symbols by name, each output given exactly the parameters it depends on."""
-    def evaluate(config, at, form):
+    def evaluate(config, points, form):
         net = D.network(config["activation"], config["widths"])
         needed = [sorted(s.name for s in form.expression(y).free_symbols) for y in net.outputs]
         evaluate_one = form.control if control else form
         out = []
-        for weights, biases, xs in at:
+        for weights, biases, xs in points:
             values = {s.name: v for s, v in zip(net.x, xs.T)}
             for symbols, array in (*zip(net.weights, weights), *zip(net.biases, biases)):
                 values.update((s.name, float(v)) for s, v in zip(symbols, array.ravel()))
@@ -266,11 +271,12 @@ CLAIMS = [
         id="linear.batch",
         title="Y = XWᵀ + b equals stacking W x_i + b; row-major W' = Wᵀ gives the same Y",
         source=_CORE,
-        expected=linked(_batch_expected, shows=D.BATCH),
+        expected=linked(_batch(control=False), shows=D.BATCH),
         measure=_measure_batch,
-        control=linked(_batch_control, shows=D.BATCH),
-        configs=({"weights": "rectangular (m > n)"}, {"weights": "square"}),
-        notes="With m ≠ n the control does not conform (NaN, rejected); with m = n it computes XW ≠ XWᵀ.",
+        control=linked(_batch(control=True), shows=D.BATCH),
+        configs=({"weights": RECTANGULAR}, {"weights": SQUARE}),
+        notes="The control XW + b conforms only for square weights (m = n), where it is off by X(W - Wᵀ); with "
+              "m ≠ n it has no value, so the rectangular configuration checks the closed form alone.",
     ),
     Claim(
         id="linear.composition",

@@ -18,10 +18,12 @@ from derive import propagation as D
 from numeric import activations as A
 from numeric import init as I
 from numeric import linear as N
+from numeric.propagation import propagate
 
 from ..claim import Budget, Claim, Measurement
 from ..closed import linked
-from .init import _chunk, _layer_ratios, _mc, _measure_layer_factors, _weights, init_variance, table_value, values
+from ._layers import (chunk_for, init_variance, layer_ratios, measure_layer_factors, monte_carlo, table_value, values,
+                      weights)
 
 _SOURCE = "001 §Variance Propagation"
 
@@ -30,16 +32,16 @@ _SOURCE = "001 §Variance Propagation"
 
 def _measure_depth(config, rng, budget: Budget) -> Measurement:
     if config.get("per_layer"):
-        return _measure_layer_factors(config, rng, budget)
+        return measure_layer_factors(config, rng, budget)
     if config["activation"] == "tanh":
         return _measure_tanh_layer(config, rng, budget)
     widths = (config["n"],) * (config["depth"] + 1)
 
     def draw(r, k):
-        p = N.propagate(widths, k, config["batch"], r, weight_init=config["init"], dtype=np.float64,
-                        bias="torch" if config["init"] == "torch_default" and config.get("bias") else None)
+        p = propagate(widths, k, config["batch"], r, weight_init=config["init"], activation=config["activation"],
+                      dtype=np.float64)
         return np.stack([p.post[:, -1], p.pre[:, -1]], axis=1)
-    return _mc(draw, budget.replicates(config["replicates"]), rng, "[E[h_L²], E[z_L²]], E[x²] = 1")
+    return monte_carlo(draw, budget.replicates(config["replicates"]), rng, "[E[h_L²], E[z_L²]], E[x²] = 1")
 
 
 def _measure_tanh_layer(config, rng, budget: Budget) -> Measurement:
@@ -48,10 +50,10 @@ def _measure_tanh_layer(config, rng, budget: Budget) -> Measurement:
     x = np.ones(n)
 
     def draw(r, k):
-        w = _weights(config["init"], (n, n), r, k, **config.get("options", {}))
+        w = weights(config["init"], (n, n), r, k, **config.get("options", {}))
         return np.mean(A.tanh(w @ x) ** 2, axis=1)
-    return _mc(draw, budget.replicates(config["replicates"]), rng, "E[tanh(z)²] one layer, against quadrature",
-               chunk=_chunk(n * n))
+    return monte_carlo(draw, budget.replicates(config["replicates"]), rng, "E[tanh(z)²] one layer, against quadrature",
+               chunk=chunk_for(n * n))
 
 
 def _depth_var(config):
@@ -96,7 +98,7 @@ def _backprop_moments(config, r, k):
 
 
 def _measure_backprop(config, rng, budget: Budget) -> Measurement:
-    return _mc(lambda r, k: _backprop_moments(config, r, k)[:, config["column"]], budget.replicates(config["replicates"]),
+    return monte_carlo(lambda r, k: _backprop_moments(config, r, k)[:, config["column"]], budget.replicates(config["replicates"]),
                rng, "real backprop through ReLU layers, upstream g independent of W", chunk=64)
 
 
@@ -118,19 +120,19 @@ def at_layers(expr, config) -> float:
     return float(out)
 
 
-def _backward_expected(config, at, form):
+def _backward_expected(config, points, form):
     return at_layers(form.expression(D.BACKWARD), config)
 
 
-def _backward_control(config, at, form):
+def _backward_control(config, points, form):
     return at_layers(form.expression(D.BACKWARD, control=True), config)
 
 
-def _one_condition_expected(config, at, form):
+def _one_condition_expected(config, points, form):
     return at_layers(form.expression(D.BACKWARD), config) if config["column"] == 0 else form(D.RATIO)
 
 
-def _one_condition_control(config, at, form):
+def _one_condition_control(config, points, form):
     if config["column"] == 0:
         return form.control(D.BACKWARD, **values(m_g=1))
     return at_layers(form.expression(D.RATIO, control=True), config)
@@ -142,15 +144,15 @@ def _measure_finite_width(config, rng, budget: Budget) -> Measurement:
     widths = (config["n"],) * (config["depth"] + 1)
 
     def post_of(r, k):
-        return N.propagate(widths, k, 1, r, weight_init="kaiming_normal", dtype=np.float64).post
+        return propagate(widths, k, 1, r, weight_init="kaiming_normal", dtype=np.float64).post
 
     if config.get("per_layer"):
-        return _layer_ratios(post_of, budget.replicates(config["replicates"]), rng, powers=(1, 2))
+        return layer_ratios(post_of, budget.replicates(config["replicates"]), rng, powers=(1, 2))
 
     def draw(r, k):
         post = post_of(r, k)
         return (post[:, -1] / post[:, 0]) ** 2                # M_0 > 0 surely; a dead net gives 0, as it should
-    return _mc(draw, budget.replicates(config["replicates"]), rng, "one input per weight draw: M_l = ‖h_l‖²")
+    return monte_carlo(draw, budget.replicates(config["replicates"]), rng, "one input per weight draw: M_l = ‖h_l‖²")
 
 
 def _finite(form, config, control: bool = False):
@@ -169,8 +171,8 @@ CLAIMS = [
         id="propagation.forward",
         title="through L ReLU layers of width n: E[h_L²] = (n·Var(W)/2)^L·E[x²]; E[z_L²] is twice that",
         source=_SOURCE,
-        expected=linked(lambda config, at, form: _forward(form, config), (D.POST, D.PRE)),
-        control=linked(lambda config, at, form: _forward(form, config, control=True), (D.POST, D.PRE)),
+        expected=linked(lambda config, points, form: _forward(form, config), (D.POST, D.PRE)),
+        control=linked(lambda config, points, form: _forward(form, config, control=True), (D.POST, D.PRE)),
         measure=_measure_depth,
         configs=({"n": 64, "depth": 10, "init": "kaiming_normal", "activation": "relu", "batch": 8,
                   "replicates": 300},
@@ -180,9 +182,9 @@ CLAIMS = [
                  {"n": 64, "depth": 5, "init": "torch_default", "activation": "relu", "batch": 8, "replicates": 200},
                  {"per_layer": True, "n": 16, "depth": 50, "init": "kaiming_normal", "activation": "relu",
                   "batch": 8, "replicates": 400},
-                 {"n": 64, "init": "lecun_normal", "activation": "tanh", "depth": 1, "replicates": 200},
+                 {"n": 64, "init": "lecun_normal", "activation": "tanh", "replicates": 200},
                  {"n": 64, "init": "kaiming_normal", "options": {"nonlinearity": "tanh"}, "activation": "tanh",
-                  "depth": 1, "replicates": 200}),
+                  "replicates": 200}),
         notes="tanh: one layer against the quadrature of E[tanh(z)²], z ~ N(0, n·Var(W)); no depth judgement.",
     ),
     Claim(
@@ -216,8 +218,8 @@ CLAIMS = [
         id="propagation.finite_width",
         title="He init: each layer multiplies ‖h‖² by R with E[R] = 1, E[R²] = 1 + 5/n, so E[M_L²]/M_0² = (1+5/n)^L",
         source=_SOURCE,
-        expected=linked(lambda config, at, form: _finite(form, config), (D.R_MEAN, D.R_SECOND, D.SPREAD)),
-        control=linked(lambda config, at, form: _finite(form, config, control=True), (D.R_MEAN, D.R_SECOND, D.SPREAD)),
+        expected=linked(lambda config, points, form: _finite(form, config), (D.R_MEAN, D.R_SECOND, D.SPREAD)),
+        control=linked(lambda config, points, form: _finite(form, config, control=True), (D.R_MEAN, D.R_SECOND, D.SPREAD)),
         measure=_measure_finite_width,
         configs=({"n": 32, "depth": 3, "replicates": 4000},
                  {"per_layer": True, "n": 32, "depth": 4, "replicates": 4000}),

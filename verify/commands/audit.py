@@ -51,7 +51,7 @@ def main(args: argparse.Namespace) -> int:
         counts = {v: sum(r.statement.verdict == v for r in rows) for v in ("holds", "conditional", "fails",
                                                                             "notation")}
         print(f"{len(rows)} statements: " + ", ".join(f"{n} {v}" for v, n in counts.items())
-              + f"; not checkable: " + "; ".join(f"{k} ({why})" for k, why in UNCHECKABLE.items()))
+              + "; not checkable: " + "; ".join(f"{k} ({why})" for k, why in UNCHECKABLE.items()))
     bad = [r for r in rows if not r.finding.consistent]
     if bad and args.format != "json":
         for r in bad:

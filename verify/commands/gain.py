@@ -19,12 +19,15 @@ import argparse
 import json
 import math
 
-import mpmath
 import numpy as np
 import sympy as sp
 from tabulate import tabulate
 
+from derive import catalogue as A
 from derive import gain as D
+from derive import gaussian_moments as M
+from derive import meanfield as F
+from derive.pieces import as_piecewise
 from numeric import gain as N
 
 from ..errors import UsageError
@@ -112,18 +115,18 @@ def _float(value) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _sample_functions(act: D.Activation, builtin: D.Activation | None):
+def _sample_functions(act: A.Activation, builtin: A.Activation | None):
     """(φ on arrays, where it came from): numeric.gain for a built-in, the lambdified derive expression otherwise."""
     if builtin is not None and builtin.name in N.ACTIVATIONS:
         params = {}
         if builtin.name == "leaky_relu":
-            params["slope"] = float(dict(builtin.parameters)[D.a])
+            params["slope"] = float(dict(builtin.parameters)[A.a])
         phi, _ = N.activation(builtin.name, **params)
         return phi, f"numeric.gain.{builtin.name}"
-    expr = D.as_piecewise(act.expr)
+    expr = as_piecewise(act.expr)
     erf = lambda t: 2 * N.normal_cdf(np.asarray(t) * math.sqrt(2)) - 1  # noqa: E731
     modules = [{"erf": erf, "erfc": lambda t: 1 - erf(t)}, "numpy"]
-    f = sp.lambdify(D.x, expr, modules=modules)
+    f = sp.lambdify(A.x, expr, modules=modules)
 
     def phi(values):
         with np.errstate(all="ignore"):
@@ -136,30 +139,30 @@ def _sample_functions(act: D.Activation, builtin: D.Activation | None):
 def analyse(text: str, q: float = 1.0, sigma_w: float | None = None, sigma_b: float = 0.0, depth: int = 50,
             seed: int = 0) -> dict:
     """Everything the command prints, as the JSON record (raises ValueError/TypeError on bad input)."""
-    act = D.activation(text)
-    builtin = D.recognize(act)
-    if builtin is not None and builtin == D.builtin(builtin.name):
+    act = A.activation(text)
+    builtin = A.recognize(act)
+    if builtin is not None and builtin == A.builtin(builtin.name):
         act = builtin  # equal piece by piece: use the built-in's derivation (proved once, cached)
-    moments = D.moments(act, q)
-    at_one = moments if q == 1 else D.moments(act)
+    moments = M.moments(act, q)
+    at_one = moments if q == 1 else M.moments(act)
     forward, backward = D.forward_gain(act), D.backward_gain(act)
     exact = at_one.exact and moments.exact
     g = _float(forward)
     if g is None or _float(backward) is None:
         raise ValueError(f"activation {text!r}: E[φ(z)²] or E[φ'(z)²] is 0, so a gain is undefined")
     sigma_w = g if sigma_w is None else sigma_w
-    fixed = D.fixed_point(act, sigma_w, sigma_b, q)
-    chi = None if fixed.q is None else float(D.chi1(act, sigma_w, fixed.q))
-    critical = D.critical_sigma_w(act)
+    fixed = F.fixed_point(act, sigma_w, sigma_b, q)
+    chi = None if fixed.q is None else float(F.chi1(act, sigma_w, fixed.q))
+    critical = F.critical_sigma_w(act)
     critical_note = ("none: χ₁ stays on one side of 1 along the σ_b = 0 fixed points" if critical is None else
                      "χ₁ = 1 at a fixed point q* > 0 (φ(0) ≠ 0), by quadrature" if isinstance(critical, sp.Float)
                      else "q* = 0 is critical: χ₁ = σ_w²·φ'(0)² = 1 (exact)")
 
-    torch = D.torch_gain(builtin) if builtin is not None else None
+    torch = A.torch_gain(builtin) if builtin is not None else None
     reason = _torch_reason(act, builtin, torch, g)
 
     phi, sampled_with = _sample_functions(act, builtin)
-    expected = float(D.variance_map(act, q, sigma_w, sigma_b))
+    expected = float(F.variance_map(act, q, sigma_w, sigma_b))
     rng = np.random.default_rng(claim_seed_sequence(seed, f"gain:{text.strip()}"))
     one, deep = rng.spawn(2)
     acc = stream(lambda r, k: N.layer_second_moment(r, k, phi, fan_in=WIDTH, fan_out=WIDTH, sigma_w=sigma_w,
@@ -172,7 +175,7 @@ def analyse(text: str, q: float = 1.0, sigma_w: float | None = None, sigma_b: fl
     limit = z_critical(DEFAULT_ALPHA)
     verdict = "pass" if z <= limit else "fail"
     try:
-        kurtosis = D.kurtosis_ratio(act, q)
+        kurtosis = M.kurtosis_ratio(act, q)
     except ValueError:  # E[φ⁴] infinite
         kurtosis = math.inf
     note = "" if kurtosis <= HEAVY_TAILS else (
@@ -181,7 +184,7 @@ def analyse(text: str, q: float = 1.0, sigma_w: float | None = None, sigma_b: fl
 
     runs = N.deep_second_moments(deep, DEEP_REPLICATES, phi, width=DEEP_WIDTH, depth=depth, sigma_w=sigma_w,
                                  sigma_b=sigma_b, q0=q, batch=DEEP_BATCH)[:, -1]
-    theory = float(D.variance_iterates(act, sigma_w, sigma_b, q, depth)[-1])
+    theory = float(F.variance_iterates(act, sigma_w, sigma_b, q, depth)[-1])
     deep_mean = float(np.mean(runs)) if np.all(np.isfinite(runs)) else None
     deep_se = float(np.std(runs, ddof=1) / math.sqrt(runs.size)) if deep_mean is not None else None
 
@@ -190,7 +193,7 @@ def analyse(text: str, q: float = 1.0, sigma_w: float | None = None, sigma_b: fl
 
     return {
         "expression": text.strip(),
-        "derivative": sp.sstr(sp.diff(act.expr, D.x)),
+        "derivative": sp.sstr(sp.diff(act.expr, A.x)),
         "recognized": builtin.name if builtin is not None else None,
         "q": q,
         "moments": {"mean": moment_json(moments.mean), "second_moment": moment_json(moments.second_moment),
@@ -225,21 +228,21 @@ def analyse(text: str, q: float = 1.0, sigma_w: float | None = None, sigma_b: fl
     }
 
 
-def _torch_reason(act: D.Activation, builtin: D.Activation | None, torch, g: float) -> str:
+def _torch_reason(act: A.Activation, builtin: A.Activation | None, torch, g: float) -> str:
     if builtin is None:
         return "not a PyTorch nonlinearity"
     if torch is None:
         return f"PyTorch's calculate_gain has no value for {builtin.name} (it raises ValueError)"
     t = _float(torch)
-    note = D.TORCH_GAINS[builtin.name][1]
+    note = A.TORCH_GAINS[builtin.name][1]
     if abs(t - g) <= 1e-12 * g:
         return f"PyTorch's {note} equals the derived gain"
     m2 = 1 / g**2
     text = (f"PyTorch's {note}; the derived {g:.6g} keeps a unit second moment, while σ_w = {t:.6g} maps "
             f"E[z²] = 1 to {t * t * m2:.4g}")
-    fixed = D.fixed_point(builtin, t, 0, 1)
+    fixed = F.fixed_point(builtin, t, 0, 1)
     if fixed.q is not None:
-        text += f"; at σ_b = 0 its fixed point is q* = {fixed.q:.4g} with χ₁ = {float(D.chi1(builtin, t, fixed.q)):.3f}"
+        text += f"; at σ_b = 0 its fixed point is q* = {fixed.q:.4g} with χ₁ = {float(F.chi1(builtin, t, fixed.q)):.3f}"
     return text
 
 
@@ -273,8 +276,8 @@ def _rows(r: dict) -> list[list[str]]:
         ["φ(x)", r["expression"], f"built-in {r['recognized']}" if r["recognized"] else "typed expression"],
         ["φ'(x)", r["derivative"], "sympy (piecewise: almost everywhere)"],
         [f"E[φ(z)], z ~ N(0, {r['q']:g})", _fmt(m["mean"]), how("mean")],
-        [f"E[φ(z)²]", _fmt(m["second_moment"]), how("second_moment")],
-        [f"E[φ'(z)²]", _fmt(m["derivative_second_moment"]), how("derivative_second_moment")],
+        ["E[φ(z)²]", _fmt(m["second_moment"]), how("second_moment")],
+        ["E[φ'(z)²]", _fmt(m["derivative_second_moment"]), how("derivative_second_moment")],
         ["forward gain 1/√E[φ(z)²]", _fmt(r["forward_gain"]), r["forward_gain_exact"] or "quadrature, at q = 1"],
         ["backward gain 1/√E[φ'(z)²]", _fmt(r["backward_gain"]), "at q = 1"],
         ["PyTorch calculate_gain", _fmt(r["torch_gain"]), r["torch_note"]],

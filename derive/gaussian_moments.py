@@ -1,0 +1,315 @@
+"""Gaussian moments of an activation: E[φ(z)], E[φ(z)²], E[φ'(z)²] (and E[φ⁴]) for z ~ N(0, q).
+
+At q = 1 a moment is exact where that can be had: for a built-in, the value its derivation gain.<name>
+concludes; for a typed GELU, the GELU lemma; for φ with φ(x) + φ(-x) constant, symmetry; otherwise the
+closed form sympy finds within a time cap, piece by piece (kept only if quadrature agrees). Else, and at
+every other q, mpmath tanh-sinh quadrature to at least 12 significant digits, labelled ``quadrature``,
+with its error estimate and checks that the integrand is integrable.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+import time
+from typing import Callable
+
+import mpmath
+import sympy as sp
+
+from .catalogue import BUILTINS, Activation, builtin, exact_number, x
+from .gelu_lemma import GELU_MOMENTS
+from .kernel import SymbolicTimeout, time_cap
+from .pieces import pieces
+
+__all__ = [
+    # moments of an activation
+    "MOMENT_NAMES", "Moment", "Moments", "moment", "moments", "kurtosis_ratio", "QUADRATURE_DIGITS",
+    # what the mean-field maps and the gains are computed with
+    "quadrature", "simplify_capped", "real_argument", "CLOSED_FORM_CAP", "MAP_DPS",
+]
+
+CLOSED_FORM_CAP = 4.0
+"""Seconds one symbolic integral (one piece of one moment) may take before quadrature is used."""
+CLOSED_FORM_BUDGET = 8.0
+"""Seconds all symbolic integrals of one activation may take together (then quadrature only)."""
+_SPENT: dict = {}
+SIMPLIFY_CAP = 3.0
+QUADRATURE_DIGITS = 12
+"""Quadrature results carry at least this many significant digits (checked by the error estimate)."""
+QUADRATURE_DPS = 30
+MAP_DPS = 15
+"""Working digits of the quadratures at q ≠ 1 (variance map, χ₁, kurtosis)."""
+_TAIL = mpmath.mpf("1e-25")
+_NEAR = mpmath.mpf("1e-20")
+_SINGULAR = mpmath.mpf("1e-6")
+_AGREEMENT = mpmath.mpf("1e-10")
+"""A closed form that differs from quadrature by more than this (relative) is not trusted."""
+
+MOMENT_NAMES = {"mean": "E[φ(z)]", "second_moment": "E[φ(z)²]", "derivative_second_moment": "E[φ'(z)²]"}
+
+
+def _integrand(kind: str, g: sp.Expr) -> sp.Expr:
+    if kind == "mean":
+        return g
+    if kind == "second_moment":
+        return g**2
+    if kind == "derivative_second_moment":
+        return sp.diff(g, x) ** 2
+    if kind == "fourth_moment":
+        return g**4
+    raise ValueError(f"moment must be one of {', '.join(MOMENT_NAMES)}, got {kind!r}")
+
+
+def _density(q) -> sp.Expr:
+    return sp.exp(-(x**2) / (2 * q)) / sp.sqrt(2 * sp.pi * q)
+
+
+@dataclasses.dataclass(frozen=True)
+class Moment:
+    """One Gaussian moment: its value, how it was obtained, and (quadrature) the error estimate."""
+
+    name: str
+    value: sp.Expr
+    method: str
+    """'closed form', 'lemma', 'symmetry' (all exact) or 'quadrature'."""
+    formula: sp.Expr | None = None
+    """The closed form with the activation's parameters as symbols (exact methods only)."""
+    error: float | None = None
+    detail: str = ""
+
+    @property
+    def exact(self) -> bool:
+        return self.method != "quadrature"
+
+    def __float__(self) -> float:
+        return float(self.value)
+
+    def __repr__(self) -> str:
+        shown = sp.sstr(self.value) if self.exact else mpmath.nstr(mpmath.mpf(self.value), 15)
+        return f"Moment({self.name} = {shown}, {self.method})"
+
+
+@dataclasses.dataclass(frozen=True)
+class Moments:
+    """E[φ(z)], E[φ(z)²], E[φ'(z)²] for z ~ N(0, q)."""
+
+    mean: Moment
+    second_moment: Moment
+    derivative_second_moment: Moment
+    q: sp.Expr = sp.Integer(1)
+
+    @property
+    def exact(self) -> bool:
+        return all(m.exact for m in (self.mean, self.second_moment, self.derivative_second_moment))
+
+
+def _closed_form_plausible(h: sp.Expr) -> bool:
+    """Whether h·N(0, q) is in the class sympy integrates: polynomial × exp(quadratic) × one erf(linear)."""
+    erfs = 0
+    for node in sp.preorder_traversal(h):
+        if isinstance(node, sp.Pow) and node.base.has(x):
+            if not (node.exp.is_Integer and node.exp >= 0):
+                return False
+            if node.base.has(sp.erf, sp.erfc):
+                erfs += int(node.exp) - 1
+        elif isinstance(node, (sp.erf, sp.erfc)):
+            erfs += 1
+            if not (node.args[0].is_polynomial(x) and sp.degree(node.args[0], x) <= 1):
+                return False
+        elif isinstance(node, sp.exp):
+            if not (node.args[0].is_polynomial(x) and sp.degree(node.args[0], x) <= 2):
+                return False
+        elif isinstance(node, sp.Function) and node.has(x):
+            return False
+    return erfs <= 1
+
+
+def _exact_piece(h: sp.Expr, lo: sp.Expr, hi: sp.Expr, owner: sp.Expr) -> sp.Expr | None:
+    if h == 0:
+        return sp.Integer(0)
+    cap = min(CLOSED_FORM_CAP, CLOSED_FORM_BUDGET - _SPENT.get(owner, 0.0))
+    if cap <= 0 or not _closed_form_plausible(h):
+        return None
+    start = time.perf_counter()
+    try:
+        with time_cap(cap):
+            value = sp.integrate(sp.expand(h * _density(1)), (x, lo, hi), conds="none")
+    except (SymbolicTimeout, NotImplementedError, ValueError, TypeError):
+        return None
+    finally:
+        _SPENT[owner] = _SPENT.get(owner, 0.0) + time.perf_counter() - start
+    if value.has(sp.Integral) or value.has(sp.nan, sp.zoo) or value.has(sp.oo):
+        return None
+    return value
+
+
+def simplify_capped(value: sp.Expr) -> sp.Expr:
+    """sympy.simplify within SIMPLIFY_CAP seconds, else the value as it was."""
+    try:
+        with time_cap(SIMPLIFY_CAP):
+            return sp.simplify(value)
+    except SymbolicTimeout:
+        return value
+
+
+def quadrature(parts, kind: str, q, dps: int = QUADRATURE_DPS):
+    """(value, error estimate) of E[h(z)], z ~ N(0, q), by mpmath tanh-sinh quadrature per piece."""
+    total, error = mpmath.mpf(0), mpmath.mpf(0)
+    with mpmath.workdps(dps):
+        q = mpmath.mpf(q)
+        norm = 1 / mpmath.sqrt(2 * mpmath.pi * q)
+        for g, lo, hi in parts:
+            h = _integrand(kind, g)
+            if h == 0:
+                continue
+            f = _lambdify(h)
+            left = -mpmath.inf if lo == -sp.oo else mpmath.mpf(sp.N(lo, dps))
+            right = mpmath.inf if hi == sp.oo else mpmath.mpf(sp.N(hi, dps))
+            points = [left, 0, right] if left < 0 < right else [left, right]
+            weighted = lambda t: f(t) * mpmath.exp(-t * t / (2 * q))  # noqa: E731
+            value, err = mpmath.quad(weighted, points, error=True)
+            if not (mpmath.isfinite(value) and mpmath.im(value) == 0):
+                raise ValueError(f"E[{sp.sstr(h)[:40]}] over ({lo}, {hi}) is not a finite real number")
+            # the tails must have died out where tanh-sinh stops looking (|t| = 40·√q: weight e^-800)
+            inside = [t * mpmath.sqrt(q) for t in (-2, -1, -0.5, 0.5, 1, 2)]
+            bulk = max([abs(weighted(t)) for t in inside if left < t < right] or [abs(value)])
+            # and no non-integrable singularity at a finite end (or at 0, where the line is split)
+            for end, inward in [(p, +1) for p in points[:-1] if mpmath.isfinite(p)] + \
+                               [(p, -1) for p in points[1:] if mpmath.isfinite(p)]:
+                near = end + inward * _NEAR
+                if abs(weighted(near)) * _NEAR > _SINGULAR * bulk:
+                    raise ValueError(f"E[{sp.sstr(h)[:40]}]: the integrand blows up at z = {mpmath.nstr(end, 6)} "
+                                     "faster than 1/|z - z0| can be integrated; the moment may be infinite")
+            for end, far in ((left, -40 * mpmath.sqrt(q)), (right, 40 * mpmath.sqrt(q))):
+                if mpmath.isinf(end) and abs(weighted(far)) > _TAIL * bulk:
+                    raise ValueError(f"E[{sp.sstr(h)[:40]}]: the integrand does not decay against the Gaussian "
+                                     f"(|h·weight| at z = {mpmath.nstr(far, 3)} is {mpmath.nstr(abs(weighted(far)), 3)});"
+                                     " the moment may be infinite")
+            total += value * norm
+            error += err * norm
+    return total, error
+
+
+@functools.lru_cache(maxsize=512)
+def _lambdify(h: sp.Expr) -> Callable:
+    return sp.lambdify(x, h, modules="mpmath")
+
+
+def _numeric_moment(act: Activation, kind: str, q) -> Moment:
+    parts = pieces(act.expr)
+    value, error = quadrature(parts, kind, q)
+    scale = max(abs(value), mpmath.mpf(10) ** -20)  # a vanishing moment: absolute error below 1e-33
+    if not error <= scale * mpmath.mpf(10) ** -(QUADRATURE_DIGITS + 1):
+        raise ValueError(f"{MOMENT_NAMES[kind]} for φ = {act.name}: quadrature did not reach "
+                         f"{QUADRATURE_DIGITS} digits (value {mpmath.nstr(value, 8)}, error estimate "
+                         f"{mpmath.nstr(error, 3)}); the moment may be infinite")
+    return Moment(MOMENT_NAMES[kind], sp.Float(value, 20), "quadrature", None, float(error),
+                  f"mpmath tanh-sinh at {QUADRATURE_DPS} digits over {len(parts)} piece(s), "
+                  f"error estimate {mpmath.nstr(error, 2)}")
+
+
+@functools.lru_cache(maxsize=256)
+def moment(act: Activation, kind: str, q=sp.Integer(1)) -> Moment:
+    """E[h(z)] for z ~ N(0, q), h = φ ('mean'), φ² ('second_moment') or φ'² ('derivative_second_moment').
+
+    At q = 1: for a built-in, what gain.<name> concludes; otherwise exact (closed form, the GELU lemma, or
+    symmetry) where available, else quadrature. At other q: quadrature (the variance map is evaluated
+    numerically).
+    """
+    if kind not in MOMENT_NAMES:
+        raise ValueError(f"moment must be one of {', '.join(MOMENT_NAMES)}, got {kind!r}")
+    q = exact_number("q", q, positive=True)
+    if q == 1 and act.name in BUILTINS and act == builtin(act.name):
+        from .gain import concluded_moment  # gain.<name> is built on this module, so it is read at call time
+        return concluded_moment(act.name, kind)
+    numeric = _numeric_moment(act, kind, q)
+    if q != 1:
+        return numeric
+    exact = _exact_moment(act, kind)
+    if exact is None:
+        return numeric
+    gap = abs(mpmath.mpf(sp.N(exact.value, 30)) - mpmath.mpf(numeric.value))
+    if gap > _AGREEMENT * max(1, abs(mpmath.mpf(numeric.value))):
+        return dataclasses.replace(numeric, detail=numeric.detail + f"; sympy's closed form {sp.sstr(exact.value)[:60]}"
+                                   f" disagreed by {mpmath.nstr(gap, 3)} and was discarded")
+    return exact
+
+
+def _exact_moment(act: Activation, kind: str) -> Moment | None:
+    name = MOMENT_NAMES[kind]
+    if _is_gelu(act) and kind in GELU_MOMENTS:
+        return Moment(name, GELU_MOMENTS[kind], "lemma", GELU_MOMENTS[kind], None,
+                      "Stein's lemma and E[Φ(z)²] = 1/3 (see gelu_second_moment_lemma)")
+    if kind == "mean":
+        c = _odd_part_constant(act.formula)
+        if c is not None:
+            value = c / 2
+            return Moment(name, value.subs(dict(act.parameters)), "symmetry", value, None,
+                          f"φ(x) + φ(-x) = {sp.sstr(c)}, so E[φ(z)] = {sp.sstr(value)} for symmetric z")
+    try:
+        parts = pieces(act.formula)
+    except ValueError:
+        return None
+    total = sp.Integer(0)
+    for g, lo, hi in parts:
+        value = _exact_piece(_integrand(kind, g), lo, hi, act.formula)
+        if value is None:
+            return None
+        total += value
+    formula = simplify_capped(total)
+    value = simplify_capped(formula.subs(dict(act.parameters))) if act.parameters else formula
+    if not (value.is_number and value.is_finite):
+        return None
+    return Moment(name, value, "closed form", formula, None,
+                  f"sympy integrated {len(parts)} piece(s) against N(0, 1)")
+
+
+def _odd_part_constant(formula: sp.Expr) -> sp.Expr | None:
+    """c if φ(x) + φ(-x) = c for all x (then E[φ(z)] = c/2), else None."""
+    try:
+        with time_cap(SIMPLIFY_CAP):
+            total = formula + formula.subs(x, -x)
+            if total.has(sp.Piecewise, sp.Max, sp.Min):
+                return None
+            total = sp.simplify(total)
+            if total.has(x):
+                total = sp.simplify(total.rewrite(sp.exp))
+    except SymbolicTimeout:
+        return None
+    return None if total.has(x) else total
+
+
+@functools.lru_cache(maxsize=256)
+def moments(act: Activation, q=sp.Integer(1)) -> Moments:
+    """E[φ(z)], E[φ(z)²], E[φ'(z)²] for z ~ N(0, q)."""
+    q = exact_number("q", q, positive=True)
+    return Moments(*(moment(act, kind, q) for kind in MOMENT_NAMES), q=q)
+
+
+def _is_gelu(act: Activation) -> bool:
+    """Whether φ is the catalogue's GELU written out (then the GELU lemma gives its moments)."""
+    return not act.parameters and sp.expand(act.formula) == sp.expand(builtin("gelu").formula)
+
+
+def real_argument(name: str, value, low: float = 0.0, strict: bool = False) -> mpmath.mpf:
+    """A real argument of a numeric map (q, σ_w, σ_b) as an mpmath number, finite and >= low (> low if strict)."""
+    try:
+        number = mpmath.mpf(float(value))
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a real number, got {value!r}") from None
+    if not mpmath.isfinite(number) or number < low or (strict and number == low):
+        rule = f"> {low:g}" if strict else f">= {low:g}"
+        raise ValueError(f"{name} must be finite and {rule}, got {value!r}")
+    return number
+
+
+def kurtosis_ratio(act: Activation, q=1) -> float:
+    """E[φ(√q z)⁴]/E[φ(√q z)²]² (3 for the identity): large values mean heavy tails, where a Monte Carlo
+    mean of φ² converges slowly and the normal approximation behind z·se is poor."""
+    q = real_argument("q", q, strict=True)
+    parts = pieces(act.expr)
+    m2 = quadrature(parts, "second_moment", q, MAP_DPS)[0]
+    m4 = quadrature(parts, "fourth_moment", q, MAP_DPS)[0]
+    return float(m4 / m2**2) if m2 > 0 else math.inf
+

@@ -1,0 +1,172 @@
+"""Mean-field signal propagation through an activation φ at infinite width, by quadrature.
+
+Variance map (Poole et al. 2016, eq. 3; Schoenholz et al. 2017, eq. 3):
+q ↦ V(q) = σ_w²·E[φ(√q z)²] + σ_b², z ~ N(0, 1), with fixed point q* = V(q*), and
+χ₁ = σ_w²·E[φ'(√q* z)²] (Schoenholz et al. 2017, eq. 5): χ₁ < 1 ordered, χ₁ > 1 chaotic; the critical
+σ_w puts χ₁ = 1. Exact at infinite width only; a finite-width network differs by O(1/width).
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import mpmath
+import sympy as sp
+
+from .catalogue import Activation, x
+from .kernel import time_cap
+from .gaussian_moments import CLOSED_FORM_CAP, MAP_DPS, quadrature, real_argument, simplify_capped
+from .pieces import pieces
+
+__all__ = ["variance_map", "FixedPoint", "fixed_point", "chi1", "critical_sigma_w", "variance_iterates"]
+
+
+def _second_moment_at(act: Activation, q: mpmath.mpf) -> mpmath.mpf:
+    """E[φ(√q z)²] by quadrature at MAP_DPS digits."""
+    return quadrature(pieces(act.expr), "second_moment", q, MAP_DPS)[0]
+
+
+def _derivative_second_moment_at(act: Activation, q: mpmath.mpf) -> mpmath.mpf:
+    """E[φ'(√q z)²] by quadrature at MAP_DPS digits."""
+    return quadrature(pieces(act.expr), "derivative_second_moment", q, MAP_DPS)[0]
+
+
+def variance_map(act: Activation, q, sigma_w, sigma_b=0) -> mpmath.mpf:
+    """V(q) = σ_w²·E[φ(√q z)²] + σ_b² (Poole et al. 2016, eq. 3), by quadrature."""
+    q = real_argument("q", q, strict=True)
+    sigma_w, sigma_b = real_argument("sigma_w", sigma_w), real_argument("sigma_b", sigma_b)
+    return sigma_w**2 * _second_moment_at(act, q) + sigma_b**2
+
+
+@dataclasses.dataclass(frozen=True)
+class FixedPoint:
+    """q* with V(q*) = q*, reached by iterating V from q0; ``kind`` says how it was found."""
+
+    q: float | None
+    kind: str
+    """'attracting' (|V'(q*)| < 1), 'unstable' (V'(q*) > 1: q0 sat exactly on it, and any perturbation
+    moves away), 'neutral' (V'(q*) = 1, e.g. a homogeneous φ at its gain without bias, where every q
+    is kept), 'zero' (the signal dies out) or 'diverges' (no finite fixed point above q0)."""
+    slope: float | None = None
+    """V'(q*), by a centred difference of the quadrature."""
+    detail: str = ""
+
+
+_Q_CEILING = mpmath.mpf(1e6)
+_Q_FLOOR = mpmath.mpf(1e-10)
+_SLOPE_STEP = mpmath.mpf("1e-5")
+
+
+def fixed_point(act: Activation, sigma_w, sigma_b=0, q0=1) -> FixedPoint:
+    """The fixed point of q ↦ V(q) that the iteration q_{l+1} = V(q_l) from q0 approaches (or sits on).
+
+    For V increasing (every φ whose |φ| grows away from 0), the iterates move monotonically towards
+    the nearest root of V(q) - q in the direction of V(q0) - q0: that root is bracketed by multiplying
+    (or dividing) q by 4, then located by the Illinois method. If V(q0) = q0 the answer is q0, whose
+    stability V'(q0) is reported.
+    """
+    q0 = real_argument("q", q0, strict=True)
+    sigma_w, sigma_b = real_argument("sigma_w", sigma_w), real_argument("sigma_b", sigma_b)
+    with mpmath.workdps(MAP_DPS):
+        def V(q):
+            return sigma_w**2 * _second_moment_at(act, q) + sigma_b**2
+
+        def f(q):
+            return V(q) - q
+
+        def classify(q, detail):
+            h = _SLOPE_STEP * q
+            slope = (V(q + h) - V(q - h)) / (2 * h)
+            kind = "neutral" if abs(slope - 1) <= 1e-6 else "attracting" if abs(slope) < 1 else "unstable"
+            return FixedPoint(float(q), kind, float(slope), detail)
+
+        start = f(q0)
+        if abs(start) <= mpmath.mpf(1e-15) * q0:
+            return classify(q0, "V(q0) = q0")
+        step = 4 if start > 0 else mpmath.mpf(1) / 4
+        lo = q0
+        while True:
+            hi = lo * step
+            if hi > _Q_CEILING:
+                return FixedPoint(None, "diverges", None, f"V(q) > q up to q = {mpmath.nstr(_Q_CEILING, 3)}")
+            if hi < _Q_FLOOR:
+                return FixedPoint(0.0, "zero", None, "V(q) < q down to q = 1e-10: the signal dies out")
+            if (f(hi) > 0) != (start > 0) or f(hi) == 0:
+                break
+            lo = hi
+        root = mpmath.findroot(f, (min(lo, hi), max(lo, hi)), solver="illinois", tol=mpmath.mpf(10) ** -26)
+        return classify(root, f"root of V(q) = q in [{mpmath.nstr(min(lo, hi), 6)}, {mpmath.nstr(max(lo, hi), 6)}]")
+
+
+def _derivative_at_zero(act: Activation) -> sp.Expr:
+    """lim_{q→0+} E[φ'(√q z)²] = (φ'(0-)² + φ'(0+)²)/2 (the mean of the one-sided squares)."""
+    sides = []
+    for direction in ("-", "+"):
+        for g, lo, hi in pieces(act.expr):
+            if (direction == "-" and lo < 0 <= hi) or (direction == "+" and lo <= 0 < hi):
+                with time_cap(CLOSED_FORM_CAP):
+                    sides.append(sp.limit(sp.diff(g, x), x, 0, dir=direction))
+                break
+    if len(sides) != 2:
+        raise ValueError(f"φ = {act.name}: the derivative at 0 could not be found from its pieces")
+    return simplify_capped((sides[0] ** 2 + sides[1] ** 2) / 2)
+
+
+def chi1(act: Activation, sigma_w, q_star) -> mpmath.mpf:
+    """χ₁ = σ_w²·E[φ'(√q* z)²] (Schoenholz et al. 2017, eq. 5); at q* = 0 the limit σ_w²·(φ'(0-)² + φ'(0+)²)/2."""
+    sigma_w = real_argument("sigma_w", sigma_w)
+    q_star = real_argument("q_star", q_star)
+    if q_star == 0:
+        return sigma_w**2 * mpmath.mpf(sp.N(_derivative_at_zero(act), 20))
+    return sigma_w**2 * _derivative_second_moment_at(act, q_star)
+
+
+def critical_sigma_w(act: Activation) -> sp.Expr | None:
+    """σ_w with χ₁ = 1 at the fixed point for σ_b = 0 (the edge of chaos, Schoenholz et al. 2017).
+
+    φ(0) = 0: q* = 0 is a fixed point and χ₁ = σ_w²·(φ'(0-)² + φ'(0+)²)/2 there, so
+    σ_w = 1/√((φ'(0-)² + φ'(0+)²)/2), exact (tanh 1, ReLU √2, GELU and SiLU 2, Mish 5/3).
+    φ(0) ≠ 0: q* > 0 for every σ_w, and along the fixed points σ_w² = q/E[φ(√q z)²], so χ₁ = 1 where
+    q·E[φ'(√q z)²] = E[φ(√q z)²]; the smallest such q in [4⁻⁷, 4⁷] is bracketed on a grid and
+    located by quadrature (a Float), or None if χ₁ stays on one side of 1 there (softplus: χ₁ < 1).
+    """
+    at_zero = sp.limit(act.expr, x, 0, dir="+"), sp.limit(act.expr, x, 0, dir="-")
+    if all(v == 0 for v in at_zero):
+        slope = _derivative_at_zero(act)
+        return None if slope == 0 else simplify_capped(1 / sp.sqrt(slope))
+    with mpmath.workdps(MAP_DPS):
+        def m(q):
+            return _second_moment_at(act, q)
+
+        def gap(q):
+            return q * _derivative_second_moment_at(act, q) - m(q)
+
+        grid = [mpmath.mpf(4) ** k for k in range(-7, 8)]
+        previous = gap(grid[0])
+        for lo, hi in zip(grid, grid[1:]):
+            current = gap(hi)
+            if (previous < 0) != (current < 0):
+                root = mpmath.findroot(gap, (lo, hi), solver="illinois", tol=mpmath.mpf(10) ** -26)
+                return sp.Float(mpmath.sqrt(root / m(root)), MAP_DPS)
+            previous = current
+    return None
+
+
+def variance_iterates(act: Activation, sigma_w, sigma_b, q0, depth: int) -> list[mpmath.mpf]:
+    """q_1, ..., q_depth with q_l = V(q_{l-1}) from q_0 = q0: the infinite-width recursion (quadrature at
+    15 digits; once two iterates agree to 1e-13 the rest are that fixed point)."""
+    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
+        raise ValueError(f"depth must be an integer >= 1, got {depth!r}")
+    q = real_argument("q", q0, strict=True)
+    sigma_w, sigma_b = real_argument("sigma_w", sigma_w), real_argument("sigma_b", sigma_b)
+    out: list[mpmath.mpf] = []
+    while len(out) < depth:
+        if q == 0 or q > _Q_CEILING**2:
+            out.append(q)
+            continue
+        nxt = sigma_w**2 * _second_moment_at(act, q) + sigma_b**2
+        if abs(nxt - q) <= mpmath.mpf(1e-13) * q:
+            out.extend([nxt] * (depth - len(out)))
+            break
+        out.append(nxt)
+        q = nxt
+    return out
