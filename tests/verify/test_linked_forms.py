@@ -6,25 +6,8 @@ import sympy as sp
 from derive.derivation import Derivation
 from derive.kernel import Status
 
-x = sp.Symbol("x", real=True)
-z = sp.Symbol("z", real=True)
-n = sp.Symbol("n", integer=True, nonnegative=True)
-F, G, g = sp.Function("F"), sp.Function("G"), sp.Function("g")
+from _soundness import F, G, failed_at, fresh, g, n, proved, x, z  # noqa: F401 -- shared by the three files
 
-
-def fresh(title="test", resolve=None):
-    return Derivation("test.soundness." + title, title, resolve=resolve)
-
-
-def failed_at(d, rule):
-    """The derivation failed, and a step of ``rule`` is among its failures (the guard, not an accident, fired)."""
-    assert d.status == "failed", (d.status, d.result)
-    assert rule in {s.method for s in d.failures}, [(s.method, s.detail) for s in d.failures]
-
-
-def proved(fact):
-    assert fact.status == "proved", (fact.statement, fact.detail)
-    return fact
 
 
 # ---------------------------------------------------------------------------------------------------------------
