@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import textwrap
 
 import numpy as np
 
@@ -203,7 +204,7 @@ def assert_means(samples, expected, alpha: float = DEFAULT_ALPHA, control=None) 
     return _raise_unless(_check("mean", acc, expected, alpha, control, splits), splits)
 
 
-def claim_report(result: ClaimResult) -> str:
+def claim_report(result: ClaimResult, alpha: float = DEFAULT_ALPHA) -> str:
     """A claim's outcome in a few lines: closed form, estimate ± se, z against z_crit, control, proof."""
     row = result_to_json(result)
     claim = result.claim
@@ -215,24 +216,30 @@ def claim_report(result: ClaimResult) -> str:
     if worst is not None and worst.error:
         lines.append(f"  check        error at {worst.config}: {worst.error}")
     elif worst is not None:
-        cases = row["cases"]
+        where = f" at {worst.config}" if worst.config else ""
         if worst.kind == "monte-carlo":
             verdict = "<=" if worst.passed else ">"
-            lines.append(f"  estimate     {_num(row['estimate'])} ± {_num(row['stderr'], 3)} (n = {cases}); "
-                         f"z = {_num(row['z'], 4)} {verdict} z_crit = {_num(worst.z_critical, 4)}"
-                         + (f" at {worst.config}" if worst.config else ""))
+            lines.append(f"  estimate     {_num(row['estimate'])} ± {_num(row['stderr'], 3)} (n = {row['cases']}); "
+                         f"z = {_num(row['z'], 4)} {verdict} z_crit = {_num(worst.z_critical, 4)} "
+                         f"(α = {alpha:g}){where}")
         else:
-            lines.append(f"  estimate     {_num(row['estimate'])} ({worst.kind}, {cases} cases); "
-                         f"{'holds' if worst.passed else 'fails'}" + (f" at {worst.config}" if worst.config else ""))
+            lines.append(f"  estimate     {_num(row['estimate'])} ({worst.kind}, {row['cases']} cases): "
+                         f"{'holds' if worst.passed else 'fails'}{where}")
     control = row["control"]
     if not any(c.control_rejected is not None for c in result.checks):
         lines.append("  control      none applies: the check is inconclusive")
+    elif control["rejected"]:
+        lines.append(f"  control      {control['formula'] or '—'}: rejected (z = {_num(control['z'], 4)})")
     else:
-        outcome = "rejected" if control["rejected"] else "NOT rejected: the control could not be rejected"
-        lines.append(f"  control      {control['formula'] or '—'}: {outcome} (z = {_num(control['z'], 4)})")
+        weakest = min((c for c in result.checks if c.control_rejected is not None),
+                      key=lambda c: c.control_z if c.control_z is not None else math.inf)
+        limit = weakest.z_critical if weakest.kind == "monte-carlo" else 1.0
+        lines.append(f"  control      {control['formula'] or '—'}: could not be rejected "
+                     f"(z = {_num(control['z'], 4)} <= {_num(limit, 4)}): inconclusive")
     detail = f" ({result.proof_detail})" if result.proof_detail else ""
     lines.append(f"  proof        {result.proof}{detail}")
-    return "\n".join(lines)
+    return "\n".join(textwrap.fill(line, width=100, subsequent_indent=" " * 15)
+                     if len(line) > 100 else line for line in lines)
 
 
 def assert_claim(claim: Claim, seed: int = 0, budget: float | Budget = 1.0, alpha: float = DEFAULT_ALPHA) -> ClaimResult:
@@ -250,5 +257,5 @@ def assert_claim(claim: Claim, seed: int = 0, budget: float | Budget = 1.0, alph
     with np.errstate(all="ignore"):
         result = run_claim(claim, seed=seed, alpha=_alpha(alpha), budget=budget)
     if not result.passed:
-        raise ClaimFailed(claim_report(result), result)
+        raise ClaimFailed(claim_report(result, alpha), result)
     return result
