@@ -5,7 +5,7 @@ from unittest import mock
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
 
 torch = pytest.importorskip("torch", reason="PyTorch is the independent oracle for torch.nn.init semantics")
 import torch.nn.functional as F  # noqa: E402
