@@ -11,7 +11,12 @@ Installed with the package (entry point ``pytest11: dlmath``), or loaded from a 
   claim's id as its random stream, so the outcome does not depend on collection order or on
   ``pytest-xdist``. ``--dlmath-budget`` scales every claim's replicates.
 - A claim that fails, is inconclusive (its control could not be rejected) or whose proof failed
-  fails its item with the report of ``verify.testing.claim_report``.
+  fails its item with the report of ``verify.testing.claim_report``. Every item records the claim's
+  proof, check, estimate, stderr, z and control outcome as user properties (``dlmath_*``; shown as
+  properties in ``--junitxml``).
+
+PYTEST_DONT_REWRITE: this module has no assert statement to rewrite, and pytest would otherwise warn
+when it finds it already imported (by a test that imports ``verify`` before an in-process run).
 """
 from __future__ import annotations
 
@@ -79,10 +84,24 @@ class ClaimItem(pytest.Item):
         self.claim = claim
 
     def runtest(self) -> None:
-        from .testing import assert_claim
+        from .testing import ClaimFailed, assert_claim
 
-        assert_claim(self.claim, seed=self.config.getoption("dlmath_seed"),
-                     budget=self.config.getoption("dlmath_budget"))
+        try:
+            result = assert_claim(self.claim, seed=self.config.getoption("dlmath_seed"),
+                                  budget=self.config.getoption("dlmath_budget"))
+        except ClaimFailed as failure:
+            self._record(failure.result)
+            raise
+        self._record(result)
+
+    def _record(self, result) -> None:
+        """The claim's numbers as the report's user properties (JUnit XML shows them as properties)."""
+        from .results import result_to_json
+
+        row = result_to_json(result)
+        for key in ("proof", "check", "estimate", "stderr", "z"):
+            self.user_properties.append((f"dlmath_{key}", row[key]))
+        self.user_properties.append(("dlmath_control_rejected", row["control"]["rejected"]))
 
     def repr_failure(self, excinfo, style=None):
         from .testing import ClaimFailed
@@ -95,4 +114,4 @@ class ClaimItem(pytest.Item):
         return self.path, None, f"claim {self.claim.id}"
 
 
-__all__ = ["pytest_addoption", "pytest_collect_file", "ClaimsFile", "ClaimItem", "DEFAULT_PATTERN"]
+__all__ = ["DEFAULT_PATTERN", "ClaimItem", "ClaimsFile", "pytest_addoption", "pytest_collect_file"]
