@@ -140,17 +140,20 @@ def _check(what: str, acc: Accumulator, expected, alpha: float, control, splits:
 
 
 def _raise_unless(check: Check, splits: int) -> Check:
+    __tracebackhide__ = True  # pytest shows the caller's line, not this module's
     where = f"[{check.index}] (worst of {splits})" if check.index is not None else ""
-    head = (f"{check.what}{where} = {_num(check.estimate)} ± {_num(check.stderr, 3)} (n = {check.count}); "
+    head = (f"{check.what}{where} = {_num(check.estimate)} ± {_num(check.stderr, 3)} (n = {check.count}), "
             f"expected {_num(check.expected)}")
     share = f"α/{splits} = {check.alpha / splits:.3g}" if splits > 1 else f"α = {check.alpha:g}"
     rule = f"z_crit = {_num(check.z_critical, 4)} at {share}"
+    # short lines: pytest prints the first one after the exception's name
     if not check.passed:
-        raise StatisticalAssertionError(f"{head}: z = {_num(check.z, 4)} > {rule}")
+        raise StatisticalAssertionError(f"{head}\nz = {_num(check.z, 4)} > {rule}")
     if check.control_rejected is False:
         raise StatisticalAssertionError(
-            f"inconclusive: the control {_num(check.control)} could not be rejected (z = {_num(check.control_z, 4)} "
-            f"<= {rule}); {head} (z = {_num(check.z, 4)}): add replicates or choose a control the check can tell apart")
+            f"inconclusive: the control {_num(check.control)} could not be rejected\n"
+            f"control z = {_num(check.control_z, 4)} <= {rule}\n{head}, z = {_num(check.z, 4)}\n"
+            "add replicates, or choose a control the check can tell apart")
     return check
 
 
@@ -164,6 +167,7 @@ def assert_mean(samples, expected, alpha: float = DEFAULT_ALPHA, control=None) -
     >>> assert_mean(rng.normal(0.5, 1.0, 10_000), 0.5, control=0.0).passed
     True
     """
+    __tracebackhide__ = True  # pytest shows the caller's line, not this module's
     alpha = _alpha(alpha)
     acc = _replicates(samples)
     if np.ndim(acc.mean) != 0:
@@ -177,6 +181,7 @@ def assert_second_moment(samples, expected, alpha: float = DEFAULT_ALPHA, contro
 
     The mean of X² by the rule of ``assert_mean`` (its se from the spread of X², which needs E[X⁴] finite).
     """
+    __tracebackhide__ = True  # pytest shows the caller's line, not this module's
     alpha = _alpha(alpha)
     x = _replicates(samples)
     if isinstance(samples, Accumulator):
@@ -196,6 +201,7 @@ def assert_means(samples, expected, alpha: float = DEFAULT_ALPHA, control=None) 
     vector fails with probability at most ``alpha``. The control is rejected when any of its k values is.
     The message shows the worst mean. Returns the ``Check`` of the worst mean when all hold.
     """
+    __tracebackhide__ = True  # pytest shows the caller's line, not this module's
     alpha = _alpha(alpha)
     acc = _replicates(samples)
     splits = int(np.size(acc.mean))
@@ -234,8 +240,9 @@ def claim_report(result: ClaimResult, alpha: float = DEFAULT_ALPHA) -> str:
         weakest = min((c for c in result.checks if c.control_rejected is not None),
                       key=lambda c: c.control_z if c.control_z is not None else math.inf)
         limit = weakest.z_critical if weakest.kind == "monte-carlo" else 1.0
+        tail = ": inconclusive" if result.check == "inconclusive" else ""
         lines.append(f"  control      {control['formula'] or '—'}: could not be rejected "
-                     f"(z = {_num(control['z'], 4)} <= {_num(limit, 4)}): inconclusive")
+                     f"(z = {_num(control['z'], 4)} <= {_num(limit, 4)}){tail}")
     detail = f" ({result.proof_detail})" if result.proof_detail else ""
     lines.append(f"  proof        {result.proof}{detail}")
     return "\n".join(textwrap.fill(line, width=100, subsequent_indent=" " * 15)
@@ -248,6 +255,7 @@ def assert_claim(claim: Claim, seed: int = 0, budget: float | Budget = 1.0, alph
     The claim's random stream depends only on ``seed`` and the claim's id, so the outcome does not
     depend on which other tests run, or in which order or process. ``budget`` scales the replicates.
     """
+    __tracebackhide__ = True  # pytest shows the caller's line, not this module's
     if not isinstance(claim, Claim):
         raise UsageError(f"claim must be a verify.Claim, got {type(claim).__name__}")
     try:
