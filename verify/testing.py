@@ -249,7 +249,8 @@ def claim_report(result: ClaimResult, alpha: float = DEFAULT_ALPHA) -> str:
                      if len(line) > 100 else line for line in lines)
 
 
-def assert_claim(claim: Claim, seed: int = 0, budget: float | Budget = 1.0, alpha: float = DEFAULT_ALPHA) -> ClaimResult:
+def assert_claim(claim: Claim, seed: int = 0, budget: float | Budget = 1.0,
+                 alpha: float = DEFAULT_ALPHA) -> ClaimResult:
     """Run ``claim`` (its proof and its check) and raise ``ClaimFailed`` unless it passes.
 
     The claim's random stream depends only on ``seed`` and the claim's id, so the outcome does not
