@@ -93,7 +93,8 @@ def _replicates(samples, name: str = "samples") -> Accumulator:
             raise UsageError(f"{name} must have a leading replicate axis, got a scalar")
         if not np.all(np.isfinite(arr)):
             raise UsageError(f"{name} must be finite: {int(np.sum(~np.isfinite(arr)))} values are nan or inf")
-        acc = Accumulator().update(arr)
+        with np.errstate(over="ignore", invalid="ignore"):   # overflow is reported below, by name
+            acc = Accumulator().update(arr)
     if acc.count < 2:
         raise UsageError(f"{name} needs at least 2 independent replicates, got {acc.count}")
     return acc
@@ -122,7 +123,10 @@ def _distance(estimate: np.ndarray, target: np.ndarray, se: np.ndarray) -> np.nd
 
 
 def _check(what: str, acc: Accumulator, expected, alpha: float, control, splits: int) -> Check:
-    mean, se = np.asarray(acc.mean, np.float64), np.asarray(acc.stderr, np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean, se = np.asarray(acc.mean, np.float64), np.asarray(acc.stderr, np.float64)
+    if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(se))):
+        raise UsageError(f"samples overflow float64: the {what} or its standard error is not finite")
     target = _target(expected, mean.shape, "expected")
     wrong = _target(control, mean.shape, "control")
     z_crit = z_critical(alpha / splits)
@@ -189,7 +193,8 @@ def assert_second_moment(samples, expected, alpha: float = DEFAULT_ALPHA, contro
     if np.ndim(x.mean) != 0:
         raise UsageError(f"samples must be one number per replicate (1-D), got replicates of shape "
                          f"{np.shape(x.mean)}")
-    squares = Accumulator().update(np.asarray(samples, dtype=np.float64) ** 2)
+    with np.errstate(over="ignore", invalid="ignore"):
+        squares = Accumulator().update(np.asarray(samples, dtype=np.float64) ** 2)
     return _raise_unless(_check("second moment", squares, expected, alpha, control, 1), 1)
 
 

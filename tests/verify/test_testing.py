@@ -141,6 +141,8 @@ def test_the_second_moment_is_the_mean_of_the_squares():
     (lambda: assert_means(np.ones(3), 1.0), "samples"),
     (lambda: assert_means(np.ones((3, 2)), [1.0, 1.0, 1.0]), "expected"),
     (lambda: assert_second_moment(Accumulator().update(np.ones(3)), 1.0), "samples"),
+    (lambda: assert_second_moment([1e200, -1e200, 3e200], 1.0), "samples"),
+    (lambda: assert_mean([1e308, -1e308, 1.5e308], 1.0), "samples"),
 ])
 def test_bad_arguments_are_usage_errors_naming_the_argument(call, argument):
     with pytest.raises(UsageError, match=rf"^{argument}\b"):
