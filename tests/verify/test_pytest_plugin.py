@@ -108,11 +108,17 @@ def test_the_same_outcomes_and_numbers_in_two_xdist_workers(project):
     assert check_failures(result.stdout.str()) == alone
 
 
-def test_a_claim_run_alone_gives_the_numbers_it_gives_among_others(project):
+def test_a_claim_gives_the_same_numbers_alone_among_others_and_in_reverse_order(project):
     together = project.inline_run(*PLUGIN)
     alone = project.inline_run(*PLUGIN, "claims_demo.py::demo.weak")
     alone.assertoutcome(failed=1)
     assert properties(alone, "demo.weak") == properties(together, "demo.weak")
+    project.makeconftest("def pytest_collection_modifyitems(items):\n    items.reverse()\n")
+    reverse = project.inline_run(*PLUGIN)
+    order = [r.nodeid for r in reverse.getreports("pytest_runtest_logreport") if r.when == "call"]
+    assert order[0].endswith("demo.bad_proof")
+    for name in ("demo.right", *FAILING):
+        assert properties(reverse, name) == properties(together, name)
 
 
 def test_another_seed_gives_another_estimate_that_still_passes(project):
@@ -198,3 +204,33 @@ def test_an_empirical_user_claim_shows_proof_none_on_the_command_line(pytester):
                           "--format", "json")
     row, = json.loads(result.stdout.str())["claims"]
     assert (row["id"], row["proof"], row["verdict"]) == ("demo.right", "none", "pass")
+
+
+def readme_section() -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index("## In your own tests")
+    return text[start:text.index("\n## ", start + 1)]
+
+
+def test_the_readme_example_project_gives_the_output_the_readme_shows(pytester):
+    """The files of README's "In your own tests" (each block opens with ``# name.py``), run as shown: the
+    passing run, then the run with the bug the README names; the output equals the README's but timings."""
+    section = readme_section()
+    files = {}
+    for block in re.findall(r"```python\n(.*?)```", section, flags=re.S):
+        name = re.match(r"# (\w+)\.py\b", block)
+        if name:
+            files[name.group(1)] = block
+    assert sorted(files) == ["claims_myinit", "myinit", "test_myinit"]
+    shown = [[line[4:] for line in run.strip("\n").splitlines()]
+             for run in re.findall(r"\n    \$ python -m pytest -q -p verify.pytest_plugin\n((?:    .*\n|\n)+)", section)]
+    assert len(shown) == 2
+    bug = re.search(r"With a bug, `(.*?)`", section).group(1)
+
+    def run():
+        result = pytester.runpytest("-q", *PLUGIN)
+        return [re.sub(r"in [\d.]+s", "in Ts", line) for line in result.outlines]
+    pytester.makepyfile(**files)
+    assert run() == [re.sub(r"in [\d.]+s", "in Ts", line) for line in shown[0]]
+    pytester.makepyfile(myinit=files["myinit"].replace("np.sqrt(2.0 / fan_in)", bug))
+    assert run() == [re.sub(r"in [\d.]+s", "in Ts", line).rstrip() for line in shown[1]]
