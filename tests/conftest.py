@@ -9,6 +9,8 @@ import tempfile
 
 from hypothesis import HealthCheck, settings
 
+pytest_plugins = ["pytester"]  # tests/verify/test_pytest_plugin.py runs throwaway projects
+
 _PRIVATE = tempfile.mkdtemp(prefix="dlmath-tests-")
 for variable in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "MPLCONFIGDIR"):
     os.environ[variable] = os.path.join(_PRIVATE, variable.lower())

@@ -20,6 +20,7 @@ from numeric.conv import (
     output_size,
     transposed_output_size,
 )
+from verify.strategies import conv_geometries, pool_geometries
 
 RTOL = 1e-10  # float64 sums of at most a few hundred terms of size O(1)
 ATOL = 1e-10
@@ -147,26 +148,7 @@ def test_conv_params_matches_the_arrays_conv2d_uses(c_in, c_out, kernel, groups,
 
 # ------------------------------------------------------------------ conv2d
 
-@st.composite
-def conv_cases(draw):
-    groups = draw(st.integers(1, 3))
-    c_in = groups * draw(st.integers(1, 2))
-    c_out = groups * draw(st.integers(1, 2))
-    kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
-    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
-    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
-    padding = tuple((draw(st.integers(0, 2)), draw(st.integers(0, 2))) for _ in range(2))
-    size = []
-    for axis in range(2):
-        extent = dilation[axis] * (kernel[axis] - 1) + 1
-        low = max(1, extent - sum(padding[axis]))
-        size.append(draw(st.integers(low, low + 6)))
-    batch = draw(st.integers(1, 2))
-    seed = draw(st.integers(0, 2**32 - 1))
-    return batch, c_in, c_out, tuple(size), kernel, stride, padding, dilation, groups, seed
-
-
-@given(conv_cases())
+@given(conv_geometries())
 def test_conv2d_matches_loops_over_pixels(case):
     batch, c_in, c_out, size, kernel, stride, padding, dilation, groups, seed = case
     rng = np.random.default_rng(seed)
@@ -178,7 +160,7 @@ def test_conv2d_matches_loops_over_pixels(case):
     np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL)
 
 
-@given(conv_cases())
+@given(conv_geometries())
 def test_conv2d_gradients_are_adjoints(case):
     """conv2d is bilinear in (x, W): ⟨y(x, W), g⟩ = ⟨x, ∂/∂x⟩ = ⟨W, ∂/∂W⟩, and ∂/∂b = Σ g."""
     batch, c_in, c_out, size, kernel, stride, padding, dilation, groups, seed = case
@@ -220,22 +202,7 @@ def test_conv2d_keeps_float32():
 
 # ------------------------------------------------------------------ pooling
 
-@st.composite
-def pool_cases(draw, dilated=True):
-    kernel = (draw(st.integers(1, 4)), draw(st.integers(1, 4)))
-    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
-    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2))) if dilated else (1, 1)
-    padding = (draw(st.integers(0, kernel[0] // 2)), draw(st.integers(0, kernel[1] // 2)))
-    size = []
-    for axis in range(2):
-        extent = dilation[axis] * (kernel[axis] - 1) + 1
-        low = max(1, extent - 2 * padding[axis], padding[axis] * dilation[axis])
-        size.append(draw(st.integers(low, low + 6)))
-    seed = draw(st.integers(0, 2**32 - 1))
-    return tuple(size), kernel, stride, padding, dilation, seed
-
-
-@given(pool_cases())
+@given(pool_geometries())
 def test_max_pool2d_matches_loops_and_routes_gradient_to_the_max(case):
     size, kernel, stride, padding, dilation, seed = case
     rng = np.random.default_rng(seed)
@@ -253,7 +220,7 @@ def test_max_pool2d_matches_loops_and_routes_gradient_to_the_max(case):
     assert np.all((grad == 0) | np.isin(x, y))
 
 
-@given(pool_cases(dilated=False), st.booleans())
+@given(pool_geometries(dilated=False), st.booleans())
 def test_avg_pool2d_matches_loops_and_its_adjoint(case, count_include_pad):
     size, kernel, stride, padding, _, seed = case
     rng = np.random.default_rng(seed)

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import example, given, strategies as st
 
 from numeric import init
+from verify.strategies import grouped_weight_shapes
 
 FALSE_ALARM = 1e-6                                   # two-sided, per statistical assertion
 Z = NormalDist().inv_cdf(1 - FALSE_ALARM / 2)        # ≈ 4.89
@@ -40,15 +41,7 @@ def test_fans_table(shape, groups, expected):
     assert init.fans(shape, groups) == expected == connections(shape, groups)
 
 
-@st.composite
-def weight_shapes(draw):
-    groups = draw(st.integers(1, 4))
-    out = groups * draw(st.integers(1, 6))
-    kernel = draw(st.lists(st.integers(1, 5), min_size=0, max_size=3))
-    return (out, draw(st.integers(1, 6)), *kernel), groups
-
-
-@given(weight_shapes())
+@given(grouped_weight_shapes())
 @example(((1, 1), 1))
 def test_fans_count_connections(case):
     shape, groups = case
@@ -221,7 +214,7 @@ def test_initializers_reject(name, shape, options, error, rule):
     assert rule in str(info.value)
 
 
-@given(weight_shapes(), st.sampled_from(["fan_in", "fan_out", "fan_avg"]), st.integers(0, 2**32 - 1))
+@given(grouped_weight_shapes(), st.sampled_from(["fan_in", "fan_out", "fan_avg"]), st.integers(0, 2**32 - 1))
 def test_uniform_never_exceeds_its_bound(case, mode, seed):
     shape, groups = case
     fan_in, fan_out = init.fans(shape, groups)

@@ -5,12 +5,13 @@ from unittest import mock
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
 
 torch = pytest.importorskip("torch", reason="PyTorch is the independent oracle for torch.nn.init semantics")
 import torch.nn.functional as F  # noqa: E402
 
 from numeric import init  # noqa: E402
+from verify.strategies import weight_shapes  # noqa: E402
 
 pytestmark = pytest.mark.torch
 
@@ -21,14 +22,7 @@ SAMPLE_SHAPE = (300, 200)
 ROUNDING = 1e-14
 
 
-@st.composite
-def torch_weight_shapes(draw):
-    """Dense (out, in) and conv (out, in/groups, *kernel) shapes, kernels 1-D to 3-D."""
-    kernel = draw(st.lists(st.integers(1, 7), min_size=0, max_size=3))
-    return (draw(st.integers(1, 64)), draw(st.integers(1, 64)), *kernel)
-
-
-@given(torch_weight_shapes())
+@given(weight_shapes())
 def test_fans_equal_pytorch(shape):
     assert init.fans(shape) == torch.nn.init._calculate_fan_in_and_fan_out(torch.empty(shape))
 

@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from numeric.receptive_field import Field, Layer, receptive_field, receptive_field_table
+from verify.strategies import layer_stacks
 
 
 def footprint(layers, unit, axis=0):
@@ -16,20 +17,7 @@ def footprint(layers, unit, axis=0):
     return positions
 
 
-@st.composite
-def stacks(draw, max_depth=6):
-    layers = []
-    for _ in range(draw(st.integers(0, max_depth))):
-        kind = draw(st.sampled_from(["conv", "pool"]))
-        kernel = draw(st.integers(1, 5))
-        limit = kernel // 2 if kind == "pool" else 3
-        padding = (draw(st.integers(0, limit)), draw(st.integers(0, limit)))
-        layers.append(Layer(kernel, draw(st.integers(1, 3)), padding, draw(st.integers(1, 3)),
-                            kind))
-    return layers
-
-
-@given(stacks(), st.integers(-5, 5))
+@given(layer_stacks(), st.integers(-5, 5))
 def test_field_is_the_bounding_box_of_the_footprint(layers, unit):
     field = receptive_field(layers)
     positions = footprint(layers, unit)
@@ -38,14 +26,14 @@ def test_field_is_the_bounding_box_of_the_footprint(layers, unit):
     assert field.stride == int(np.prod([layer.stride for layer in layers]))
 
 
-@given(stacks())
+@given(layer_stacks())
 def test_padding_moves_the_field_but_never_resizes_it(layers):
     unpadded = [Layer(l.kernel, l.stride, 0, l.dilation, l.kind) for l in layers]
     assert receptive_field(layers).size == receptive_field(unpadded).size
     assert receptive_field(unpadded).padding == 0
 
 
-@given(stacks())
+@given(layer_stacks())
 def test_table_rows_follow_the_stack(layers):
     rows = receptive_field_table(layers)
     for depth, row in enumerate(rows, start=1):
