@@ -1,4 +1,4 @@
-"""Receptive field, effective stride and effective padding of a stack of conv and pool layers.
+"""Receptive field, effective stride and effective padding of a single-path stack of conv and pool layers.
 
 With the effective kernel κ_l = d_l(k_l - 1) + 1 and the jump j_l = Π_{i<=l} s_i, the field grows
 as r_l = r_{l-1} + (κ_l - 1)·j_{l-1} from r_0 = 1, and the effective padding as
