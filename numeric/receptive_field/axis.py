@@ -2,15 +2,15 @@
 
 Along one axis a node's unit u sees the input positions [lo(u), hi(u)] (inclusive), or nothing (a
 transposed convolution whose kernel is shorter than its stride leaves some outputs with only a bias).
-For every layer this module knows, lo and hi are nondecreasing and *periodic with a shift*:
+For every layer this module knows, lo and hi are *periodic with a shift* (not always monotone: a
+dilated transposed convolution's are not):
 lo(u + P) = lo(u) + Q and hi(u + P) = hi(u) + Q, so one period of values describes every unit. The
 effective stride is the rate Q/P: an integer jump for a conv stack (P = 1), 1/s after a transposed
 convolution of stride s (P = s), 0 after global pooling (Q = 0).
 
 Composition follows the bottom-up view of Araujo, Norris & Sim (Distill 2019): if a node's unit u
 reads the units [a, b] of its input node, it sees the union of their fields, whose bounding box is
-[lo of the first non-empty unit >= a, hi of the last non-empty unit <= b], since lo and hi are
-nondecreasing. A merge (sum or concatenation) sees the union of its branches: the hull.
+[min of their lo, max of their hi], found among one period of them at each end. A merge (sum or concatenation) sees the union of its branches: the hull.
 """
 from __future__ import annotations
 
@@ -23,23 +23,24 @@ __all__ = ["AxisMap", "IDENTITY"]
 class AxisMap:
     """u -> [lo(u), hi(u)] or None (empty), from one period ``lo``, ``hi`` (None where empty)."""
 
-    __slots__ = ("period", "shift", "lo", "hi")
+    __slots__ = ("period", "shift", "lo", "hi", "step")
 
-    def __init__(self, period, shift, lo, hi):
-        self.period, self.shift = period, shift
+    def __init__(self, period, shift, lo, hi, step=1):
+        self.period, self.shift, self.step = period, shift, step
         self.lo, self.hi = tuple(lo), tuple(hi)
 
     @classmethod
-    def window(cls, start, size, stride):
-        """Every unit sees ``size`` positions from u·stride + start (a conv or pool layer)."""
-        return cls(1, stride, (start,), (start + size - 1,))
+    def window(cls, start, size, stride, step=1):
+        """Unit u sees u·stride + start + t·step for t·step < size (a conv or pool layer of dilation step)."""
+        return cls(1, stride, (start,), (start + size - 1,), step)
 
     @classmethod
-    def from_pairs(cls, shift, pairs):
-        """One period of (lo, hi) pairs, None for an empty unit."""
+    def from_pairs(cls, shift, pairs, step=1):
+        """One period of (lo, hi) pairs, None for an empty unit; a local map reads every ``step``-th
+        unit from lo to hi (a dilated layer), a field is the whole bounding box."""
         lo = [None if p is None else p[0] for p in pairs]
         hi = [None if p is None else p[1] for p in pairs]
-        return cls(len(pairs), shift, lo, hi)
+        return cls(len(pairs), shift, lo, hi, step)
 
     def at(self, u):
         """(lo, hi) of unit ``u``, or None."""
@@ -58,26 +59,20 @@ class AxisMap:
         """Field sizes of the units of one period (0 for an empty unit)."""
         return [0 if lo is None else hi - lo + 1 for lo, hi in zip(self.lo, self.hi)]
 
-    def _first(self, a, b):
-        """The first non-empty unit in [a, b], or None (emptiness repeats with the period)."""
-        for v in range(a, min(b, a + self.period - 1) + 1):
-            if self.lo[v % self.period] is not None:
-                return v
-        return None
+    def over(self, a, b, step=1):
+        """The bounding box of the fields of units a, a + step, ..., <= b, or None if all are empty.
 
-    def _last(self, a, b):
-        for v in range(b, max(a, b - self.period + 1) - 1, -1):
-            if self.lo[v % self.period] is not None:
-                return v
-        return None
-
-    def over(self, a, b):
-        """The bounding box of the fields of units a..b, or None if they are all empty."""
-        first = self._first(a, b)
-        if first is None:
+        Units one period of candidates apart have the same emptiness and fields ``step·shift`` further
+        on (shift >= 0), so the first ``period`` candidates hold the smallest lo, the last the largest hi.
+        """
+        count = (b - a) // step + 1
+        take = min(count, self.period)
+        firsts = [self.at(a + j * step) for j in range(take)]
+        if all(f is None for f in firsts):
             return None
-        last = self._last(a, b)
-        return self.at(first)[0], self.at(last)[1]
+        end = a + (count - 1) * step
+        lasts = [self.at(end - j * step) for j in range(take)]
+        return min(f[0] for f in firsts if f), max(f[1] for f in lasts if f)
 
     def after(self, local):
         """This map seen through ``local``: unit u of the next node reads units local(u) of this one."""
@@ -89,7 +84,7 @@ class AxisMap:
         pairs = []
         for u in range(period):
             window = local.at(u)
-            pairs.append(None if window is None else self.over(*window))
+            pairs.append(None if window is None else self.over(*window, local.step))
         return AxisMap.from_pairs(shift, pairs)
 
     def same_rate(self, other):
@@ -119,8 +114,9 @@ IDENTITY = AxisMap.window(0, 1, 1)
 def hull(maps):
     """(map, note): the union of the branches' fields, and None or a line saying why they are misaligned.
 
-    Branches are aligned when their effective strides agree and the offset between their centres is
-    one integer for every unit. Different strides leave no periodic hull (map None); a centre offset
+    Branches are aligned when their effective strides agree and the offset between their centres is the
+    same for every unit and a whole number of units (of the effective stride); a whole shift (a U-Net
+    crop) is said, not refused. Different strides leave no periodic hull (map None); a centre offset
     that is not an integer or varies from unit to unit is reported with the hull computed anyway.
     """
     first = maps[0]
@@ -137,10 +133,15 @@ def hull(maps):
         pairs.append((min(s[0] for s in spans), max(s[1] for s in spans)) if spans else None)
     note = None
     base = first.centres(period)
+    rate = Fraction(first.shift, first.period)
     for index, m in enumerate(maps[1:], start=1):
-        offsets = {c - b for c, b in zip(m.centres(period), base) if c is not None and b is not None}
-        if len(offsets) > 1 or any(o.denominator != 1 for o in offsets):
-            shown = ", ".join(str(o) for o in sorted(offsets))
-            note = f"misaligned: centres of inputs 0 and {index} are offset by {shown}"
+        offsets = sorted({c - b for c, b in zip(m.centres(period), base) if c is not None and b is not None})
+        units = [o / rate for o in offsets] if rate else [Fraction(0)]
+        if len(offsets) > 1 or any(u.denominator != 1 for u in units):
+            shown = ", ".join(str(o) for o in offsets)
+            note = (f"misaligned: centres of inputs 0 and {index} are offset by {shown} input positions "
+                    f"(effective stride {first.stride})")
             break
+        if offsets and offsets[0]:
+            note = f"aligned up to a shift: input {index} is offset by {units[0]} units"
     return AxisMap.from_pairs(shift, pairs), note

@@ -44,6 +44,11 @@ class NodeField:
         return None if self.maps is None else [min(m.sizes()) for m in self.maps]
 
     @property
+    def aligned(self):
+        """False when a merge's inputs are misaligned (here or above: then ``maps`` is None)."""
+        return self.maps is not None and not any("misaligned" in note for note in self.notes)
+
+    @property
     def varies(self):
         return self.maps is not None and self.field != self.field_min
 
@@ -89,6 +94,10 @@ class Graph:
         self.input_shape, self.ndim, self.input_name = input_shape, ndim, input_name
         self.nodes = []          # (name, op, inputs)
         self._names = {input_name}
+
+    def __repr__(self):
+        lines = [f"{name} = {op!r}({', '.join(inputs)})" for name, op, inputs in self.nodes]
+        return f"Graph({self.input_shape or f'ndim={self.ndim}'}: " + "; ".join(lines) + ")"
 
     def node(self, name, op, *inputs):
         """Add ``op`` reading ``inputs`` (names of earlier nodes) as node ``name``; returns ``name``."""

@@ -93,6 +93,10 @@ class Op:
     def check(self, ndim):
         """Normalise the per-axis arguments for ``ndim`` spatial axes (called by the graph)."""
 
+    def __repr__(self):
+        given = {k: v for k, v in vars(self).items() if k in self.__init__.__code__.co_varnames}
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in given.items())})"
+
 
 def _spatial(shapes):
     return None if shapes[0] is None else shapes[0][1:]
@@ -114,7 +118,7 @@ class _Windowed(Op):
 
     def local(self, axis, sizes):
         left = self._pads(sizes)[axis][0]
-        return AxisMap.window(-left, self.d[axis] * (self.k[axis] - 1) + 1, self.s[axis])
+        return AxisMap.window(-left, self.d[axis] * (self.k[axis] - 1) + 1, self.s[axis], self.d[axis])
 
     def _sizes(self, sizes):
         out = []
@@ -192,7 +196,7 @@ class ConvTranspose(Op):
         for o in range(s):
             reads = [(o + p - t * d) // s for t in range(k) if (o + p - t * d) % s == 0]
             pairs.append((min(reads), max(reads)) if reads else None)
-        return AxisMap.from_pairs(1, pairs)
+        return AxisMap.from_pairs(1, pairs, d // math.gcd(s, d))   # the i read are d/gcd(s, d) apart
 
     def output_shape(self, shapes):
         out = []
