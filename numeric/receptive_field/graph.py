@@ -160,4 +160,14 @@ class Graph:
                 if note:
                     notes.append(f"axis {axis}: {note}")
             maps = None if any(m is None for m in maps) else tuple(maps)
+            if maps is not None:
+                notes += _containing(ins, maps)
         return NodeField(name, op.name, tuple(r.name for r in ins), out, maps, params, macs, notes)
+
+
+def _containing(ins, maps):
+    """Say which input's field the merge's field is, when one input's contains every other's."""
+    for r in ins:
+        if all(m == own for m, own in zip(maps, r.maps)):
+            return [f"field is {r.name}'s: it contains the other inputs' fields"]
+    return []

@@ -257,7 +257,7 @@ class AdaptivePool(Op):
             raise NumericError("adaptive pooling depends on the input size: give an input shape")
         n, m = sizes[axis], self.m[axis]
         pairs = [(o * n // m, -(-(o + 1) * n // m) - 1) for o in range(m)]
-        return AxisMap.from_pairs(n, pairs)
+        return AxisMap.from_pairs(n if m > 1 else 0, pairs)     # one unit: no grid, stride 0
 
     def output_shape(self, shapes):
         return (shapes[0][0], *self.m)

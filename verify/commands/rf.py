@@ -164,12 +164,11 @@ def _graph_rows(statements, size):
         shape = (1, *(size if isinstance(size, tuple) else (size,)))
         if len(shape) > 4:
             raise UsageError("--input for a spec is N, HxW or DxHxW")
-    try:
-        return build_graph(statements, shape).analyse()
-    except SpecError:
-        raise
-    except ValueError as error:
-        raise UsageError(f"bad spec: {error}") from None
+    rows = build_graph(statements, shape).analyse()
+    for row in rows:            # a spec has no channels: spatial sizes only, no parameter or MAC counts
+        row.params = row.macs = None
+        row.output_shape = None if row.output_shape is None else row.output_shape[1:]
+    return rows
 
 
 def main(args):

@@ -21,6 +21,8 @@ def _axes(values):
     """[3, 3] -> '3', [3, 5] -> '3x5'; None -> '—'."""
     if values is None:
         return "—"
+    if len(values) == 0:
+        return "1"
     shown = [str(v) for v in values]
     return shown[0] if len(set(shown)) == 1 else "x".join(shown)
 
