@@ -10,6 +10,6 @@ from numeric.receptive_field.ops import (Add, AdaptivePool, Concat, Conv, ConvTr
                                          Pointwise, Pool, Upsample)
 from numeric.receptive_field.stack import KINDS, Field, Layer, Row, receptive_field, receptive_field_table
 
-__all__ = ["Layer", "Field", "Row", "receptive_field", "receptive_field_table", "KINDS",
+__all__ = ["Layer", "Field", "Row", "receptive_field", "receptive_field_table",
            "Graph", "NodeField", "AxisMap", "Op", "Conv", "Pool", "ConvTranspose", "Upsample",
            "AdaptivePool", "Pointwise", "Linear", "Flatten", "Add", "Concat"]

@@ -136,7 +136,7 @@ def test_resnet_shortcut_is_aligned_and_a_shifted_branch_is_reported():
     g.node("b", Conv(8, 3, 1, 1), "a")
     g.node("short", Conv(8, 1, 2), "input")
     g.node("sum", Add(), "b", "short")
-    assert g.analyse()[-1].notes == [] and g.analyse()[-1].aligned
+    assert g.analyse()[-1].aligned and g.analyse()[-1].notes == ["field is b's: it contains the other inputs' fields"]
     g.node("half", Conv(8, 2, 1, ((0, 1), (0, 1))), "sum")  # even kernel: its centre is half a position off
     g.node("bad", Add(), "half", "sum")
     bad = g.analyse()[-1]

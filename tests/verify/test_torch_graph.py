@@ -92,7 +92,7 @@ def test_resnet18_shortcuts_fields_shapes_and_parameters():
     rows, compared = check(nets.ResNet18(width=1, classes=3), (3, 448, 448))
     by = {r.name: r for r in rows}
     assert by["blocks_7_relu_1"].field == [435, 435] and by["blocks_7_relu_1"].stride == [32, 32]
-    assert all(r.op != "add" or not r.notes for r in rows)        # every shortcut aligned
+    assert all(r.aligned for r in rows if r.op == "add")          # every shortcut aligned
     assert compared == len(rows)
 
 
@@ -105,7 +105,7 @@ def test_resnet18_full_width_parameters_are_torchvisions():
 
 def test_inception_block():
     rows, _ = check(nets.Inception(), (3, 64, 64))
-    assert rows[-1].op == "concat" and rows[-1].field == [3 + 2 * 4, 3 + 2 * 4] and not rows[-1].notes
+    assert rows[-1].op == "concat" and rows[-1].field == [3 + 2 * 4, 3 + 2 * 4] and rows[-1].aligned
 
 
 def test_densenet_block():
