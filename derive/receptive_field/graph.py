@@ -92,6 +92,8 @@ def merge(resolve=None) -> Derivation:
     inception = {R_A: 1, P_A: 0, R_B: 5, P_B: 2}     # a 1×1 branch beside a 5×5 padding 2 branch
     dv.instance(MERGE_FIELD.subs(inception), 5, "Inception: a 1×1 and a 5×5 (padding 2) branch: the 5×5's 5")
     dv.control(R_A, MERGE_SIZE, "the main path's field only (the other branch ignored)")
+    dv.control(u * S - P_A, lo_M(u), "the main path's first position")
+    dv.control(u * S - P_A + R_A - 1, hi_M(u), "the main path's last position")
     dv.instance(MERGE_FIELD.subs(inception) - R_A.subs(inception), 4, "the main-path control misses 4 positions")
     dv.conclude(first, last, size)
     return dv
@@ -101,11 +103,13 @@ def merge(resolve=None) -> Derivation:
 s, k = sp.Symbol("s", integer=True, positive=True), sp.Symbol("k", integer=True, positive=True)
 p = sp.Symbol("p", integer=True, nonnegative=True)
 o, i, t = sp.Symbol("o", integer=True), sp.Symbol("i", integer=True), sp.Symbol("t", integer=True)
-J = sp.Symbol("J", positive=True)
 written = sp.Function("w")
 """w(i, t): the output position input i writes with tap t."""
 count = sp.Function("n")
-"""n(o): how many inputs output o reads."""
+"""n(r): how many inputs output o = q·s + r - p reads."""
+q, r = sp.Symbol("q", integer=True), sp.Symbol("r", integer=True, nonnegative=True)
+m, e = sp.Symbol("m", integer=True), sp.Symbol("e", integer=True, nonnegative=True)
+"""o + p = q·s + r and k - 1 - r = m·s + e (Euclidean division: the derivation defines them)."""
 
 WRITES_REFERENCE = ("Dumoulin & Visin, A guide to convolution arithmetic (2016), §4, and PyTorch ConvTranspose: "
                     "input i adds its value times tap t to output i·s - p + t·d, t = 0..k-1 (here d = 1)")
@@ -126,12 +130,10 @@ def transposed(resolve=None) -> Derivation:
                      dv.identity((i + 1) * s - p + t - (i * s - p + t), s),
                      justification="the next input writes the same taps s outputs on: outputs s apart read inputs "
                                    "one apart, so J/s input positions separate neighbouring outputs")
-    q, r = sp.Symbol("q", integer=True), sp.Symbol("r", integer=True, nonnegative=True)
     euclid, r_low, r_high = dv.divide(o + p, s, q, r, "o + p = q·s + r, 0 <= r <= s - 1")
     # the last input read: i = q with tap t = r (needs r <= k - 1); the first: i = q - m with tap r + m·s <= k - 1
     # every output is o = q·s + r - p (the division above); the taps that reach it:
     last_tap = dv.instantiate(writes, {i: q, t: r})     # input q, tap r: the last (q + 1 needs tap r - s < 0)
-    m, e = sp.Symbol("m", integer=True), sp.Symbol("e", integer=True, nonnegative=True)
     taps, e_low, e_high = dv.divide(k - 1 - r, s, m, e, "k - 1 - r = m·s + e: m more inputs fit below q")
     first_tap = dv.chain(dv.instantiate(writes, {i: q - m, t: r + m * s}),
                          dv.identity((q - m) * s - p + r + m * s, q * s + r - p),
@@ -139,7 +141,6 @@ def transposed(resolve=None) -> Derivation:
                                        "would need tap r + (m + 1)·s > k - 1)")
     fits = dv.inequality(k - 1, r + m * s, e)          # k - 1 - (r + m·s) = e >= 0: the tap exists
     dv.define(count(r), m + 1, "inputs q - m..q: n = ⌊(k - 1 - r)/s⌋ + 1")
-    field_above = sp.Symbol("R", integer=True, positive=True)
     with sp.evaluate(False):
         worked = [(sp.floor(sp.Integer(3 - 1 - 0) / 2) + 1, 2, "k = 3, s = 2 at r = 0: ⌈3/2⌉ = 2 inputs ..."),
                   (sp.floor(sp.Integer(3 - 1 - 1) / 2) + 1, 1, "... at r = 1: ⌊3/2⌋ = 1: the field varies"),
@@ -148,6 +149,6 @@ def transposed(resolve=None) -> Derivation:
                    "U-Net, k = 3 s = 2 on a field of 24 at stride 4: 24 + (2 - 1)·4 = 28 at even outputs")]
     for lhs, value, why in worked:
         dv.instance(lhs, value, why)
-    dv.control(field_above, count(r), "the field without the transposed rule: read as a conv of stride s")
+    dv.control(k, count(r), "without the transposed rule: read as a convolution, every output reads k inputs")
     dv.conclude(shift, euclid, last_tap, taps, first_tap, fits)
     return dv
