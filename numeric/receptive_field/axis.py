@@ -17,7 +17,12 @@ from __future__ import annotations
 from fractions import Fraction
 from math import gcd
 
-__all__ = ["AxisMap", "IDENTITY"]
+from numeric._checks import NumericError
+
+__all__ = ["AxisMap", "IDENTITY", "MAX_PERIOD"]
+
+MAX_PERIOD = 1 << 16
+"""Longest period of units a field may repeat with (upsampling factors multiply it)."""
 
 
 class AxisMap:
@@ -81,6 +86,9 @@ class AxisMap:
         else:
             k = self.period // gcd(abs(local.shift), self.period)
             period, shift = local.period * k, (k * local.shift // self.period) * self.shift
+        if period > MAX_PERIOD:
+            raise NumericError(f"the field repeats only every {period} units (more than {MAX_PERIOD}): "
+                               f"upsampling factors too large to tabulate")
         pairs = []
         for u in range(period):
             window = local.at(u)
@@ -126,6 +134,8 @@ def hull(maps):
     period = 1
     for m in maps:
         period = period * m.period // gcd(period, m.period)
+    if period > MAX_PERIOD:
+        raise NumericError(f"the merged field repeats only every {period} units (more than {MAX_PERIOD})")
     shift = first.shift * period // first.period
     pairs = []
     for u in range(period):

@@ -166,6 +166,7 @@ def test_graph_table_fits_and_says_varying_fields(capsys):
     (["conv k3 p1 *0"], "'*0' at column 12: repetition is *N"),
     (["1x = conv k3"], "'1x' at column 1: a node name"),
     (["conv k3 p1 same"], "padding given twice"),
+    (["up999 *9"], "upsampling factors too large to tabulate"),
     (["cat input"], "cat needs at least two node names"),
     (["conv k3", "--torch", "nets:Shared", "--input", "3x8x8"], "not both"),
     (["--torch", "nets:Shared", "--input", "8"], "--torch needs --input CxHxW"),
