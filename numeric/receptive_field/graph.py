@@ -123,8 +123,22 @@ class Graph:
         return name
 
     def analyse(self):
-        """A ``NodeField`` per node, the input first; the last node is the output."""
-        shape = self.input_shape
+        """A ``NodeField`` per node, the input first; the last node is the output.
+
+        When some padding depends on the input size (TensorFlow's "same" with stride > 1), each merge's
+        offsets between its inputs are compared with those on an input one larger per axis; offsets that
+        change are reported as misaligned (they depend on the input size).
+        """
+        rows = self._rows(self.input_shape)
+        if self.input_shape is not None and any(_size_dependent(op) for _, op, _ in self.nodes):
+            try:
+                other = self._rows((self.input_shape[0], *(n + 1 for n in self.input_shape[1:])))
+            except ValueError:          # the larger input does not fit some layer: nothing to compare
+                return rows
+            _compare_offsets(rows, other)
+        return rows
+
+    def _rows(self, shape):
         first = NodeField(self.input_name, "input", (), shape, (IDENTITY,) * self.ndim, 0, 0)
         done = {self.input_name: first}
         rows = [first]
@@ -171,3 +185,27 @@ def _containing(ins, maps):
         if all(m == own for m, own in zip(maps, r.maps)):
             return [f"field is {r.name}'s: it contains the other inputs' fields"]
     return []
+
+
+def _size_dependent(op):
+    return getattr(op, "pads", None) == "same" and any(s > 1 for s in op.s)
+
+
+def _offsets(by_name, row):
+    """Per axis, the start of each input minus the start of the first (None where one is missing)."""
+    starts = [by_name[name].start for name in row.inputs]
+    if any(s is None or None in s for s in starts):
+        return None
+    return [[s[axis] - starts[0][axis] for s in starts[1:]] for axis in range(len(starts[0]))]
+
+
+def _compare_offsets(rows, other):
+    """Note merges whose inputs' offsets differ between the two analyses (an input-size-dependent offset)."""
+    here, there = {r.name: r for r in rows}, {r.name: r for r in other}
+    for row in rows:
+        if len(row.inputs) < 2 or row.maps is None:
+            continue
+        a, b = _offsets(here, row), _offsets(there, there[row.name])
+        if a is not None and b is not None and a != b:
+            row.notes.append(f"misaligned: the offsets between its inputs depend on the input size "
+                             f"({a} at this input, {b} at one more per axis)")

@@ -208,3 +208,21 @@ def test_bad_shapes_name_the_node():
     g.node("c", Conv(1, 5), "input")
     with pytest.raises(ValueError, match="node 'c' \\(conv\\): output size must be >= 1 on axis 0"):
         g.analyse()
+
+
+def test_tensorflow_same_offsets_that_depend_on_the_input_size_are_misaligned():
+    for n in (224, 225):
+        g = Graph((3, n))
+        g.node("main", Conv(4, 3, 2, "same"), "input")
+        g.node("short", Conv(4, 1, 2, "same"), "input")
+        g.node("sum", Add(), "main", "short")
+        row = g.analyse()[-1]
+        assert not row.aligned
+        assert any("depend on the input size ([[0]] at this input, [[1]] at one more per axis)" in note
+                   or "depend on the input size ([[1]] at this input, [[0]] at one more per axis)" in note
+                   for note in row.notes), row.notes
+    g = Graph((3, 224))                  # explicit padding: the same offsets at every input size
+    g.node("main", Conv(4, 3, 2, 1), "input")
+    g.node("short", Conv(4, 1, 2), "input")
+    g.node("sum", Add(), "main", "short")
+    assert g.analyse()[-1].aligned
