@@ -16,8 +16,16 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from numeric.receptive_field import (AdaptivePool, Add, Concat, Conv, ConvTranspose, Graph, Pointwise,
-                                     Upsample)
+from numeric.receptive_field import (
+    AdaptivePool,
+    Add,
+    Concat,
+    Conv,
+    ConvTranspose,
+    Graph,
+    Pointwise,
+    Upsample,
+)
 
 
 def build(nodes):

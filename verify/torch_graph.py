@@ -12,8 +12,19 @@ from __future__ import annotations
 
 import operator
 
-from numeric.receptive_field import (Add, AdaptivePool, Concat, Conv, ConvTranspose, Flatten, Graph, Linear,
-                                     Pointwise, Pool, Upsample)
+from numeric.receptive_field import (
+    AdaptivePool,
+    Add,
+    Concat,
+    Conv,
+    ConvTranspose,
+    Flatten,
+    Graph,
+    Linear,
+    Pointwise,
+    Pool,
+    Upsample,
+)
 
 from .errors import UsageError
 
@@ -40,7 +51,7 @@ def _from_module(m, nn):
     if isinstance(m, nn.modules.conv._ConvNd):
         return Conv(m.out_channels, _tuple(m.kernel_size), _tuple(m.stride), _tuple(m.padding),
                     _tuple(m.dilation), m.groups, m.bias is not None)
-    if kind.startswith("MaxPool") or kind.startswith("AvgPool"):
+    if kind.startswith(("MaxPool", "AvgPool")):
         dilation = getattr(m, "dilation", 1)
         return Pool(_tuple(m.kernel_size), _tuple(m.stride), _tuple(m.padding), _tuple(dilation), m.ceil_mode,
                     "max" if kind.startswith("Max") else "avg")
@@ -115,7 +126,7 @@ def graph_from_module(module, input_shape):
 
     try:
         traced = torch.fx.symbolic_trace(module)
-    except Exception as error:     # fx raises many types; the message names the module
+    except Exception as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise UsageError(f"torch.fx cannot trace {type(module).__name__}: {first}") from None
     modules = dict(traced.named_modules())

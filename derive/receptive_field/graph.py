@@ -130,11 +130,11 @@ def transposed(resolve=None) -> Derivation:
                      dv.identity((i + 1) * s - p + t - (i * s - p + t), s),
                      justification="the next input writes the same taps s outputs on: outputs s apart read inputs "
                                    "one apart, so J/s input positions separate neighbouring outputs")
-    euclid, r_low, r_high = dv.divide(o + p, s, q, r, "o + p = q·s + r, 0 <= r <= s - 1")
+    euclid, _, _ = dv.divide(o + p, s, q, r, "o + p = q·s + r, 0 <= r <= s - 1")
     # the last input read: i = q with tap t = r (needs r <= k - 1); the first: i = q - m with tap r + m·s <= k - 1
     # every output is o = q·s + r - p (the division above); the taps that reach it:
     last_tap = dv.instantiate(writes, {i: q, t: r})     # input q, tap r: the last (q + 1 needs tap r - s < 0)
-    taps, e_low, e_high = dv.divide(k - 1 - r, s, m, e, "k - 1 - r = m·s + e: m more inputs fit below q")
+    taps, _, _ = dv.divide(k - 1 - r, s, m, e, "k - 1 - r = m·s + e: m more inputs fit below q")
     first_tap = dv.chain(dv.instantiate(writes, {i: q - m, t: r + m * s}),
                          dv.identity((q - m) * s - p + r + m * s, q * s + r - p),
                          justification="input q - m writes output o with tap r + m·s <= k - 1 (input q - m - 1 "

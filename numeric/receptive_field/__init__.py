@@ -6,10 +6,45 @@ The stack API is the one this module has always had: ``Layer``, ``Field``, ``Row
 """
 from numeric.receptive_field.axis import AxisMap
 from numeric.receptive_field.graph import Graph, NodeField
-from numeric.receptive_field.ops import (Add, AdaptivePool, Concat, Conv, ConvTranspose, Flatten, Linear, Op,
-                                         Pointwise, Pool, Upsample)
-from numeric.receptive_field.stack import KINDS, Field, Layer, Row, receptive_field, receptive_field_table
+from numeric.receptive_field.ops import (
+                                         AdaptivePool,
+                                         Add,
+                                         Concat,
+                                         Conv,
+                                         ConvTranspose,
+                                         Flatten,
+                                         Linear,
+                                         Op,
+                                         Pointwise,
+                                         Pool,
+                                         Upsample,
+)
+from numeric.receptive_field.stack import (
+                                         Field,
+                                         Layer,
+                                         Row,
+                                         receptive_field,
+                                         receptive_field_table,
+)
 
-__all__ = ["Layer", "Field", "Row", "receptive_field", "receptive_field_table",
-           "Graph", "NodeField", "AxisMap", "Op", "Conv", "Pool", "ConvTranspose", "Upsample",
-           "AdaptivePool", "Pointwise", "Linear", "Flatten", "Add", "Concat"]
+__all__ = [
+                                         "AdaptivePool",
+                                         "Add",
+                                         "AxisMap",
+                                         "Concat",
+                                         "Conv",
+                                         "ConvTranspose",
+                                         "Field",
+                                         "Flatten",
+                                         "Graph",
+                                         "Layer",
+                                         "Linear",
+                                         "NodeField",
+                                         "Op",
+                                         "Pointwise",
+                                         "Pool",
+                                         "Row",
+                                         "Upsample",
+                                         "receptive_field",
+                                         "receptive_field_table",
+]

@@ -10,7 +10,8 @@ convolution of stride s (P = s), 0 after global pooling (Q = 0).
 
 Composition follows the bottom-up view of Araujo, Norris & Sim (Distill 2019): if a node's unit u
 reads the units [a, b] of its input node, it sees the union of their fields, whose bounding box is
-[min of their lo, max of their hi], found among one period of them at each end. A merge (sum or concatenation) sees the union of its branches: the hull.
+[min of their lo, max of their hi], found among one period of them at each end. A merge (sum or
+concatenation) sees the union of its branches: the hull.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from math import gcd
 
 from numeric._checks import NumericError
 
-__all__ = ["AxisMap", "IDENTITY", "MAX_PERIOD"]
+__all__ = ["IDENTITY", "MAX_PERIOD", "AxisMap"]
 
 MAX_PERIOD = 1 << 16
 """Longest period of units a field may repeat with (upsampling factors multiply it)."""

@@ -12,7 +12,8 @@ convolution or an upsampling) ``field`` is the largest over units and ``field_mi
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field as _field
+from dataclasses import dataclass
+from dataclasses import field as _field
 
 from numeric._checks import NumericError, int_tuple, integer
 from numeric.receptive_field.axis import IDENTITY, hull

@@ -22,8 +22,21 @@ from fractions import Fraction
 from numeric._checks import NumericError, integer, one_of
 from numeric.receptive_field.axis import IDENTITY, AxisMap
 
-__all__ = ["Op", "Conv", "Pool", "ConvTranspose", "Upsample", "AdaptivePool", "Pointwise", "Linear",
-           "Flatten", "Add", "Concat", "per_axis", "paddings"]
+__all__ = [
+    "AdaptivePool",
+    "Add",
+    "Concat",
+    "Conv",
+    "ConvTranspose",
+    "Flatten",
+    "Linear",
+    "Op",
+    "Pointwise",
+    "Pool",
+    "Upsample",
+    "paddings",
+    "per_axis",
+]
 
 
 def per_axis(name, value, ndim, minimum):
@@ -96,10 +109,6 @@ class Op:
     def __repr__(self):
         given = {k: v for k, v in vars(self).items() if k in self.__init__.__code__.co_varnames}
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in given.items())})"
-
-
-def _spatial(shapes):
-    return None if shapes[0] is None else shapes[0][1:]
 
 
 class _Windowed(Op):

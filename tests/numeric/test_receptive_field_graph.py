@@ -4,10 +4,22 @@ import math
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from numeric.receptive_field import (AdaptivePool, Add, Concat, Conv, ConvTranspose, Graph, Layer, Pointwise,
-                                     Pool, Upsample, receptive_field)
+from numeric.receptive_field import (
+    AdaptivePool,
+    Add,
+    Concat,
+    Conv,
+    ConvTranspose,
+    Graph,
+    Layer,
+    Pointwise,
+    Pool,
+    Upsample,
+    receptive_field,
+)
 
 
 def reads(op, o, size):
@@ -136,7 +148,8 @@ def test_resnet_shortcut_is_aligned_and_a_shifted_branch_is_reported():
     g.node("b", Conv(8, 3, 1, 1), "a")
     g.node("short", Conv(8, 1, 2), "input")
     g.node("sum", Add(), "b", "short")
-    assert g.analyse()[-1].aligned and g.analyse()[-1].notes == ["field is b's: it contains the other inputs' fields"]
+    row = g.analyse()[-1]
+    assert row.aligned and row.notes == ["field is b's: it contains the other inputs' fields"]
     g.node("half", Conv(8, 2, 1, ((0, 1), (0, 1))), "sum")  # even kernel: its centre is half a position off
     g.node("bad", Add(), "half", "sum")
     bad = g.analyse()[-1]

@@ -146,7 +146,7 @@ def test_resnet50_graph_field_is_its_main_paths(capsys, layout, field, start):
     assert last["output_shape"] == [7, 7]
     adds = [n for n in doc["nodes"] if n["op"] == "add"]
     assert len(adds) == 16
-    assert all(any(note.startswith(f"field is m") for note in n["notes"]) for n in adds)
+    assert all(any(note.startswith("field is m") for note in n["notes"]) for n in adds)
     assert not any("misaligned" in note for n in doc["nodes"] for note in n["notes"])
 
 

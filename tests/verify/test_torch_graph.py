@@ -4,12 +4,12 @@ against the bounding box of the non-zero input gradient (backprop through the tr
 import pytest
 
 torch = pytest.importorskip("torch")
-import torch.fx as fx  # noqa: E402
-import torch.nn as nn  # noqa: E402
+import nets
+import torch.fx as fx
+import torch.nn as nn
 
-import nets  # noqa: E402
-from verify.errors import UsageError  # noqa: E402
-from verify.torch_graph import analyse_module  # noqa: E402
+from verify.errors import UsageError
+from verify.torch_graph import analyse_module
 
 
 def measurable(model):

@@ -24,7 +24,7 @@ from .rf_spec import MAX_DIGITS, SpecError, as_layers, build_graph, parse_statem
 
 HELP = "per-layer receptive field, effective stride and start (and output size) of a layer stack or graph"
 
-__all__ = ["SpecError", "parse_spec", "parse_input", "table", "main", "add_arguments"]
+__all__ = ["SpecError", "add_arguments", "main", "parse_input", "parse_spec", "table"]
 
 _NUMBER = rf"[0-9]{{1,{MAX_DIGITS}}}"
 
@@ -150,7 +150,7 @@ def _torch_rows(args):
     if shape is None or not 2 <= len(shape) <= 4:
         raise UsageError("--torch needs --input CxHxW (channels, then 1 to 3 spatial sizes)")
     try:
-        import torch  # noqa: F401
+        import torch
     except ImportError:
         raise UsageError("--torch needs PyTorch: pip install 'dlmath[torch]'") from None
     from ..torch_graph import analyse_module

@@ -20,12 +20,21 @@ from __future__ import annotations
 
 import re
 
-from numeric.receptive_field import (Add, AdaptivePool, Concat, Conv, ConvTranspose, Graph, Layer, Pool,
-                                     Upsample)
+from numeric.receptive_field import (
+    AdaptivePool,
+    Add,
+    Concat,
+    Conv,
+    ConvTranspose,
+    Graph,
+    Layer,
+    Pool,
+    Upsample,
+)
 
 from ..errors import UsageError
 
-__all__ = ["SpecError", "parse_statements", "build_graph", "as_layers", "MAX_DIGITS"]
+__all__ = ["MAX_DIGITS", "SpecError", "as_layers", "build_graph", "parse_statements"]
 
 MAX_DIGITS = 9
 """Numbers in a spec have at most this many digits (a field wider than 10⁹ is a typo)."""

@@ -18,7 +18,15 @@ import numpy as np
 
 from derive.receptive_field import graph as D
 from numeric import conv as C
-from numeric.receptive_field import Add, Concat, Conv, ConvTranspose, Graph, Pool, Upsample
+from numeric.receptive_field import (
+    Add,
+    Concat,
+    Conv,
+    ConvTranspose,
+    Graph,
+    Pool,
+    Upsample,
+)
 
 from ...claim import Claim, Measurement
 from ...closed import linked
@@ -157,7 +165,7 @@ def _measured_graph(rng, rows):
                 support = _support(rows, sizes, j, unit, weights)
                 boxes[j, unit] = (int(support[0]), int(support[-1])) if support.size else (1, 0)
         if all(lo > 0 and hi < n - 1 for lo, hi in boxes.values() if lo <= hi):
-            return sizes, units, lambda node, unit: boxes[node, unit]
+            return sizes, units, lambda node, unit, boxes=boxes: boxes[node, unit]
 
 
 def engine_cases(rng, graphs):
@@ -197,7 +205,7 @@ def _measure_merges(config, rng, budget):
     points, boxes = [], []
     while len(boxes) < budget.replicates(MERGES):
         rows = random_graph(rng, (CONV, CONV, POOL))
-        sizes, units, box = _measured_graph(rng, rows)
+        _, units, box = _measured_graph(rng, rows)
         for j, (code, a, b, *_) in enumerate(rows.tolist(), start=1):
             if code not in (ADD, CAT):
                 continue
