@@ -14,10 +14,10 @@ SPECS = [
     ("conv k3", [Layer(3)]),
     ("conv k3 s1 p1; pool k3 s2; conv k3 d2",
      [Layer(3, 1, 1), Layer(3, 2, kind="pool"), Layer(3, dilation=2)]),
-    ("  pool  d2 k2x4   s3 ;conv p0+1 k3", [Layer((2, 4), 3, 0, 2, "pool"), Layer(3, padding=(0, 1))]),
-    # per-axis values read as PyTorch's tuples: p1,0 and p1x0 are padding=(1, 0)
-    ("conv k3x1 p1,0", [Layer((3, 1), padding=((1, 1), (0, 0)))]),
-    ("conv k3x1 p1x0", [Layer((3, 1), padding=((1, 1), (0, 0)))]),
+    ("  pool  d2 k2x4   s3 ;conv p0+1 k3", [Layer((2, 4), 3, 0, 2, "pool"), Layer(3, padding=((0, 1),))]),
+    # per-axis values read as PyTorch's tuples, in the spec and in Layer: p1,0 and p1x0 are padding=(1, 0)
+    ("conv k3x1 p1,0", [Layer((3, 1), padding=(1, 0))]),
+    ("conv k3x1 p1x0", [Layer((3, 1), padding=(1, 0))]),
     ("conv k3 p0+1x1+0", [Layer(3, padding=((0, 1), (1, 0)))]),
     ("conv k3 p1 *3; pool k2 s2", [Layer(3, padding=1)] * 3 + [Layer(2, 2, kind="pool")]),
 ]

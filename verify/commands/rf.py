@@ -16,6 +16,7 @@ import re
 from tabulate import tabulate
 
 from numeric.receptive_field import receptive_field_table
+from numeric.receptive_field.stack import show_padding
 
 from ..errors import UsageError
 from ._args import table_format as _format
@@ -75,11 +76,7 @@ def _show(value):
 
 def _show_padding(value):
     """As the spec writes it: 1, 1x0 (per axis), 0+1 (left+right), 0+1x1+0."""
-    if isinstance(value, tuple) and all(isinstance(v, tuple) for v in value):
-        return "x".join(_show_padding(v) for v in value)
-    if isinstance(value, tuple):
-        return f"{value[0]}" if value[0] == value[1] else f"{value[0]}+{value[1]}"
-    return str(value)
+    return show_padding(value)
 
 
 COLUMNS = ("kind", "kernel", "stride", "padding", "dilation", "output size", "field size",

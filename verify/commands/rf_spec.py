@@ -260,9 +260,7 @@ def as_layers(statements):
         o = {key: value for key, (value, _, _) in st.options.items() if key != "flags"}
         padding = o.get("padding", 0)
         if isinstance(padding, tuple) and padding[0] == "every":
-            padding = padding[1]
-        elif isinstance(padding, tuple) and isinstance(padding[0], int):
-            padding = tuple((p, p) for p in padding)
+            padding = (padding[1],)           # one (left, right) pair for every axis
         o["padding"] = padding
         try:
             layers.extend([Layer(kind=st.kind, **o)] * st.repeat)
