@@ -151,7 +151,7 @@ def hull(maps):
         if len(offsets) > 1 or any(u.denominator != 1 for u in units):
             shown = ", ".join(str(o) for o in offsets)
             note = (f"misaligned: centres of inputs 0 and {index} are offset by {shown} input positions "
-                    f"(effective stride {first.stride})")
+                    f"(effective stride {first.stride})" + (", varying with the unit" if len(offsets) > 1 else ""))
             break
         if offsets and offsets[0]:
             note = f"aligned up to a shift: input {index} is offset by {units[0]} units"

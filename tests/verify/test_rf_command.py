@@ -190,3 +190,12 @@ def test_torch_model_json_schema(capsys):
     last = doc["nodes"][-1]
     assert doc["output"] == last["name"] and last["output_shape"] == [3, 16, 16] and last["field"] == [5, 5]
     assert sum(n["params"] for n in doc["nodes"]) == 84 and "shares parameters with conv" in last["notes"]
+
+
+def test_torch_table_and_notes_fit_100_columns(capsys):
+    pytest.importorskip("torch")
+    code, out, err = run(capsys, "--torch", "nets:UNet", "--input", "1x64x64")
+    assert code == 0 and err == ""
+    assert max(len(line) for line in out.splitlines()) <= 100
+    # the k2 s2 up-convolutions leave the decoder's centres half a position off the skip's, unit by unit
+    assert "cat_1: axis 0: misaligned: centres of inputs 0 and 1 are offset by -3/2, -1/2, 1/2, 3/2" in out

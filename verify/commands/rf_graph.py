@@ -7,6 +7,7 @@ per-axis lists (a fractional stride is a string "1/2"), the last node is the out
 from __future__ import annotations
 
 import json
+import textwrap
 from fractions import Fraction
 
 from tabulate import tabulate
@@ -15,6 +16,8 @@ __all__ = ["records", "render"]
 
 HEADERS = ("node", "op", "output", "field", "min", "stride", "start", "params", "MACs")
 NAME_WIDTH = 22
+WIDTH = 100
+"""Notes are wrapped to this many columns."""
 
 
 def _axes(values):
@@ -82,5 +85,5 @@ def render(rows, fmt):
                  f"start {_axes(out.start)}")
     for r in rows:
         for note in notes(r):
-            lines.append(f"{r.name}: {note}")
+            lines.extend(textwrap.wrap(f"{r.name}: {note}", WIDTH, subsequent_indent="    "))
     return "\n".join(lines)
