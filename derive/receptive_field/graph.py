@@ -130,16 +130,19 @@ def transposed(resolve=None) -> Derivation:
                      dv.identity((i + 1) * s - p + t - (i * s - p + t), s),
                      justification="the next input writes the same taps s outputs on: outputs s apart read inputs "
                                    "one apart, so J/s input positions separate neighbouring outputs")
-    euclid, _, _ = dv.divide(o + p, s, q, r, "o + p = q·s + r, 0 <= r <= s - 1")
+    euclid, _, r_high = dv.divide(o + p, s, q, r, "o + p = q·s + r, 0 <= r <= s - 1 (input q + 1 would need "
+                                                    "tap r - s < 0)")
     # the last input read: i = q with tap t = r (needs r <= k - 1); the first: i = q - m with tap r + m·s <= k - 1
     # every output is o = q·s + r - p (the division above); the taps that reach it:
     last_tap = dv.instantiate(writes, {i: q, t: r})     # input q, tap r: the last (q + 1 needs tap r - s < 0)
-    taps, _, _ = dv.divide(k - 1 - r, s, m, e, "k - 1 - r = m·s + e: m more inputs fit below q")
+    taps, _, e_high = dv.divide(k - 1 - r, s, m, e, "k - 1 - r = m·s + e: m more inputs fit below q")
     first_tap = dv.chain(dv.instantiate(writes, {i: q - m, t: r + m * s}),
                          dv.identity((q - m) * s - p + r + m * s, q * s + r - p),
                          justification="input q - m writes output o with tap r + m·s <= k - 1 (input q - m - 1 "
                                        "would need tap r + (m + 1)·s > k - 1)")
     fits = dv.inequality(k - 1, r + m * s, e)          # k - 1 - (r + m·s) = e >= 0: the tap exists
+    # input q - m - 1 would need tap r + (m + 1)·s >= k (e <= s - 1): q - m is the first input read
+    beyond = dv.combine([e_high, taps], [1, -1])
     dv.define(count(r), m + 1, "inputs q - m..q: n = ⌊(k - 1 - r)/s⌋ + 1")
     with sp.evaluate(False):
         worked = [(sp.floor(sp.Integer(3 - 1 - 0) / 2) + 1, 2, "k = 3, s = 2 at r = 0: ⌈3/2⌉ = 2 inputs ..."),
@@ -150,5 +153,5 @@ def transposed(resolve=None) -> Derivation:
     for lhs, value, why in worked:
         dv.instance(lhs, value, why)
     dv.control(k, count(r), "without the transposed rule: read as a convolution, every output reads k inputs")
-    dv.conclude(shift, euclid, last_tap, taps, first_tap, fits)
+    dv.conclude(shift, euclid, r_high, last_tap, taps, first_tap, fits, beyond)
     return dv
