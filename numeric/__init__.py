@@ -9,7 +9,8 @@ Modules, one per topic (the same names as in ``derive`` and ``verify``):
 - ``numeric.propagation``      Monte Carlo through depth: second moments forward (``propagate``) and
                                backward (``backpropagate``), new weights per replicate, bounded memory.
 - ``numeric.conv``             convolution and pooling geometry, conv2d and pooling with their gradients.
-- ``numeric.receptive_field``  receptive field, effective stride and padding of a stack of layers.
+- ``numeric.receptive_field``  receptive field, effective stride and padding of a stack of layers; fields,
+                               shapes, parameters and MACs of every node of a graph of layers (``Graph``).
 - ``numeric.gain``             one-layer Monte Carlo kernels behind gains, fixed points and χ₁.
 - ``numeric.dynamics``         gradient descent on a one-hidden-layer net (unit symmetry), residual stacks.
 - ``numeric.gan``              GAN losses from logits, the optimal discriminator, a logistic discriminator.
@@ -48,7 +49,9 @@ from numeric.conv import (avg_pool2d, avg_pool2d_grad_input, conv2d, conv2d_back
                           output_size, transposed_output_size)
 
 # receptive_field: fields of layer stacks
-from numeric.receptive_field import Field, Layer, Row, receptive_field_table
+from numeric.receptive_field import (AdaptivePool, Add, AxisMap, Concat, Conv, ConvTranspose, Field, Flatten, Graph,
+                                     Layer, Linear, NodeField, Op, Pointwise, Pool, Row, Upsample,
+                                     receptive_field_table)
 
 # gain: one-layer Monte Carlo kernels
 from numeric.gain import (deep_second_moments, layer_gradient_second_moment, layer_jacobian_second_moment,
@@ -85,7 +88,8 @@ __all__ = [
     "conv2d_grad_weight", "conv2d_backward", "max_pool2d", "max_pool2d_grad_input", "avg_pool2d",
     "avg_pool2d_grad_input",
     # receptive_field
-    "Layer", "Field", "Row", "receptive_field_table",
+    "Layer", "Field", "Row", "receptive_field_table", "Graph", "NodeField", "AxisMap", "Op", "Conv", "Pool",
+    "ConvTranspose", "Upsample", "AdaptivePool", "Pointwise", "Linear", "Flatten", "Add", "Concat",
     # gain
     "layer_second_moment", "layer_gradient_second_moment", "layer_jacobian_second_moment", "deep_second_moments",
     # dynamics

@@ -4,7 +4,7 @@ Needs ``hypothesis`` (the ``test`` extra). Each strategy draws valid inputs only
 conv or pool geometry and weight shape it produces is accepted by ``numeric`` (and by PyTorch).
 
 - ``layer_stacks(max_depth=6)``: lists of ``numeric.receptive_field.Layer`` (conv and pool, kernels
-  1-5, strides 1-3, dilations 1-3, asymmetric padding; a pool pads at most kernel // 2 per side);
+  1-5, strides 1-3, dilations 1-3, asymmetric padding ((left, right),); a pool pads at most kernel // 2 per side);
 - ``conv_geometries()``: ``ConvGeometry`` records for a grouped, strided, dilated, padded 2-D conv
   whose output is at least 1×1, with a seed for its arrays;
 - ``pool_geometries(dilated=True)``: ``PoolGeometry`` records for 2-D max/avg pooling (PyTorch's
@@ -47,13 +47,13 @@ def seeds() -> st.SearchStrategy[int]:
 
 @st.composite
 def layer_stacks(draw, max_depth: int = 6) -> list[Layer]:
-    """A stack of 0 to ``max_depth`` 1-D conv/pool layers (padding a (left, right) pair)."""
+    """A stack of 0 to ``max_depth`` 1-D conv/pool layers (padding ((left, right),), one pair per axis)."""
     layers = []
     for _ in range(draw(st.integers(0, max_depth))):
         kind = draw(st.sampled_from(["conv", "pool"]))
         kernel = draw(st.integers(1, 5))
         limit = kernel // 2 if kind == "pool" else 3
-        padding = (draw(st.integers(0, limit)), draw(st.integers(0, limit)))
+        padding = ((draw(st.integers(0, limit)), draw(st.integers(0, limit))),)     # ((left, right),): one axis
         layers.append(Layer(kernel, draw(st.integers(1, 3)), padding, draw(st.integers(1, 3)), kind))
     return layers
 

@@ -4,8 +4,8 @@ positive linear stack's input gradient; the width of the effective receptive fie
 
 One module per kind of statement: ``layer`` (one layer's interval map, the symbols of a stack, shared proof
 helpers), ``stack`` (rf.recurrence), ``constant`` (rf.constant_stack), ``span`` (rf.padding), ``support``
-(rf.empirical), ``effective_field`` (rf.effective). New architectures (graphs with merges, transposed
-layers, upsampling) get modules of their own beside these.
+(rf.empirical), ``effective_field`` (rf.effective), ``graph`` (rf.graph: the merge rule and alignment;
+rf.graph.transposed: the transposed-layer rule).
 
 Sources: 000 Q1.7 (four 3×3 layers see 9×9; the formula ((k-1)s)L + 1), Q2.2 (padding and the field;
 the notes' 7 versus 5). References: Araujo, Norris & Sim, "Computing Receptive Fields of Convolutional
@@ -24,6 +24,8 @@ from .constant import (CONSTANT_STACK, CONSTANT_STACK_CONTROL, CONSTANT_STACK_ST
 from .span import END, END_CONTROL, SPAN_SIZE, START, P, R, S, padding
 # rf.empirical: the support of the input gradient
 from .support import empirical, hi, lo
+# rf.graph: merges take the hull (alignment); rf.graph.transposed: what a transposed layer's output reads
+from .graph import MERGE_FIELD, merge, transposed
 # rf.effective: the width of the gradient map
 from .effective_field import ERF_STD, ERF_STD_CLOSED, ERF_STD_CONTROL, TAPS, effective, tap
 
@@ -35,5 +37,6 @@ __all__ = [
     "STACK_FIELD_STRIDE_ONE", "constant_stack",
     "END", "END_CONTROL", "SPAN_SIZE", "START", "P", "R", "S", "padding",
     "empirical", "hi", "lo",
+    "MERGE_FIELD", "merge", "transposed",
     "ERF_STD", "ERF_STD_CLOSED", "ERF_STD_CONTROL", "TAPS", "effective", "tap",
 ]

@@ -18,6 +18,10 @@ ASSUMPTIONS = {
     "rf.padding": [],
     "rf.empirical": ["support of a positive linear layer, leftmost", "support of a positive linear layer, rightmost"],
     "rf.effective": ["independent taps", "the gradient map is the law of a sum of taps", "uniform taps"],
+    "rf.graph": ["merge sees the union, first", "merge sees the union, last", "branch A is a stack, first",
+                 "branch A is a stack, last", "branch B is a stack, first", "branch B is a stack, last",
+                 "max commutes with a translation", "min commutes with a translation"],
+    "rf.graph.transposed": ["a transposed convolution writes i·s - p + t"],
 }
 USES = {"rf.padding": ["rf.recurrence"], "rf.empirical": ["rf.recurrence"]}
 
@@ -187,3 +191,29 @@ def test_effective_conclusion_and_control_at_the_notes():
     values = {D.k: 3, D.L: 4, D.d: 1}
     assert sp.simplify(dv.closed_form(D.ERF_STD).subs(values) - sp.sqrt(sp.Rational(8, 3))) == 0
     assert sp.simplify(dv.control_form(D.ERF_STD).subs(values) - 4 * sp.sqrt(sp.Rational(2, 3))) == 0
+
+
+def test_merge_field_is_the_hull_and_a_wrong_hull_fails(monkeypatch):
+    from derive.receptive_field import graph
+    dv = registry.get("rf.graph")
+    assert sp.Eq(graph.MERGE_SIZE, graph.MERGE_FIELD) in dv.results
+    # the hull against index sets: branches of stride 2 with fields 3 (padding 1) and 1 (padding 0)
+    values = {graph.R_A: 3, graph.P_A: 1, graph.R_B: 1, graph.P_B: 0}
+    for unit in range(-3, 4):
+        seen = {2 * unit - 1 + t for t in range(3)} | {2 * unit}
+        assert max(seen) - min(seen) + 1 == graph.MERGE_FIELD.subs(values)
+    monkeypatch.setattr(graph, "MERGE_FIELD", sp.Max(graph.R_A, graph.R_B))
+    assert _failed(graph.merge)[0]
+
+
+def test_transposed_rule_fails_with_a_wrong_write_position(monkeypatch):
+    from derive.receptive_field import graph
+    assert registry.get("rf.graph.transposed").status.startswith("proved")
+    real = graph.Derivation.assume
+
+    def shifted(self, name, statement, reference, for_all=()):
+        if name.startswith("a transposed convolution"):
+            statement = sp.Eq(statement.lhs, statement.rhs + 1)
+        return real(self, name, statement, reference, for_all)
+    monkeypatch.setattr(graph.Derivation, "assume", shifted)
+    assert _failed(graph.transposed)[0]

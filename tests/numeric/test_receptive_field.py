@@ -61,7 +61,7 @@ def test_vgg16_main_path_matches_the_published_field():
 
 
 def test_non_square_kernels_are_per_axis():
-    layers = [Layer((3, 5), 2, (0, 1)), Layer(3, kind="pool", padding=1)]
+    layers = [Layer((3, 5), 2, ((0, 1),)), Layer(3, kind="pool", padding=1)]
     field = receptive_field(layers)
     assert field.size == (3 + 2 * 2, 5 + 2 * 2)
     assert field.stride == (2, 2)
@@ -83,6 +83,7 @@ INVALID = [
     (lambda: Layer(3, dilation=0), "dilation must be >= 1, got 0"),
     (lambda: Layer(3, padding=-1), "padding must be >= 0, got -1"),
     (lambda: Layer(3, padding=(1, -1)), r"padding\[1\] must be >= 0, got -1"),
+    (lambda: Layer(3, padding=((1, -1),)), r"padding\[0\]\[1\] must be >= 0, got -1"),
     (lambda: Layer((3, 0)), r"kernel\[1\] must be >= 1, got 0"),
     (lambda: Layer(3, padding=2, kind="pool"),
      r"padding must be <= kernel // 2 = 1 for a pool layer \(left\), got 2"),
@@ -104,6 +105,15 @@ def test_layers_must_be_layers():
         receptive_field([(3, 1, 1)])
 
 
+def test_per_axis_padding_reads_as_in_pytorch():
+    """padding=(1, 0) pads the height by 1 on both sides and the width by 0, as nn.Conv2d reads it."""
+    per_axis = Layer((3, 1), padding=(1, 0))
+    assert per_axis.axis(0)[2] == (1, 1) and per_axis.axis(1)[2] == (0, 0)
+    assert per_axis.output_size((10, 10)) == (10, 10)
+    assert Layer(3, padding=((0, 1),)).axis(0)[2] == (0, 1)
+
+
 def test_repr_reads_like_the_spec():
-    assert repr(Layer((3, 5), 2, (0, 1), kind="pool")) == "Layer(pool k3x5 s2 p0,1)"
+    assert repr(Layer((3, 5), 2, ((0, 1),), kind="pool")) == "Layer(pool k3x5 s2 p0+1)"
+    assert repr(Layer((3, 1), padding=(1, 0))) == "Layer(conv k3x1 p1x0)"
     assert repr(Layer(3, dilation=2)) == "Layer(conv k3 d2)"

@@ -24,7 +24,7 @@ SEEDS = (0, 1)
 
 
 def test_the_section_is_registered():
-    assert [c.id for c in claims_module.CLAIMS] == IDS
+    assert [c.id for c in claims_module.CLAIMS] == IDS + ["rf.graph", "rf.graph.transposed"]
 
 
 @pytest.mark.parametrize("claim_id, seed", [(i, seed) for i in IDS for seed in (SEEDS if i in RANDOM else SEEDS[:1])])

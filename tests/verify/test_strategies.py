@@ -15,7 +15,7 @@ def test_layer_stacks_are_stacks_of_valid_layers(layers):
     assert len(layers) <= 4 and all(isinstance(layer, Layer) for layer in layers)
     for layer in layers:
         if layer.kind == "pool":
-            assert max(layer.padding) <= layer.kernel // 2
+            assert max(max(sides) for sides in layer.padding) <= layer.kernel // 2   # ((left, right),)
     assert receptive_field(layers).size >= 1
 
 

@@ -1,135 +1,65 @@
-"""``python -m verify rf SPEC [--input N]``: per-layer receptive field, stride, padding and size.
+"""``python -m verify rf SPEC [--input N]`` and ``python -m verify rf --torch PKG.MOD:FACTORY --input CxHxW``:
+per-layer (or per-node) receptive field, effective stride and start, and output size.
 
-SPEC is a stack of layers from the input side, separated by ``;``. Each layer is a kind, ``conv``
-or ``pool``, followed by parameters in any order: ``kN`` (kernel; ``kHxW`` for a non-square one,
-required), ``sN`` (stride, default 1), ``pN`` (padding, default 0; ``pL,R`` for left,right as in
-TensorFlow's SAME), ``dN`` (dilation, default 1). Example: ``conv k3 s1 p1; pool k3 s2; conv k3 d2``.
+The spec language is described in ``rf_spec``. A plain stack of conv/pool layers prints the per-layer
+table of the single-path recurrence (kernel, stride, padding, dilation, output size, field, effective
+stride and padding); a graph (names, ``@``, ``add``/``cat``, ``convT``, ``upN``, ``gap``, ``ceil``,
+``same``/``valid``, 3-D) or a PyTorch model prints the per-node table of ``rf_graph``.
 """
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import re
 
 from tabulate import tabulate
 
-from numeric.receptive_field import Layer, receptive_field_table
+from numeric.receptive_field import receptive_field_table
+from numeric.receptive_field.stack import show_padding
 
 from ..errors import UsageError
 from ._args import table_format as _format
+from .rf_graph import render
+from .rf_spec import MAX_DIGITS, SpecError, as_layers, build_graph, parse_statements
 
-HELP = "per-layer receptive field, effective stride and padding (and output size) of a layer stack"
+HELP = "per-layer receptive field, effective stride and start (and output size) of a layer stack or graph"
 
-
-KINDS = ("conv", "pool")
-MAX_DIGITS = 9
-"""Numbers in a spec have at most this many digits (a field wider than 10⁹ is a typo)."""
+__all__ = ["SpecError", "add_arguments", "main", "parse_input", "parse_spec", "table"]
 
 _NUMBER = rf"[0-9]{{1,{MAX_DIGITS}}}"
-_PARAMETERS = {
-    "k": re.compile(rf"k(?P<a>{_NUMBER})(?:x(?P<b>{_NUMBER}))?", re.ASCII),
-    "s": re.compile(rf"s(?P<a>{_NUMBER})", re.ASCII),
-    "p": re.compile(rf"p(?P<a>{_NUMBER})(?:,(?P<b>{_NUMBER}))?", re.ASCII),
-    "d": re.compile(rf"d(?P<a>{_NUMBER})", re.ASCII),
-}
-_NAMES = {"k": "kernel", "s": "stride", "p": "padding", "d": "dilation"}
-_EXPECTED = "expected kN, kHxW, sN, pN, pL,R or dN"
-
-
-class SpecError(UsageError):
-    """A spec that does not parse or describes an invalid layer; names the token and its column."""
-
-    def __init__(self, message, token, column):
-        super().__init__(f"{token!r} at column {column}: {message}")
-        self.token = token
-        self.column = column
-
-
-def _tokens(text, start):
-    """(token, 1-based column) for each whitespace-separated word of ``text``."""
-    return [(m.group(), start + m.start() + 1) for m in re.finditer(r"\S+", text)]
-
-
-def _layer(segment, offset, number):
-    tokens = _tokens(segment, offset)
-    if not tokens:
-        raise SpecError(f"layer {number} is empty", segment, offset + 1)
-    (kind, kind_column), parameters = tokens[0], tokens[1:]
-    if kind not in KINDS:
-        raise SpecError(f"layer {number} must start with a kind, conv or pool", kind, kind_column)
-    values, columns = {}, {}
-    for token, column in parameters:
-        match = None
-        letter = token[0]
-        if letter in _PARAMETERS:
-            match = _PARAMETERS[letter].fullmatch(token)
-        if match is None:
-            if re.search(rf"[0-9]{{{MAX_DIGITS + 1},}}", token, re.ASCII):
-                raise SpecError(f"number longer than {MAX_DIGITS} digits in layer {number}",
-                                token, column)
-            raise SpecError(f"bad parameter in layer {number} ({_EXPECTED})", token, column)
-        if letter in values:
-            raise SpecError(f"{_NAMES[letter]} given twice in layer {number}", token, column)
-        a, b = int(match["a"]), match.groupdict().get("b")
-        values[letter] = a if b is None else (a, int(b))
-        columns[letter] = (token, column)
-    if "k" not in values:
-        raise SpecError(f"layer {number} has no kernel (kN or kHxW)", segment.strip(),
-                        kind_column)
-    options = {_NAMES[letter]: value for letter, value in values.items()}
-    try:
-        return Layer(kind=kind, **options)
-    except ValueError as error:
-        # name the token whose value breaks the rule
-        message = str(error)
-        for letter in ("k", "s", "d", "p"):
-            if letter in columns and message.startswith(_NAMES[letter]):
-                token, column = columns[letter]
-                raise SpecError(f"layer {number}: {message}", token, column) from None
-        raise SpecError(f"layer {number}: {message}", segment.strip(), kind_column) from None
 
 
 def parse_spec(text):
-    """A list of ``Layer`` from a spec such as ``"conv k3 s1 p1; pool k3 s2; conv k3 d2"``.
+    """A list of ``Layer`` from a plain stack such as ``"conv k3 s1 p1; pool k3 s2; conv k3 d2"``.
 
-    Raises ``SpecError`` (a ValueError) naming the offending token and its 1-based column.
+    Raises ``SpecError`` (a ValueError) naming the offending token and its 1-based column, and for a
+    graph spec (names, merges, transposed layers, ...), which has no single-path layers.
     """
-    return [layer for layer, _, _ in _parse(text)]
+    statements = parse_statements(text)
+    layers = as_layers(statements)
+    if layers is None:
+        raise SpecError("a graph, not a plain stack of conv/pool layers", text.strip(), 1)
+    return layers
 
 
-def _parse(text):
-    """(layer, its text, its 1-based column) for each layer of the spec."""
-    if not isinstance(text, str):
-        raise TypeError(f"spec must be a str, got {type(text).__name__}")
-    if not text.strip():
-        raise SpecError("spec is empty (expected layers such as 'conv k3 s1 p1; pool k2 s2')",
-                        text, 1)
-    parsed, offset = [], 0
-    for number, segment in enumerate(text.split(";"), start=1):
-        stripped = segment.strip()
-        column = offset + len(segment) - len(segment.lstrip()) + 1
-        parsed.append((_layer(segment, offset, number), stripped, column))
-        offset += len(segment) + 1
-    return parsed
-
-
-def _check_sizes(parsed, input_size):
+def _check_sizes(statements, input_size):
     """Output sizes layer by layer; a size below 1 names the layer's text and column."""
     size = input_size
-    for number, (layer, segment, column) in enumerate(parsed, start=1):
-        try:
-            size = layer.output_size(size)
-        except ValueError as error:
-            raise SpecError(f"layer {number} on input {_show(size)}: {error}", segment,
-                            column) from None
+    for number, st in enumerate(statements, start=1):
+        for layer in as_layers([st]):
+            try:
+                size = layer.output_size(size)
+            except ValueError as error:
+                raise SpecError(f"layer {number} on input {_show(size)}: {error}", st.text, st.column) from None
 
 
 def parse_input(text):
-    """``N`` or ``HxW`` (both >= 1) as an int or an (h, w) pair."""
-    match = re.fullmatch(rf"({_NUMBER})(?:x({_NUMBER}))?", text.strip(), re.ASCII)
+    """``N``, ``HxW``, ``DxHxW`` or ``CxDxHxW`` (each >= 1) as an int or a tuple."""
+    match = re.fullmatch(rf"{_NUMBER}(?:x{_NUMBER}){{0,3}}", text.strip(), re.ASCII)
     if match is None:
-        raise ValueError(f"--input must be N or HxW with positive integers, got {text!r}")
-    sizes = [int(v) for v in match.groups() if v is not None]
+        raise ValueError(f"--input must be N or HxW (CxHxW with --torch) with positive integers, got {text!r}")
+    sizes = [int(v) for v in text.strip().split("x")]
     if min(sizes) < 1:
         raise ValueError(f"--input must be >= 1, got {text!r}")
     return sizes[0] if len(sizes) == 1 else tuple(sizes)
@@ -145,11 +75,8 @@ def _show(value):
 
 
 def _show_padding(value):
-    if isinstance(value, tuple) and all(isinstance(v, tuple) for v in value):
-        return "x".join(_show_padding(v) for v in value)
-    if isinstance(value, tuple):
-        return f"{value[0]}" if value[0] == value[1] else f"{value[0]},{value[1]}"
-    return str(value)
+    """As the spec writes it: 1, 1x0 (per axis), 0+1 (left+right), 0+1x1+0."""
+    return show_padding(value)
 
 
 COLUMNS = ("kind", "kernel", "stride", "padding", "dilation", "output size", "field size",
@@ -183,22 +110,81 @@ def _input(text):
 
 
 def add_arguments(p):
-    p.add_argument("spec", metavar="SPEC",
+    p.add_argument("spec", metavar="SPEC", nargs="?",
                    help="layers separated by ';', e.g. 'conv k3 s1 p1; pool k3 s2; conv k3 d2' "
-                        "(kN or kHxW kernel, sN stride, pN or pL,R padding, dN dilation)")
+                        "(kN or kHxW kernel, sN stride, pN, pHxW or pL+R padding, dN dilation); graphs: "
+                        "'x = conv k3; a = @x conv k1; b = @x conv k3 p1; add a b' (see the README)")
+    p.add_argument("--torch", metavar="PKG.MOD:FACTORY", default=None,
+                   help="analyse the nn.Module FACTORY() returns (needs torch; traced with torch.fx)")
     p.add_argument("--input", type=_input, default=None, metavar="N",
-                   help="input size N (or HxW): adds each layer's output size")
+                   help="input size N, HxW or DxHxW (adds output sizes); CxHxW with --torch (required)")
     p.add_argument("--format", type=_format, default="simple", metavar="FMT",
                    help="json, or a tabulate table format: simple (default), github, latex, ...")
 
 
-def main(args):
+def _load(target):
+    """The module FACTORY() of ``PKG.MOD:FACTORY`` returns (importing PKG.MOD runs its code)."""
+    if not re.fullmatch(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*", target, re.ASCII):
+        raise UsageError(f"--torch must be PKG.MOD:FACTORY, got {target!r}")
+    path, factory = target.split(":")
     try:
-        parsed = _parse(args.spec)
-        if args.input is not None:
-            _check_sizes(parsed, args.input)
-        layers = [layer for layer, _, _ in parsed]
-        headers, rows = table(layers, args.input)
+        module = importlib.import_module(path)
+    except ImportError as error:
+        raise UsageError(f"--torch: cannot import {path!r}: {error}") from None
+    if not callable(getattr(module, factory, None)):
+        raise UsageError(f"--torch: {path!r} has no callable {factory!r}")
+    model = getattr(module, factory)()
+    import torch.nn as nn
+    if not isinstance(model, nn.Module):
+        raise UsageError(f"--torch: {target} returned {type(model).__name__}, not an nn.Module")
+    return model
+
+
+def _torch_rows(args):
+    if args.spec is not None:
+        raise UsageError("give a SPEC or --torch, not both")
+    shape = args.input if isinstance(args.input, tuple) else None
+    if shape is None or not 2 <= len(shape) <= 4:
+        raise UsageError("--torch needs --input CxHxW (channels, then 1 to 3 spatial sizes)")
+    try:
+        import torch
+    except ImportError:
+        raise UsageError("--torch needs PyTorch: pip install 'dlmath[torch]'") from None
+    from ..torch_graph import analyse_module
+    return analyse_module(_load(args.torch), shape)
+
+
+def _graph_rows(statements, size):
+    if size is None:
+        shape = None
+    else:
+        shape = (1, *(size if isinstance(size, tuple) else (size,)))
+        if len(shape) > 4:
+            raise UsageError("--input for a spec is N, HxW or DxHxW")
+    rows = build_graph(statements, shape).analyse()
+    for row in rows:            # a spec has no channels: spatial sizes only, no parameter or MAC counts
+        row.params = row.macs = None
+        row.output_shape = None if row.output_shape is None else row.output_shape[1:]
+    return rows
+
+
+def main(args):
+    if args.torch is not None:
+        print(render(_torch_rows(args), args.format))
+        return 0
+    if args.spec is None:
+        raise UsageError("give a SPEC (e.g. 'conv k3 s2; pool k2') or --torch PKG.MOD:FACTORY")
+    try:
+        statements = parse_statements(args.spec)
+        layers = as_layers(statements)
+        if layers is not None and (args.input is None or not isinstance(args.input, tuple)
+                                   or len(args.input) == 2):
+            if args.input is not None:
+                _check_sizes(statements, args.input)
+            headers, rows = table(layers, args.input)
+        else:
+            print(render(_graph_rows(statements, args.input), args.format))
+            return 0
     except ValueError as error:
         raise UsageError(f"bad spec: {error}") from None
     if args.format == "json":

@@ -10,10 +10,11 @@ measurements come from ``numeric``: ``numeric.receptive_field`` for the calculat
 (integers), except the effective field's std, which is judged within a stated rounding bound.
 
 One module per derivation module of ``derive.receptive_field``: ``stack`` (rf.recurrence), ``constant``
-(rf.constant_stack), ``span`` (rf.padding), ``support`` (rf.empirical), ``effective_field`` (rf.effective).
+(rf.constant_stack), ``span`` (rf.padding), ``support`` (rf.empirical), ``effective_field`` (rf.effective); ``graph`` (rf.graph: random graphs against
+backprop, no derivation yet: its proof shows as unlinked).
 """
-from . import constant, effective_field, span, stack, support
+from . import constant, effective_field, graph, span, stack, support
 
 __all__ = ["CLAIMS"]
 
-CLAIMS = [*stack.CLAIMS, *constant.CLAIMS, *span.CLAIMS, *support.CLAIMS, *effective_field.CLAIMS]
+CLAIMS = [*stack.CLAIMS, *constant.CLAIMS, *span.CLAIMS, *support.CLAIMS, *effective_field.CLAIMS, *graph.CLAIMS]

@@ -1,4 +1,4 @@
-"""Receptive field, effective stride and effective padding of a stack of conv and pool layers.
+"""Receptive field, effective stride and effective padding of a single-path stack of conv and pool layers.
 
 With the effective kernel κ_l = d_l(k_l - 1) + 1 and the jump j_l = Π_{i<=l} s_i, the field grows
 as r_l = r_{l-1} + (κ_l - 1)·j_{l-1} from r_0 = 1, and the effective padding as
@@ -14,10 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple, Union
 
-from numeric._checks import NumericError, is_pair, is_pair_of_pairs, one_of, pair, sides
+from numeric._checks import NumericError, is_pair, one_of, pair, sides
 from numeric.conv import output_size
 
 __all__ = ["Layer", "Field", "Row", "receptive_field", "receptive_field_table"]
+# show_padding is shared with the rf command, not part of the API
 
 KINDS = ("conv", "pool")
 
@@ -31,13 +32,18 @@ def _axes(name, value, minimum):
 
 
 def _sides(value):
-    """Padding as a tuple of (left, right) per axis.
+    """Padding as a tuple of (left, right) per axis, read as in PyTorch and the spec language.
 
-    An int pads both sides of every axis, a (left, right) pair pads every axis that way, and a
-    pair of pairs ((top, bottom), (left, right)) gives each axis its own.
+    An int pads both sides of every axis; an (h, w) pair of ints pads each axis on both sides
+    (PyTorch's ``padding=(h, w)``); asymmetric padding is one (left, right) pair per axis:
+    ``((left, right),)`` for every axis, ``((top, bottom), (left, right))`` for each its own.
     """
-    if is_pair_of_pairs(value):
+    if is_pair(value) and value and all(is_pair(v) for v in value):
+        if len(value) > 2:
+            raise NumericError(f"padding must give 1 or 2 (left, right) pairs, got {value!r}")
         return tuple(sides(f"padding[{i}]", v) for i, v in enumerate(value))
+    if is_pair(value):
+        return tuple((p, p) for p in pair("padding", value, 0))
     return (sides("padding", value),)
 
 
@@ -50,8 +56,9 @@ def _collapse(values):
 class Layer:
     """One conv or pool layer: kernel k, stride s, padding p (left, right), dilation d.
 
-    ``kernel``, ``stride`` and ``dilation`` are ints or (h, w) pairs; ``padding`` is an int, a
-    (left, right) pair applied to every axis, or ((top, bottom), (left, right)). A pool layer's
+    ``kernel``, ``stride`` and ``dilation`` are ints or (h, w) pairs; ``padding`` is an int, an
+    (h, w) pair (both sides of each axis, as PyTorch reads it), ``((left, right),)`` (every axis)
+    or ``((top, bottom), (left, right))``. A pool layer's
     padding must be at most kernel // 2 on each side (PyTorch refuses more).
     """
 
@@ -128,11 +135,19 @@ class Layer:
         if self.stride != 1:
             parts.append(f"s{show(self.stride)}")
         if self.padding != 0:
-            flat = is_pair(self.padding) and not any(is_pair(v) for v in self.padding)
-            parts.append(f"p{self.padding[0]},{self.padding[1]}" if flat else f"p{self.padding!r}")
+            parts.append(f"p{show_padding(self.padding)}")
         if self.dilation != 1:
             parts.append(f"d{show(self.dilation)}")
         return f"Layer({' '.join(parts)})"
+
+
+def show_padding(value):
+    """As the spec writes it: 1, 1x0 (per axis), 0+1 (left+right on every axis), 0+1x1+0."""
+    if is_pair(value) and value and all(is_pair(v) for v in value):
+        return "x".join(f"{l}" if l == r else f"{l}+{r}" for l, r in value)
+    if is_pair(value):
+        return "x".join(map(str, value))
+    return str(value)
 
 
 class Field(NamedTuple):
