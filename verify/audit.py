@@ -129,3 +129,17 @@ def run_audit(seed: int = 0, statements: list[Statement] | None = None, context:
             finding = Finding(f"evidence could not be computed: {type(exc).__name__}: {exc}", "none")
         rows.append(AuditRow(s, finding))
     return rows
+
+
+def not_checkable_list():
+    """Every unit (or part of one) the audit does not check, with its reason: the hand-made list, plus the
+    headings and images found in the notes when they are present (verify/audit_units.py)."""
+    from .audit_units import LISTED, not_checkable, units
+
+    folder = notes_dir()
+    if not all((folder / name).exists() for name in NOTES.values()):
+        return list(LISTED)
+    found = []
+    for prefix, name in NOTES.items():
+        found += units(prefix, (folder / name).read_text(encoding="utf-8"))
+    return not_checkable(found)
