@@ -13,7 +13,7 @@ from ._args import table_format as _format
 
 HELP = "audit the notes: each checkable statement quoted, with its verdict, evidence computed now, and a correction"
 
-WIDTHS = [14, 38, 11, 26, 56, 50]
+WIDTHS = [16, 38, 11, 26, 56, 48]
 """Column widths of the findings table (the claim column fits the longest claim id whole)."""
 
 
@@ -62,7 +62,7 @@ def main(args: argparse.Namespace) -> int:
     if skipped:
         print()
         print(tabulate([[n.source, n.quote, n.reason] for n in skipped], ["source", "not checkable", "reason"],
-                       tablefmt=args.format, maxcolwidths=[14, 70, 12] if widths else None, disable_numparse=True))
+                       tablefmt=args.format, maxcolwidths=[16, 70, 12] if widths else None, disable_numparse=True))
     counts = {v: sum(r.statement.verdict == v for r in rows) for v in ("holds", "conditional", "fails", "notation")}
     print(f"{len(rows)} statements: " + ", ".join(f"{n} {v}" for v, n in counts.items())
           + f"; {len(skipped)} not checkable")
