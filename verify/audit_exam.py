@@ -50,9 +50,10 @@ EXAM = [
       reading="for tanh, against unscaled N(0, 1) and small N(0, 0.01²) weights",
       flip=(dict(init="xavier"), dict(init="N(0, 0.01²)"))),
     S(Q14, "it ensures that the gradients neither vanish nor explode as they propagate through the network",
-      "conditional", "propagation.backward", ex.xavier_stable, dict(activations=("linear", "relu")),
-      "for tanh or linear units; with ReLU, Xavier halves the gradient's second moment per layer (He's "
-      "2/n_in fixes that)", flip=(dict(activations=("linear",)), dict(activations=("relu",)))),
+      "conditional", "propagation.backward", ex.xavier_stable, dict(activations=("linear", "tanh", "relu")),
+      "for units in their linear regime (Glorot's assumption); tanh with unit-variance inputs loses about a "
+      "quarter per layer, and ReLU halves the gradient's second moment per layer (He's 2/n_in fixes that)",
+      reading="'the network' read as any activation", flip=(dict(activations=("linear",)), dict(activations=("relu",)))),
     S(Q14, "Xavier initialization takes into account the type of activation function used in the network.",
       "fails", "init.gains", ex.xavier_activation, dict(says=True),
       "Xavier's 2/(n_in + n_out) is the same for every activation; an activation-specific gain (PyTorch's "

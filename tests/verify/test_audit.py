@@ -103,6 +103,14 @@ def test_a_corrected_and_a_wrong_version_of_the_quote_earn_different_verdicts(s,
     assert s.evidence(ctx).verdict == s.verdict
 
 
+def test_every_claim_is_registered_and_its_id_fits_its_column():
+    from verify.commands.audit import WIDTHS
+    from verify.registry import builtin_claims
+
+    ids = {c.id for c in builtin_claims()}
+    assert all(s.claim in ids and len(s.claim) <= WIDTHS[3] for s in STATEMENTS)
+
+
 def test_claimed_numbers_come_from_the_quote():
     for s in STATEMENTS:
         for key in ("claimed", "side", "area", "p"):

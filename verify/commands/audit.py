@@ -13,7 +13,7 @@ from ._args import table_format as _format
 
 HELP = "audit the notes: each checkable statement quoted, with its verdict, evidence computed now, and a correction"
 
-WIDTHS = [16, 38, 11, 26, 56, 48]
+WIDTHS = [16, 38, 11, 29, 53, 48]
 """Column widths of the findings table (the claim column fits the longest claim id whole)."""
 
 
