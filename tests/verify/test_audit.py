@@ -92,12 +92,14 @@ def test_all_evidence_bears_out_the_verdicts(rows):
     assert all(r.finding.verdict in VERDICTS for r in rows)
 
 
-WITH_NUMBERS = [s for s in STATEMENTS if FORMULA.search(s.quote)]
+def test_most_quotes_hold_a_number_or_a_formula():
+    assert sum(bool(FORMULA.search(s.quote)) for s in STATEMENTS) > len(STATEMENTS) / 2
 
 
-@pytest.mark.parametrize("s", WITH_NUMBERS, ids=[f"{s.source}:{s.quote[:30]}" for s in WITH_NUMBERS])
+@pytest.mark.parametrize("s", STATEMENTS, ids=[f"{s.source}:{s.quote[:30]}" for s in STATEMENTS])
 def test_a_corrected_and_a_wrong_version_of_the_quote_earn_different_verdicts(s, ctx):
-    assert s.flip is not None, "a quote with a number or formula needs a corrected and a wrong version"
+    # every finding, not only those whose quote holds a number or a formula (FORMULA)
+    assert s.flip is not None, "each finding needs a corrected and a wrong version of what its quote says"
     corrected, wrong = (s.evidence(ctx, g).verdict for g in s.flip)
     assert corrected != wrong
     assert s.evidence(ctx).verdict == s.verdict
