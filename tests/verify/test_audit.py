@@ -188,3 +188,13 @@ def test_table_filters_both_lists_and_counts_every_verdict(capsys):
     assert main(["audit", "-k", "Quick Reference"]) == 0
     assert "opinion" in capsys.readouterr().out
     assert main(["audit", "-k", "no-such-section"]) == 2
+
+
+def test_the_readme_counts_are_today_s():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    m = re.search(r"Today: (\d+) findings \((\d+) hold, (\d+) conditional, (\d+) fail, (\d+) notation\) and (\d+) "
+                  r"units\s+not checkable", readme)
+    counts = [len(STATEMENTS)] + [sum(s.verdict == v for s in STATEMENTS) for v in VERDICTS]
+    assert m and [int(g) for g in m.groups()] == counts + [len(not_checkable_list())]
