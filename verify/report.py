@@ -381,7 +381,9 @@ def write_report(out_dir: Path, seed: int = 0, claims=None, statements=None) -> 
                           ["source", "quote", "verdict", "claim", "evidence", "correction / reading"],
                           tablefmt="github", disable_numparse=True))
     lines += ["", "Not checkable:", ""]
-    lines.append(tabulate([[n.source, n.quote.replace("|", "\\|"), n.reason] for n in not_checkable_list()],
+    # a quoted image ("![](attachment/...)") is shown as text, not drawn (nor counted as a plot)
+    lines.append(tabulate([[n.source, n.quote.replace("|", "\\|").replace("![", "!\\["), n.reason]
+                           for n in not_checkable_list()],
                           ["source", "quote", "reason"], tablefmt="github", disable_numparse=True))
     lines += ["", "## Derivations", ""]
     for claim_id in derivations.ids():
