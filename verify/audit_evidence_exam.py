@@ -269,10 +269,13 @@ def rf_step(ctx, k, s, prev, claimed, layers_below):
             "holds" if value == claimed == true else "conditional" if value == claimed else "fails")
 
 
-def numbering(ctx, name, here, above):
-    """One name, two directions: the value of `name` in two chains of the same answer."""
-    return (f"{name} = {here} here (top layer, counted first) but {name} = {above} in the chain above "
-            "(the input side)", "notation" if here != above else "holds")
+def numbering(ctx, name, k, s, prev, layers):
+    """One name, two directions: `name` = k + s(prev − 1) here, against what the first chain of the same
+    answer calls `name` (n_L counted first at the top, so n1 is the field of all `layers` on the input)."""
+    here = k + s * (prev - 1)
+    above = _field([(3, 1)] * layers)
+    return (f"{name} = {k} + {s}({prev} − 1) = {here} here; in the chain above {name} is the input side's field "
+            f"{above} ({layers} layers of 3×3)", "notation" if here != above else "holds")
 
 
 def rf_reading(ctx, side, note_stack, question_stack):

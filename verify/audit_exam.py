@@ -87,9 +87,9 @@ EXAM = [
         flip=(dict(k=3, s=1, prev=prev, claimed=prev + 2, layers_below=RF3 * (j + 1)),
               dict(k=3, s=1, prev=prev, claimed=prev + 3, layers_below=RF3 * (j + 1))))
       for j, prev in enumerate((1, 3, 5, 7))],
-    S(Q17, "n1 = 3+1(1-1) = 3", "notation", "rf.recurrence", ex.numbering, dict(name="n1", here=3, above=9),
+    S(Q17, "n1 = 3+1(1-1) = 3", "notation", "rf.recurrence", ex.numbering, dict(name="n1", k=3, s=1, prev=1, layers=4),
       "here n1 is the top layer's field (counted first), four lines up n1 is the input side's (9); keep one "
-      "direction, e.g. n_top first", flip=(dict(name="n1", here=9, above=9), dict(name="n1", here=3, above=9))),
+      "direction, e.g. n_top first", flip=(dict(name="n1", k=3, s=1, prev=7, layers=4), dict(name="n1", k=3, s=1, prev=1, layers=4))),
     S(Q17, "n2 = 5 +1(3-1)= 7, m=old", "conditional", "rf.recurrence", ex.rf_step,
       dict(k=5, s=1, prev=3, claimed=7, layers_below=RF3 * 2),
       "7 is right for a 5×5 layer under a 3×3 (k = 5 here); for the question's 3×3 layers n2 = 3 + 1(3-1) = 5",
