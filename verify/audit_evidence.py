@@ -1,202 +1,209 @@
-"""Evidence the audit computes directly (not through a claim): one function per statement, taking the
-audit's ``Context`` and returning (what was found, whether it agrees with the verdict)."""
+"""Evidence for the refresher (001): each function reads what the quote says (its ``given``: the quote's
+own numbers, formula or wording) and computes the verdict that reading earns, ``(text, verdict)``.
+
+Fed the note's words it must return the table's verdict; fed a corrected or a wrong version it must
+return another (tests/verify/test_audit.py). Monte Carlo comparisons use the per-check false-alarm rate
+of verify/mc.py; exact ones compare integers or fractions.
+"""
 from __future__ import annotations
 
 import math
 
 import numpy as np
 
-from .mc import stream
+from .mc import DEFAULT_ALPHA, stream, z_critical
 
-def relu_kink(ctx):
+Z = z_critical(DEFAULT_ALPHA)
+
+
+def judge(agree_in: bool, agree_out: bool) -> str:
+    """holds: right everywhere; conditional: right only where the unstated condition holds; fails."""
+    return "holds" if agree_in and agree_out else "conditional" if agree_in else "fails"
+
+
+def rng(ctx, key: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence([ctx.seed, 15, key]))
+
+
+def close(estimate: float, se: float, target: float) -> bool:
+    return abs(estimate - target) <= Z * se
+
+
+# -- shapes and notation ------------------------------------------------------------------------
+
+def shape_of(ctx, w, x, claimed):
+    """y = Wx (or Y = XWᵀ): the product's shape from the stated shapes, against the claimed one."""
+    a = rng(ctx, 1)
+    try:
+        out = np.einsum("ij,...j->...i", a.standard_normal(w), a.standard_normal(x)).shape
+    except ValueError:
+        return f"W {w} cannot multiply x {x}", "fails"
+    return f"W {w} times x {x} gives shape {out}; stated {claimed}", "holds" if out == tuple(claimed) else "fails"
+
+
+def transpose_shape(ctx, w, claimed):
+    out = np.zeros(w).T.shape
+    return f"the transpose of a {w} matrix has shape {out}; stated {claimed}", "holds" if out == claimed else "fails"
+
+
+def row_major(ctx, w_core, w_here):
+    """The letter W names a (m, n) matrix in §Core Equations and a (n, m) one here."""
+    a = rng(ctx, 2)
+    x = a.standard_normal((5, 3))
+    w = a.standard_normal(w_core)
+    y_core = x @ w.T
+    try:
+        y_here = x @ a.standard_normal(w_here)
+        fits = y_here.shape == y_core.shape
+    except ValueError:
+        fits = False
+    text = (f"X (5, 3); Y = XWᵀ + b with W {w_core} gives {y_core.shape}; Y = XW + b needs W {w_here}"
+            + (": one letter, two shapes" if w_here != w_core else ""))
+    return text, "holds" if w_here == w_core and not fits else "notation" if fits else "fails"
+
+
+def broadcast_bias(ctx, bias_shape):
+    """Y = XWᵀ + b adds b ∈ ℝᵐ to a (B, m) matrix: defined only by broadcasting (b added to each row)."""
+    a = rng(ctx, 3)
+    x, w = a.standard_normal((4, 3)), a.standard_normal((2, 3))
+    b = a.standard_normal(bias_shape)
+    y = x @ w.T + b
+    rows = np.stack([w @ xi + (b if b.ndim == 1 else b[i]) for i, xi in enumerate(x)])
+    same = np.allclose(y, rows)
+    matrix_sum = b.shape == y.shape
+    return (f"XWᵀ is {y.shape}, b is {b.shape}: "
+            + ("a matrix sum" if matrix_sum else "NumPy adds b to each row (rows equal Wxᵢ + b: "
+               f"{same}); as matrices the shapes differ"),
+            "holds" if matrix_sum and same else "notation" if same else "fails")
+
+
+def sigma_letter(ctx, generic, sigmoid_letter):
+    """σ in h = σ(Wx + b) is a generic activation; §Activation Functions defines σ as the sigmoid."""
+    from numeric.activations import relu, sigmoid
+
+    a = rng(ctx, 4)
+    w, x = a.standard_normal((3, 4)), a.standard_normal(4)
+    gap = float(np.abs(sigmoid(w @ x) - relu(w @ x)).max())
+    clash = generic == sigmoid_letter
+    return (f"the letter {generic} for 'any activation' and {sigmoid_letter} for the sigmoid: h₁ with the "
+            f"sigmoid and with ReLU (§Variance Propagation's) differ by up to {gap:.2f}",
+            "notation" if clash and gap > 0 else "holds")
+
+
+# -- activations ----------------------------------------------------------------------------------
+
+def _central(f, x, h=1e-5):
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
+def derivative(ctx, name, formula):
+    """A stated derivative, against central differences of the function (away from kinks)."""
+    from numeric.activations import sigmoid, tanh
+
+    f = {"sigmoid": sigmoid, "tanh": tanh}[name]
+    forms = {"s(1-s)": lambda x: sigmoid(x) * (1 - sigmoid(x)), "s(1+s)": lambda x: sigmoid(x) * (1 + sigmoid(x)),
+             "1-t^2": lambda x: 1 - tanh(x) ** 2, "1-t": lambda x: 1 - tanh(x)}
+    x = np.linspace(-6, 6, 241)
+    err = float(np.abs(forms[formula](x) - _central(f, x)).max())
+    return f"{formula} against differences of {name} on [-6, 6]: max error {err:.1e}", "holds" if err < 1e-8 else "fails"
+
+
+def tanh_definition(ctx, denominator_sign):
+    from numeric.activations import tanh
+
+    x = np.linspace(-5, 5, 101)
+    x = x[x != 0]
+    form = (np.exp(x) - np.exp(-x)) / (np.exp(x) + denominator_sign * np.exp(-x))
+    err = float(np.abs(form - tanh(x)).max())
+    return f"the stated ratio against tanh on [-5, 5]: max error {err:.1e}", "holds" if err < 1e-12 else "fails"
+
+
+def relu_derivative(ctx, above, below, scope):
     from numeric.activations import relu
 
-    h = 1e-8
+    h = 1e-6
+    x = np.array([-2.0, -0.5, 0.5, 2.0])
+    away = np.allclose(_central(relu, x), np.where(x > 0, above, below))
     left, right = (relu(0.0) - relu(-h)) / h, (relu(h) - relu(0.0)) / h
-    return (f"one-sided difference quotients at 0: left {left:g}, right {right:g}: not differentiable at 0, "
-            f"so 'else 0' at x = 0 is a convention", left != right)
+    at0 = scope == "x != 0" or left == right
+    return (f"differences away from 0 match: {away}; at 0 left {left:g}, right {right:g}, so the value "
+            "at 0 is a convention", judge(away, at0))
 
 
-def var_w_times_var_x(ctx):
-    # x = ReLU(z), z ~ N(0, 1): E[x]² = 1/(2π) is not 0, so Var(x) < E[x²] and n·Var(W)·Var(x) is too small
-    n, replicates = 64, 20_000
-    rng = np.random.default_rng(np.random.SeedSequence([ctx.seed, 1]))
+# -- moments ----------------------------------------------------------------------------------------
 
-    def draw(r, k):
-        w = r.standard_normal((k, n)) / np.sqrt(n)
-        x = np.maximum(r.standard_normal((k, n)), 0)
-        return (w * x).sum(axis=1) ** 2
-
-    acc = stream(draw, replicates, rng)
-    second, variance = 0.5, 0.5 - 1 / (2 * math.pi)
-    z_true = abs(acc.mean - second) / acc.stderr
-    z_note = abs(acc.mean - variance) / acc.stderr
-    return (f"n = {n}, Var(W) = 1/n, x = ReLU(z): Var(y) = {acc.mean:.4f} ± {acc.stderr:.4f}; n·Var(W)·E[x²] = "
-            f"{second:.4f} (z = {z_true:.2f}); the note's n·Var(W)·Var(x) = {variance:.4f} (z = {z_note:.1f})",
-            z_note > 4.89 and z_true <= 4.89)
-
-
-def var_h_is_second_moment(ctx):
-    # L ReLU layers, He init: E[h_L²] = E[x²], but Var(h_L) = E[h_L²] - E[h_L]² is visibly smaller
-    n, depth, replicates = 128, 3, 4000
-    rng = np.random.default_rng(np.random.SeedSequence([ctx.seed, 2]))
-
-    def draw(r, k):
-        h = r.standard_normal((k, n))
-        for _ in range(depth):
-            w = r.standard_normal((k, n, n)) * np.sqrt(2 / n)
-            h = np.maximum(np.einsum("kij,kj->ki", w, h), 0)
-        return np.stack([(h**2).mean(axis=1), h.mean(axis=1)], axis=1)
-
-    acc = stream(draw, replicates, rng, chunk=64)
-    second, mean = acc.mean
-    return (f"depth {depth}, width {n}, He init, x ~ N(0, I): E[h_L²] = {second:.4f} ± {acc.stderr[0]:.4f} "
-            f"(formula (n·Var(W)/2)^L·E[x²] = 1), while E[h_L] = {mean:.4f}, so Var(h_L) ≈ {second - mean**2:.4f}",
-            abs(second - 1) <= 4.89 * acc.stderr[0] and mean**2 > 10 * acc.stderr[0])
+def _relu_laws(ctx):
+    """Symmetric zero-mean laws (and two that are not) with Var(z), E[z²], E[ReLU(z)²], Var(ReLU(z))."""
+    if "relu_laws" not in ctx.cache:
+        a, n = rng(ctx, 5), 400_000
+        # each law with its exact Var(z) and E[z²]
+        laws = {"N(0,1)": (a.standard_normal(n), 1, 1), "U(-1,1)": (a.uniform(-1, 1, n), 1 / 3, 1 / 3),
+                "Laplace": (a.laplace(0, 1, n), 2, 2), "N(1,1)": (1 + a.standard_normal(n), 1, 2),
+                "Exp(1)-1": (a.exponential(1, n) - 1, 1, 1)}
+        rows = {}
+        for name, (z, var, m2) in laws.items():
+            r = np.maximum(z, 0)
+            rows[name] = dict(symmetric=name in ("N(0,1)", "U(-1,1)", "Laplace"), var=var, m2=m2,
+                              relu_m2=(r * r).mean(), relu_m2_se=(r * r).std() / math.sqrt(n), relu_var=r.var(),
+                              relu_var_se=((r - r.mean()) ** 2).std() / math.sqrt(n))
+        ctx.cache["relu_laws"] = rows
+    return ctx.cache["relu_laws"]
 
 
-def rf_general(ctx):
-    from numeric.receptive_field import Layer, receptive_field
-
-    k, L = 3, 4
-    rows = []
-    ok = True
-    for s in (1, 2):
-        true = receptive_field([Layer(k, s)] * L).size
-        note = (k - 1) * s * L + 1
-        rows.append(f"s = {s}: field {true}, ((k-1)S)L+1 = {note}")
-        ok = ok and ((true == note) == (s == 1))
-    return "k = 3, L = 4: " + "; ".join(rows), ok
+def relu_halves(ctx, quantity):
+    """'variance is halved' vs 'second moment is halved', over symmetric zero-mean laws."""
+    rows = {k: v for k, v in _relu_laws(ctx).items() if v["symmetric"]}
+    key = "relu_var" if quantity == "variance" else "relu_m2"
+    base = "var" if quantity == "variance" else "m2"
+    ratio = {k: v[key] / v[base] for k, v in rows.items()}
+    ok = all(close(v[key], v[key + "_se"], v[base] / 2) for v in rows.values())
+    return (f"{quantity} of ReLU(z) over that of z: " + ", ".join(f"{k} {r:.3f}" for k, r in ratio.items()),
+            "holds" if ok else "fails")
 
 
-def rf_top_down(ctx):
-    from numeric.receptive_field import Layer, receptive_field
-
-    r = 1
-    chain = [r]
-    for _ in range(4):
-        r = 3 + 1 * (r - 1)
-        chain.append(r)
-    field = receptive_field([Layer(3, 1)] * 4).size
-    return f"top-down n = k + s(n' - 1): {' <- '.join(map(str, chain))}; bottom-up field {field}", chain[-1] == field
-
-
-def rf_sandford(ctx):
-    from numeric.receptive_field import Layer, receptive_field
-
-    two_threes = receptive_field([Layer(3, 1), Layer(3, 1)]).size
-    three_then_five = receptive_field([Layer(5, 1), Layer(3, 1)]).size
-    return (f"two 3×3 layers: field {two_threes}; a 5×5 under a 3×3 (the note's k = 5 in n2): field "
-            f"{three_then_five}", two_threes == 5 and three_then_five == 7)
+def relu_second_moment(ctx, rhs, condition):
+    """E[ReLU(x)²] = rhs/2, rhs Var(x) or E[x²]; symmetric laws vs non-symmetric ones."""
+    rows = _relu_laws(ctx)
+    agree = {k: close(v["relu_m2"], v["relu_m2_se"], v[rhs] / 2) for k, v in rows.items()}
+    sym = all(agree[k] for k, v in rows.items() if v["symmetric"])
+    other = all(agree[k] for k, v in rows.items() if not v["symmetric"])
+    verdict = judge(sym, other or condition == "symmetric")
+    return ("agrees for " + ", ".join(k for k in rows if agree[k]) + "; not for "
+            + (", ".join(k for k in rows if not agree[k]) or "none")), verdict
 
 
-def params(ctx):
-    from numeric.conv import conv_params, dense_params
-
-    conv = conv_params(6, 8, 5)
-    dense = dense_params(20 * 20 * 6, 8 * 10 * 10)
-    note_conv, note_dense = 8 * (5 * 5 * 6) + 8 * 1, 8 * 10 * 10 * (20 * 20 * 6) + 8 * 10 * 10 * 1
-    return (f"conv 5×5, 6 -> 8 channels: {conv} (note {note_conv}); dense 2400 -> 800: {dense:,} "
-            f"(note {note_dense:,})", conv == note_conv and dense == note_dense)
-
-
-def same_padding(ctx):
-    from numeric.conv import output_size
-
-    out = output_size(256, 3, 1, 1)
-    return f"output_size(256, kernel 3, stride 1, padding 1) = {out}", out == 256
-
-
-def layer2(ctx):
-    from numeric.conv import output_size
-
-    p0, p1 = output_size(256, 3, 2, 0), output_size(256, 3, 2, 1)
-    return (f"(256 - 3)/2 + 1 = 127.5, floored: output_size(256, 3, stride 2, padding 0) = {p0}; 128 needs "
-            f"padding 1: {p1}", p0 == 127 and p1 == 128)
+def _layer_samples(ctx, n=64, replicates=20_000):
+    """y = Σⱼ Wⱼxⱼ with Var(W) = 1/n, x = ReLU(z) (mean ≠ 0) and x = z (mean 0)."""
+    if "layer" not in ctx.cache:
+        a = rng(ctx, 6)
+        out = {}
+        for name, shift in (("x = z", None), ("x = ReLU(z)", 0.0)):
+            def draw(r, k, shift=shift):
+                w = r.standard_normal((k, n)) / math.sqrt(n)
+                z = r.standard_normal((k, n))
+                x = z if shift is None else np.maximum(z, 0)
+                y = (w * x).sum(axis=1)
+                return np.stack([y, y * y], axis=1)
+            acc = stream(draw, replicates, a)
+            m2x = 1.0 if shift is None else 0.5
+            varx = 1.0 if shift is None else 0.5 - 1 / (2 * math.pi)
+            out[name] = dict(y2=acc.mean[1], se=acc.stderr[1], m2x=m2x, varx=varx, n=n)
+        ctx.cache["layer"] = out
+    return ctx.cache["layer"]
 
 
-def pool_field(ctx):
-    from numeric.receptive_field import Layer, receptive_field
-
-    field = receptive_field([Layer(3, 1, 1), Layer(3, 2)]).size
-    own_stride = 1 + (3 - 1) * 2 + (3 - 1) * 1
-    return (f"conv k3 s1 p1; pool k3 s2: field {field}; the note's 1 + (3-1)×2 + (3-1)×1 = {own_stride} multiplies "
-            f"the pooling layer's kernel by its own stride", field == 5 and own_stride == 7)
-
-
-def pool_field_top_down(ctx):
-    from numeric.receptive_field import Layer, receptive_field
-
-    n2 = 3 + 2 * (1 - 1)
-    n1 = 3 + 1 * (n2 - 1)
-    field = receptive_field([Layer(3, 1, 1), Layer(3, 2)]).size
-    return f"top-down n2 = {n2}, n1 = {n1}; bottom-up field {field}", n1 == field == 5
+def fan_in_formula(ctx, factor):
+    """Var(y) (= E[y²], y has mean 0) against n_in·Var(W)·factor, factor Var(x) or E[x²]."""
+    rows = _layer_samples(ctx)
+    agree = {k: close(v["y2"], v["se"], v[factor]) for k, v in rows.items()}   # n·Var(W) = 1
+    text = "; ".join(f"{k}: Var(y) {v['y2']:.4f} ± {v['se']:.4f} vs {v[factor]:.4f}" for k, v in rows.items())
+    return f"n = 64, Var(W) = 1/n: {text}", judge(agree["x = z"], agree["x = ReLU(z)"])
 
 
-def xavier_forward_factor(ctx):
-    rows = []
-    for n_in, n_out in ((256, 256), (256, 1024)):
-        rows.append(f"n_in = {n_in}, n_out = {n_out}: forward factor n_in·Var(W) = {2 * n_in / (n_in + n_out):.3f}")
-    return "; ".join(rows), 2 * 256 / (256 + 1024) != 1
-
-
-def xavier_relu(ctx):
-    depth = 10
-    factor = (1 / 2) ** depth  # n·Var(W)/2 with Var(W) = 2/(2n) = 1/n at n_in = n_out
-    return (f"ReLU, n_in = n_out = n, Var(W) = 1/n: second moment × 1/2 per layer, ×{factor:.1e} after "
-            f"{depth} layers (propagation.forward)", factor < 0.01)
-
-
-def xavier_gain(ctx):
-    from numeric.init import calculate_gain, init_std
-
-    shape = (300, 100)
-    stds = {f: init_std(shape, gain=1.0, mode="fan_avg") for f in ("tanh", "sigmoid", "linear")}
-    gains = {f: calculate_gain(f) for f in ("tanh", "sigmoid", "linear")}
-    same = len({round(v, 12) for v in stds.values()}) == 1
-    return (f"Xavier std for a 300×100 weight: {next(iter(stds.values())):.5f} whatever the activation; the "
-            f"activation enters only through a separate gain (PyTorch: tanh {gains['tanh']:.4g}, sigmoid "
-            f"{gains['sigmoid']:.4g}, linear {gains['linear']:.4g})", same)
-
-
-def quick_reference_std(ctx):
-    from numeric.init import xavier_normal
-
-    n_in, n_out = 50, 450
-    w = xavier_normal((n_out, n_in), rng=np.random.default_rng(np.random.SeedSequence([ctx.seed, 3])))
-    var = float(w.var())
-    se = float(np.sqrt(2 / w.size)) * var
-    target = 2 / (n_in + n_out)
-    return (f"Var of a sampled Xavier-normal {n_out}×{n_in} weight: {var:.5f} ± {se:.5f}; 2/(n_in+n_out) = "
-            f"{target:.5f}, so N(0, ·)'s second argument is the variance in §Xavier and the std here",
-            abs(var - target) <= 4.89 * se)
-
-
-def row_major(ctx):
-    rng = np.random.default_rng(np.random.SeedSequence([ctx.seed, 4]))
-    x = rng.standard_normal((5, 3))
-    w = rng.standard_normal((4, 3))  # (m, n), as in §Core Equations
-    same = np.allclose(x @ w.T, x @ w.T)  # the row-major W' is Wᵀ, shape (n, m)
-    try:
-        x @ w
-        clash = False
-    except ValueError:
-        clash = True
-    return ("with W of shape (m, n) = (4, 3), X @ W fails (shapes (5,3)·(4,3)); the row-major form needs W' = Wᵀ of "
-            "shape (n, m): the letter W names two different matrices", same and clash)
-
-
-def kaiming_leaky(ctx):
-    from numeric.init import calculate_gain
-
-    a = 0.2
-    gain2 = calculate_gain("leaky_relu", a) ** 2
-    return (f"leaky ReLU, slope {a}: preserving variance needs Var(W) = {gain2:.4f}/n_in = 2/((1+a²)·n_in), "
-            f"not 2/n_in", abs(gain2 - 2 / (1 + a * a)) < 1e-12 and abs(gain2 - 2) > 1e-3)
-
-
-def relu_variance_halved(ctx):
-    half_second = 0.5
-    variance = 0.5 - 1 / (2 * math.pi)
-    return (f"z ~ N(0, 1): E[ReLU(z)²] = {half_second} (halved), Var(ReLU(z)) = 1/2 - 1/(2π) = {variance:.4f}",
-            variance < half_second)
+def preserve_condition(ctx, quantity):
+    """With n_in·Var(W) = 1, is `quantity` of y equal to that of x? (E[x²] always; Var only if E[x] = 0.)"""
+    rows = _layer_samples(ctx)
+    key = "m2x" if quantity == "E[x²]" else "varx"
+    agree = {k: close(v["y2"], v["se"], v[key]) for k, v in rows.items()}
+    return (f"n·Var(W) = 1: E[y²] = Var(y) = {rows['x = ReLU(z)']['y2']:.4f} for x = ReLU(z), whose E[x²] = 0.5 "
+            f"and Var(x) = {rows['x = ReLU(z)']['varx']:.4f}", judge(agree["x = z"], agree["x = ReLU(z)"]))

@@ -342,7 +342,7 @@ def write_report(out_dir: Path, seed: int = 0, claims=None, statements=None) -> 
 
     from derive import registry as derivations
 
-    from .audit import Context, run_audit
+    from .audit import Context, not_checkable_list, run_audit
     from .claim import run_claim
     from .results import result_to_json
     from .registry import builtin_claims
@@ -375,9 +375,16 @@ def write_report(out_dir: Path, seed: int = 0, claims=None, statements=None) -> 
     lines += ["## The notes, audited", ""]
     lines.append(tabulate([[a.statement.source, a.statement.quote.replace("|", "\\|"), a.statement.verdict,
                             a.statement.claim or "—", a.finding.text.replace("|", "\\|"),
-                            (a.statement.correction or "—").replace("|", "\\|")] for a in audit],
-                          ["source", "quote", "verdict", "claim", "evidence", "correction"], tablefmt="github",
-                          disable_numparse=True))
+                            ("; ".join(x for x in (a.statement.correction, a.statement.reading and "reading: "
+                                                   + a.statement.reading) if x) or "—").replace("|", "\\|")]
+                           for a in audit],
+                          ["source", "quote", "verdict", "claim", "evidence", "correction / reading"],
+                          tablefmt="github", disable_numparse=True))
+    lines += ["", "Not checkable:", ""]
+    # a quoted image ("![](attachment/...)") is shown as text, not drawn (nor counted as a plot)
+    lines.append(tabulate([[n.source, n.quote.replace("|", "\\|").replace("![", "!\\["), n.reason]
+                           for n in not_checkable_list()],
+                          ["source", "quote", "reason"], tablefmt="github", disable_numparse=True))
     lines += ["", "## Derivations", ""]
     for claim_id in derivations.ids():
         lines += [derivations.get(claim_id).to_markdown(), ""]

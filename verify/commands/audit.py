@@ -1,4 +1,5 @@
-"""``python -m verify audit``: every checkable statement of the notes, quoted, with a verdict and evidence."""
+"""``python -m verify audit``: every checkable statement of the notes, quoted, with a verdict and evidence;
+every other sentence, formula line and table row listed with the reason it is not checkable."""
 from __future__ import annotations
 
 import argparse
@@ -7,13 +8,13 @@ import sys
 
 from tabulate import tabulate
 
-from ..audit import UNCHECKABLE, run_audit
 from ._args import seed as _seed
 from ._args import table_format as _format
 
 HELP = "audit the notes: each checkable statement quoted, with its verdict, evidence computed now, and a correction"
 
-WIDTHS = [14, 38, 11, 22, 60, 50]
+WIDTHS = [16, 38, 11, 29, 53, 48]
+"""Column widths of the findings table (the claim column fits the longest claim id whole)."""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -21,39 +22,51 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", type=_format, default="simple", metavar="FMT",
                    help="json, or a tabulate table format (default simple)")
     p.add_argument("-k", dest="patterns", action="append", default=[], metavar="SUBSTRING",
-                   help="only statements whose source or claim contains SUBSTRING (may repeat)")
+                   help="only statements (and not-checkable units) whose source, claim or quote contains "
+                        "SUBSTRING (may repeat)")
+
+
+def _chosen(items, patterns, fields):
+    return [x for x in items if not patterns or any(p in (getattr(x, f, None) or "") for p in patterns
+                                                    for f in fields)]
 
 
 def main(args: argparse.Namespace) -> int:
-    from ..audit import STATEMENTS
+    from ..audit import STATEMENTS, not_checkable_list, run_audit
     from ..errors import UsageError
 
-    chosen = [s for s in STATEMENTS
-              if not args.patterns or any(p in s.source or p in (s.claim or "") for p in args.patterns)]
-    if not chosen:
-        raise UsageError(f"no statement's source or claim contains any of {args.patterns}")
+    chosen = _chosen(STATEMENTS, args.patterns, ("source", "claim", "quote"))
+    skipped = _chosen(not_checkable_list(), args.patterns, ("source", "quote"))
+    if not chosen and not skipped:
+        raise UsageError(f"no statement's source, claim or quote contains any of {args.patterns}")
     progress = sys.stderr.isatty()
     if progress:
-        print(f"auditing {len(chosen)} statements (runs the claims they cite) ...", end="", file=sys.stderr,
-              flush=True)
+        print(f"auditing {len(chosen)} statements ...", end="", file=sys.stderr, flush=True)
     rows = run_audit(seed=args.seed, statements=chosen)
     if progress:
         print("\r\033[K", end="", file=sys.stderr, flush=True)
+    bad = [r for r in rows if not r.consistent]
     if args.format == "json":
-        print(json.dumps([r.to_json() for r in rows], indent=2, ensure_ascii=False))
-    else:
-        body = [[r.statement.source, r.statement.quote, r.statement.verdict
-                 + ("" if r.finding.consistent else " (EVIDENCE DISAGREES)"), r.statement.claim or "—",
-                 r.finding.text, r.statement.correction or "—"] for r in rows]
-        print(tabulate(body, ["source", "quote", "verdict", "claim", "evidence", "correction"],
-                       tablefmt=args.format, maxcolwidths=WIDTHS if args.format not in ("tsv", "html") else None,
-                       disable_numparse=True))
-        counts = {v: sum(r.statement.verdict == v for r in rows) for v in ("holds", "conditional", "fails",
-                                                                            "notation")}
-        print(f"{len(rows)} statements: " + ", ".join(f"{n} {v}" for v, n in counts.items())
-              + "; not checkable: " + "; ".join(f"{k} ({why})" for k, why in UNCHECKABLE.items()))
-    bad = [r for r in rows if not r.finding.consistent]
-    if bad and args.format != "json":
-        for r in bad:
-            print(f"  evidence disagrees with the verdict for {r.statement.source}: {r.finding.text}")
+        print(json.dumps({"findings": [r.to_json() for r in rows], "not_checkable": [n.to_json() for n in skipped]},
+                         indent=2, ensure_ascii=False))
+        return 1 if bad else 0
+    widths = args.format not in ("tsv", "html")
+    if rows:
+        body = [[r.statement.source, r.statement.quote,
+                 r.statement.verdict + ("" if r.consistent else f" (EVIDENCE SAYS {r.finding.verdict.upper()})"),
+                 r.statement.claim or "—", r.finding.text,
+                 "; ".join(x for x in (r.statement.correction, r.statement.reading and "reading: " + r.statement.reading)
+                           if x) or "—"] for r in rows]
+        print(tabulate(body, ["source", "quote", "verdict", "claim", "evidence", "correction / reading"],
+                       tablefmt=args.format, maxcolwidths=WIDTHS if widths else None, disable_numparse=True))
+    if skipped:
+        print()
+        print(tabulate([[n.source, n.quote, n.reason] for n in skipped], ["source", "not checkable", "reason"],
+                       tablefmt=args.format, maxcolwidths=[16, 70, 12] if widths else None, disable_numparse=True))
+    counts = {v: sum(r.statement.verdict == v for r in rows) for v in ("holds", "conditional", "fails", "notation")}
+    print(f"{len(rows)} statements: " + ", ".join(f"{n} {v}" for v, n in counts.items())
+          + f"; {len(skipped)} not checkable")
+    for r in bad:
+        print(f"  evidence disagrees with the verdict for {r.statement.source} {r.statement.quote[:40]!r}: "
+              f"{r.finding.text[:60]}")
     return 1 if bad else 0
