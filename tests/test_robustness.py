@@ -12,11 +12,13 @@
 """
 from __future__ import annotations
 
+import contextlib
 import inspect
 import json
 import math
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -27,11 +29,28 @@ import pytest
 
 from derive.cli import main as derive_main
 from derive.kernel import SymbolicTimeout as Hang  # what the alarm raises
-from derive.kernel import time_cap as _deadline  # a real timer: a hang fails instead of blocking
 from numeric import activations, conv, dynamics, gain, gan, init, linear, propagation, receptive_field
 from verify.cli import main as verify_main
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@contextlib.contextmanager
+def _deadline(seconds):
+    """A wall-clock alarm (SIGALRM): a blocked call (a sleep, a read) fails the case instead of hanging.
+    derive's time_cap counts CPU time, which a blocked call does not use."""
+    def _raise(signum, frame):
+        raise Hang(f"no answer within {seconds:g} s of wall time")
+
+    previous = signal.signal(signal.SIGALRM, _raise)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 MODULES = (activations, init, linear, propagation, conv, receptive_field, dynamics, gan, gain)
 ELEMENTWISE = [f for f in activations.__all__ if inspect.isfunction(getattr(activations, f)) and f != "activation"]
 """The elementwise functions of numeric.activations (the table's lookup and record are cased apart)."""
@@ -195,6 +214,18 @@ _WEIGHT = np.zeros((4, 2, 3, 3))
 _GRAD = np.zeros((1, 4, 3, 3))
 
 
+def _graph():
+    return receptive_field.Graph((3, 8, 8))
+
+
+def _graph_add(merge, stride=1):
+    """A merge of the input with a conv branch of another shape (channels, or size when strided)."""
+    g = _graph()
+    g.node("c", receptive_field.Conv(4, 1, stride=stride), "input")
+    g.node("m", merge, "input", "c")
+    return g.analyse()   # shapes are known, and checked, when the graph is analysed
+
+
 CASES = [
     # -- activations: elementwise; NaN in x propagates as in numpy (not an error), a non-real x is refused
     *[_case(activations, f, "x", (lambda f=f: getattr(activations, f)(np.array(["a", "b"]))), ":str")
@@ -348,6 +379,26 @@ CASES = [
                                                                                            (1, 2, 5), 2)),
     _case(conv, "avg_pool2d_grad_input", "grad_output", lambda: conv.avg_pool2d_grad_input(np.zeros((1, 2, 3, 3)),
                                                                                            (1, 2, 5, 5), 2)),
+    # -- receptive_field graphs: each op refuses bad arguments when built or when added to a graph
+    _case(receptive_field, "Graph", "input_shape", lambda: receptive_field.Graph((3,))),
+    _case(receptive_field, "Graph", "ndim", lambda: receptive_field.Graph(ndim=5)),
+    _case(receptive_field, "Graph", "input", lambda: _graph().node("c", receptive_field.Flatten(), "nope")),
+    _case(receptive_field, "Conv", "kernel", lambda: _graph().node("c", receptive_field.Conv(4, 0), "input")),
+    _case(receptive_field, "Conv", "out_channels", lambda: receptive_field.Conv(0, 3), ":zero"),
+    _case(receptive_field, "Pool", "kernel", lambda: _graph().node("c", receptive_field.Pool(0), "input")),
+    _case(receptive_field, "Pool", "kind", lambda: receptive_field.Pool(2, kind="min")),
+    _case(receptive_field, "ConvTranspose", "output_padding",
+          lambda: _graph().node("c", receptive_field.ConvTranspose(4, 3, stride=2, output_padding=5), "input")),
+    _case(receptive_field, "Upsample", "scale", lambda: _graph().node("c", receptive_field.Upsample(0), "input")),
+    _case(receptive_field, "Upsample", "mode", lambda: receptive_field.Upsample(2, mode="cubic")),
+    _case(receptive_field, "AdaptivePool", "output_size",
+          lambda: _graph().node("c", receptive_field.AdaptivePool(0), "input")),
+    _case(receptive_field, "Pointwise", "kind", lambda: receptive_field.Pointwise(kind=3)),
+    _case(receptive_field, "Pointwise", "channel_params", lambda: receptive_field.Pointwise(channel_params=-1)),
+    _case(receptive_field, "Linear", "out_features", lambda: receptive_field.Linear(0)),
+    _case(receptive_field, "Flatten", "input", lambda: _graph().node("f", receptive_field.Flatten())),
+    _case(receptive_field, "Add", "shape", lambda: _graph_add(receptive_field.Add())),
+    _case(receptive_field, "Concat", "size", lambda: _graph_add(receptive_field.Concat(), stride=2)),
     # -- receptive_field
     _case(receptive_field, "Layer", "kernel", lambda: receptive_field.Layer(0)),
     _case(receptive_field, "Layer", "kernel", lambda: receptive_field.Layer(3.0), ":float"),
@@ -501,6 +552,9 @@ EXEMPT = {
     ("numeric.linear", "Gradients"): "record returned by MLP.backward (frozen dataclass, no logic)",
     ("numeric.propagation", "Propagation"): "record returned by propagate (frozen dataclass, no logic)",
     ("numeric.activations", "Activation"): "record of the activation table, built only by activation()",
+    ("numeric.receptive_field", "AxisMap"): "record of one axis's unit map, built by the ops (no user input)",
+    ("numeric.receptive_field", "NodeField"): "record returned by Graph.analyse",
+    ("numeric.receptive_field", "Op"): "abstract base of the layer ops (each concrete op has cases)",
     ("numeric.receptive_field", "Field"): "NamedTuple returned by receptive_field",
     ("numeric.receptive_field", "Row"): "NamedTuple returned by receptive_field_table",
     ("numeric.dynamics", "Params"): "NamedTuple of parameters; every consumer checks it (cases 'params.*' above)",
@@ -510,12 +564,15 @@ EXEMPT = {
 
 
 def _public_names():
+    """Functions and classes each module defines (for a package, those of its submodules it exports)."""
     names = set()
     for module in MODULES:
         for name, obj in vars(module).items():
             if name.startswith("_") or not (inspect.isfunction(obj) or inspect.isclass(obj)):
                 continue
-            if getattr(obj, "__module__", None) == module.__name__:
+            home = getattr(obj, "__module__", None) or ""
+            if home == module.__name__ or (home.startswith(module.__name__ + ".") and
+                                           name in getattr(module, "__all__", ())):
                 names.add((module.__name__, name))
     return names
 

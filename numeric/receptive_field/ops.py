@@ -276,6 +276,8 @@ class Pointwise(Op):
     """ReLU, batch norm, dropout, ...: unit u reads unit u; ``channel_params`` per channel (2 for BN)."""
 
     def __init__(self, kind="relu", channel_params=0):
+        if not isinstance(kind, str) or not kind:
+            raise NumericError(f"kind must be a non-empty str naming the layer, got {kind!r}")
         self.name, self.channel_params = kind, integer("channel_params", channel_params, 0)
 
     def output_shape(self, shapes):

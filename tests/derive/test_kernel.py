@@ -350,6 +350,12 @@ def test_time_cap_interrupts_a_slow_block():
     assert time.process_time() - start < 10
 
 
+def test_time_cap_counts_cpu_time_so_a_loaded_machine_cannot_fail_a_proof():
+    """Waiting (as a process does when other processes hold the cores) uses no CPU time: not interrupted."""
+    with time_cap(0.2):
+        time.sleep(0.5)
+
+
 def test_a_timed_out_identity_is_not_established(monkeypatch):
     def slow(*args, **kwargs):
         raise SymbolicTimeout("simulated")
