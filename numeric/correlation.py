@@ -26,7 +26,7 @@ import numpy as np
 from numeric import activations as A
 from numeric._checks import NumericError, float_array, function, integer, real
 
-__all__ = ["Nonlinearity", "nonlinearity", "relu_kernel", "erf_kernel", "gaussian_expectation",
+__all__ = ["erf", "Nonlinearity", "nonlinearity", "relu_kernel", "erf_kernel", "gaussian_expectation",
            "bivariate_expectation", "layer_covariance", "correlation_map", "variance_fixed_point",
            "correlation_fixed_point", "correlation_iterates", "chi1", "chi_c", "depth_scales",
            "critical_sigma_w", "phase", "nngp_kernel", "ORDER"]
@@ -35,7 +35,8 @@ ORDER = 64
 """Gauss-Hermite nodes per axis of the coarse rule (the fine rule has twice as many)."""
 
 
-def _erf(x):
+def erf(x):
+    """erf(x) = 2Φ(√2·x) - 1, in float64."""
     return 2 * A.normal_cdf(np.asarray(x, dtype=np.float64) * math.sqrt(2)) - 1
 
 
@@ -85,7 +86,7 @@ def nonlinearity(activation, grad=None) -> Nonlinearity:
         return activation
     if isinstance(activation, str):
         if activation == "erf":
-            return Nonlinearity("erf", _erf, _erf_grad, erf_kernel)
+            return Nonlinearity("erf", erf, _erf_grad, erf_kernel)
         if activation not in A.ACTIVATIONS:
             raise NumericError(f"activation must be 'erf', a callable or one of {tuple(A.ACTIVATIONS)}, "
                                f"got {activation!r}")
