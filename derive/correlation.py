@@ -184,3 +184,28 @@ def erf_kernel() -> Derivation:
     d.control(sigma_w**2 * ERF_COV + sigma_b**2, ERF_LAYER, "the linear kernel σ_w²·q₁₂ + σ_b²")
     d.conclude(result)
     return d
+
+
+def critical_sigma_w(act, sigma_b, bracket) -> tuple:
+    """(σ_w, q*) with χ₁ = 1 on the variance fixed point at bias σ_b, by mpmath tanh-sinh quadrature at 30
+    digits and the Illinois method inside ``bracket`` = (q_lo, q_hi): the root of
+    (q - σ_b²)·E[φ'(√q z)²] - E[φ(√q z)²] (along the fixed points σ_w² = (q - σ_b²)/E[φ(√q z)²]).
+    An independent check of numeric.correlation's Gauss-Hermite value (DESIGN.md: the two never share code)."""
+    import mpmath
+
+    from .gaussian_moments import quadrature
+    from .pieces import pieces
+
+    parts = pieces(act.expr)
+    with mpmath.workdps(30):
+        sb2 = mpmath.mpf(sigma_b) ** 2
+
+        def m(q, kind):
+            return quadrature(parts, kind, q, 30)[0]
+
+        def gap(q):
+            return (q - sb2) * m(q, "derivative_second_moment") - m(q, "second_moment")
+
+        lo, hi = (mpmath.mpf(v) for v in bracket)
+        root = mpmath.findroot(gap, (lo, hi), solver="illinois", tol=mpmath.mpf(10) ** -28)
+        return mpmath.sqrt((root - sb2) / m(root, "second_moment")), root

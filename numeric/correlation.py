@@ -165,8 +165,9 @@ def _variance(act: Nonlinearity, q, sigma_w, sigma_b, order=ORDER):
     return sigma_w**2 * m + sigma_b**2, sigma_w**2 * err
 
 
-def variance_fixed_point(activation, sigma_w, sigma_b=0.0, q0=1.0, tol=1e-14, max_iter=100_000):
-    """q* of q ↦ V(q) = σ_w²·E[φ(√q z)²] + σ_b², by iterating from q0; None if q grows past 1e12."""
+def variance_fixed_point(activation, sigma_w, sigma_b=0.0, q0=1.0, tol=1e-14, max_iter=10_000):
+    """q* of q ↦ V(q) = σ_w²·E[φ(√q z)²] + σ_b², by iterating from q0; None if q grows past 1e12 or has not
+    settled after ``max_iter`` steps (ReLU at σ_w² = 2, σ_b > 0 grows by σ_b² per layer for ever)."""
     act = nonlinearity(activation)
     sigma_w, sigma_b = real("sigma_w", sigma_w, 0), real("sigma_b", sigma_b, 0)
     q = real("q0", q0, 0, strict=True)
@@ -177,7 +178,7 @@ def variance_fixed_point(activation, sigma_w, sigma_b=0.0, q0=1.0, tol=1e-14, ma
         if abs(nxt - q) <= tol * max(q, 1e-300):
             return nxt
         q = nxt
-    return q
+    return None
 
 
 def correlation_map(activation, c, q, sigma_w, sigma_b=0.0, order: int = ORDER):
