@@ -147,7 +147,7 @@ def _rows(r: dict) -> list[list[str]]:
     rows = [
         ["φ(x)", r["expression"], f"built-in {r['recognized']}" if r["recognized"] else "typed expression"],
         ["σ_w, σ_b", f"{r['sigma_w']:.6g}, {r['sigma_b']:.6g}", f"φ from {r['phi_from']}"],
-        ["fixed point q*", _fmt(r["q_star"]), "V(q) = σ_w²·E[φ(√q z)²] + σ_b², iterated from q = 1"],
+        ["fixed point q*", _fmt(r["q_star"]), "V(q) = σ_w²·E[φ(√q z)²] + σ_b², from q = 1"],
         ["χ₁ = σ_w²·E[φ'(√q* z)²]", _fmt(r["chi1"]), f"phase: {r['phase']}"],
         ["c*", _fmt(r["c_star"]), "fixed point of C, iterated from c = 0"],
         ["χ_c = σ_w²·E[φ'(u₁)φ'(u₂)]", _fmt(r["chi_c"]), "at c* (= χ₁ when c* = 1)"],
