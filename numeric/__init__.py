@@ -11,6 +11,7 @@ Modules, one per topic (the same names as in ``derive`` and ``verify``):
 - ``numeric.conv``             convolution and pooling geometry, conv2d and pooling with their gradients.
 - ``numeric.receptive_field``  receptive field, effective stride and padding of a stack of layers.
 - ``numeric.gain``             one-layer Monte Carlo kernels behind gains, fixed points and χ₁.
+- ``numeric.correlation``      correlation maps, depth scales, the critical σ_w and the NNGP kernel.
 - ``numeric.dynamics``         gradient descent on a one-hidden-layer net (unit symmetry), residual stacks.
 - ``numeric.gan``              GAN losses from logits, the optimal discriminator, a logistic discriminator.
 
@@ -54,6 +55,12 @@ from numeric.receptive_field import Field, Layer, Row, receptive_field_table
 from numeric.gain import (deep_second_moments, layer_gradient_second_moment, layer_jacobian_second_moment,
                           layer_second_moment)
 
+# correlation: correlation maps, depth scales, the order-to-chaos boundary, the NNGP kernel
+from numeric.correlation import (ORDER, Nonlinearity, bivariate_expectation, chi1, chi_c, correlation_fixed_point,
+                                 correlation_iterates, correlation_map, critical_sigma_w, depth_scales, erf,
+                                 erf_kernel, gaussian_expectation, layer_covariance, nngp_kernel, nonlinearity,
+                                 phase, relu_kernel, variance_fixed_point)
+
 # dynamics: symmetry under gradient descent, residual stacks
 from numeric.dynamics import (Params, Training, branch_backward, branch_forward, constant_params, gd_step,
                               hidden_size, loss_and_grads, matmul_columnwise, output_range, random_params,
@@ -88,6 +95,11 @@ __all__ = [
     "Layer", "Field", "Row", "receptive_field_table",
     # gain
     "layer_second_moment", "layer_gradient_second_moment", "layer_jacobian_second_moment", "deep_second_moments",
+    # correlation
+    "erf", "Nonlinearity", "nonlinearity", "relu_kernel", "erf_kernel", "gaussian_expectation",
+    "bivariate_expectation", "layer_covariance", "correlation_map", "variance_fixed_point",
+    "correlation_fixed_point", "correlation_iterates", "chi1", "chi_c", "depth_scales", "critical_sigma_w",
+    "phase", "nngp_kernel", "ORDER",
     # dynamics
     "matmul_columnwise", "Params", "constant_params", "random_params", "regression_task", "loss_and_grads",
     "gd_step", "train", "Training", "unit_differences", "unit_spread", "output_range", "hidden_size",
