@@ -28,7 +28,7 @@ N_IN = 16
 """Width of the previous layer (its values are fixed: the check is conditional on them)."""
 WIDTH = 64
 """Units of the layer and of the next one."""
-REPLICATES = 600
+REPLICATES = 1500
 CHUNK = 128
 _SOURCE = "beyond the notes (Poole et al. 2016; Cho & Saul 2009; Williams 1997)"
 
@@ -89,7 +89,8 @@ def _closed(at, control=False):
     return evaluate
 
 
-_RELU_SHOWS = tuple(D.RELU_LAYER.values())
+_RELU_SHOWS = (D.RELU_LAYER["+"],)
+"""The printed formula: the c > 0 case (c < 0 is the same expression at t < 0; c = 0 its limit)."""
 
 RELU_CONFIGS = (
     {"activation": "relu", "q1": 1.0, "q2": 1.5, "q12": 0.9, "sigma_w": 1.4, "sigma_b": 0.3},
