@@ -170,15 +170,20 @@ def variance_fixed_point(activation, sigma_w, sigma_b=0.0, q0=1.0, tol=1e-14, ma
     settled after ``max_iter`` steps (ReLU at σ_w² = 2, σ_b > 0 grows by σ_b² per layer for ever)."""
     act = nonlinearity(activation)
     sigma_w, sigma_b = real("sigma_w", sigma_w, 0), real("sigma_b", sigma_b, 0)
-    q = real("q0", q0, 0, strict=True)
+    q = start = real("q0", q0, 0, strict=True)
+    shrinking = False
     for _ in range(max_iter):
         nxt = _variance(act, q, sigma_w, sigma_b)[0]
         if not math.isfinite(nxt) or nxt > 1e12:
             return None
         if abs(nxt - q) <= tol * max(q, 1e-300):
             return nxt
+        shrinking = nxt < q
+        if sigma_b == 0 and nxt <= 1e-12 * start:
+            return 0.0            # the signal dies out: q* = 0
         q = nxt
-    return None
+    # without bias and φ(0) = 0, q → 0 only like 1/l at the critical σ_w (tanh at σ_w = 1): still q* = 0
+    return 0.0 if sigma_b == 0 and shrinking else None
 
 
 def correlation_map(activation, c, q, sigma_w, sigma_b=0.0, order: int = ORDER):

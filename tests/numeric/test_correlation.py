@@ -138,3 +138,13 @@ def test_phases_of_tanh():
 def test_bad_input_raises_naming_the_argument(call, name):
     with pytest.raises(NumericError, match=rf"\b{name}\b"):
         call()
+
+
+def test_tanh_without_bias_below_its_critical_sigma_w_forgets_the_signal():
+    scales = C.depth_scales("tanh", 0.8, 0.0)
+    assert scales["q_star"] == 0.0 and scales["phase"] == "ordered"
+    assert scales["chi1"] == pytest.approx(0.64, rel=1e-12)   # χ₁ = σ_w²·φ'(0)² at q* = 0
+
+
+def test_relu_at_its_gain_with_bias_has_no_variance_fixed_point():
+    assert C.variance_fixed_point("relu", math.sqrt(2), 0.3) is None   # q grows by σ_b² per layer
