@@ -58,8 +58,8 @@ from numeric.gain import (deep_second_moments, layer_gradient_second_moment, lay
 # correlation: correlation maps, depth scales, the order-to-chaos boundary, the NNGP kernel
 from numeric.correlation import (ORDER, Nonlinearity, bivariate_expectation, chi1, chi_c, correlation_fixed_point,
                                  correlation_iterates, correlation_map, critical_sigma_w, depth_scales, erf,
-                                 erf_kernel, gaussian_expectation, layer_covariance, nngp_kernel, nonlinearity,
-                                 phase, relu_kernel, variance_fixed_point)
+                                 erf_kernel, finite_width_correlation, gaussian_expectation, layer_covariance,
+                                 nngp_kernel, nonlinearity, phase, relu_kernel, variance_fixed_point)
 
 # dynamics: symmetry under gradient descent, residual stacks
 from numeric.dynamics import (Params, Training, branch_backward, branch_forward, constant_params, gd_step,
@@ -99,7 +99,7 @@ __all__ = [
     "erf", "Nonlinearity", "nonlinearity", "relu_kernel", "erf_kernel", "gaussian_expectation",
     "bivariate_expectation", "layer_covariance", "correlation_map", "variance_fixed_point",
     "correlation_fixed_point", "correlation_iterates", "chi1", "chi_c", "depth_scales", "critical_sigma_w",
-    "phase", "nngp_kernel", "ORDER",
+    "phase", "nngp_kernel", "finite_width_correlation", "ORDER",
     # dynamics
     "matmul_columnwise", "Params", "constant_params", "random_params", "regression_task", "loss_and_grads",
     "gd_step", "train", "Training", "unit_differences", "unit_spread", "output_range", "hidden_size",

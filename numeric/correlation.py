@@ -29,7 +29,7 @@ from numeric._checks import NumericError, float_array, function, integer, real
 __all__ = ["erf", "Nonlinearity", "nonlinearity", "relu_kernel", "erf_kernel", "gaussian_expectation",
            "bivariate_expectation", "layer_covariance", "correlation_map", "variance_fixed_point",
            "correlation_fixed_point", "correlation_iterates", "chi1", "chi_c", "depth_scales",
-           "critical_sigma_w", "phase", "nngp_kernel", "ORDER"]
+           "critical_sigma_w", "phase", "nngp_kernel", "finite_width_correlation", "ORDER"]
 
 ORDER = 64
 """Gauss-Hermite nodes per axis of the coarse rule (the fine rule has twice as many)."""
@@ -327,3 +327,29 @@ def nngp_kernel(x, depth: int, activation, sigma_w, sigma_b=0.0, order: int = OR
         k, e = layer_covariance(activation, diag[:, None], diag[None, :], k, sigma_w, sigma_b, order)
         err = err + e
     return k, err
+
+
+def finite_width_correlation(rng, activation, c0, q0, depth: int, sigma_w, sigma_b=0.0, width: int = 256,
+                             networks: int = 16) -> np.ndarray:
+    """Per network, the empirical correlation Σ_i z_i(x₁)z_i(x₂)/√(Σ z_i(x₁)²·Σ z_i(x₂)²) of the pre-activations
+    of layer ``depth`` of a width-``width`` network (new weights per network), from two layer-0
+    pre-activation vectors of mean square q0 and correlation c0. The infinite-width recursion is exact one
+    layer at a time only: this ratio is biased at O(1/width) and its bias compounds with depth."""
+    from numeric._checks import generator
+
+    rng = generator(rng)
+    act = nonlinearity(activation)
+    depth, width, networks = integer("depth", depth, 1), integer("width", width, 2), integer("networks", networks, 2)
+    c0, q0 = real("c0", c0, -1), real("q0", q0, 0, strict=True)
+    if c0 > 1:
+        raise NumericError(f"c0 must be a correlation in [-1, 1], got {c0!r}")
+    sigma_w, sigma_b = real("sigma_w", sigma_w, 0), real("sigma_b", sigma_b, 0)
+    grid = np.arange(width, dtype=np.float64)
+    basis, _ = np.linalg.qr(np.stack([np.cos(0.3 * grid + 0.1), np.sin(0.7 * grid + 0.4)], axis=1))
+    pair = np.array([[1.0, 0.0], [c0, math.sqrt(max(1 - c0 * c0, 0.0))]]) * math.sqrt(q0 * width)
+    u = np.broadcast_to(basis @ pair.T, (networks, width, 2)).copy()
+    for _ in range(depth):
+        w = rng.standard_normal((networks, width, width)) * (sigma_w / math.sqrt(width))
+        u = w @ np.asarray(act.phi(u)) + rng.standard_normal((networks, width, 1)) * sigma_b
+    num = np.sum(u[..., 0] * u[..., 1], axis=1)
+    return num / np.sqrt(np.sum(u[..., 0] ** 2, axis=1) * np.sum(u[..., 1] ** 2, axis=1))

@@ -148,3 +148,14 @@ def test_tanh_without_bias_below_its_critical_sigma_w_forgets_the_signal():
 
 def test_relu_at_its_gain_with_bias_has_no_variance_fixed_point():
     assert C.variance_fixed_point("relu", math.sqrt(2), 0.3) is None   # q grows by σ_b² per layer
+
+
+def test_finite_width_correlation_is_one_correlation_per_network_and_reproducible():
+    a = C.finite_width_correlation(np.random.default_rng(3), "tanh", 0.5, 1.0, 3, 1.3, 0.2, width=64, networks=5)
+    b = C.finite_width_correlation(np.random.default_rng(3), "tanh", 0.5, 1.0, 3, 1.3, 0.2, width=64, networks=5)
+    assert a.shape == (5,) and np.all(np.abs(a) <= 1) and np.array_equal(a, b)
+
+
+def test_finite_width_correlation_refuses_a_correlation_above_one():
+    with pytest.raises(NumericError, match=r"\bc0\b"):
+        C.finite_width_correlation(0, "tanh", 1.5, 1.0, 2, 1.0)

@@ -85,3 +85,9 @@ def test_readme_block_is_the_real_output(capsys):
 def test_bad_input_is_one_line_and_exit_2(capsys, argv, word):
     code, out, err = run(capsys, *argv)
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1 and word in err
+
+
+def test_finite_width_run_is_shown_not_judged():
+    fw = analyse("tanh", 1.5, 0.3, 5)["finite_width"]
+    assert fw["judged"] is False and fw["depth"] == 5 and fw["stderr"] > 0
+    assert fw["deviation"] == pytest.approx(fw["estimate"] - fw["infinite_width"])
