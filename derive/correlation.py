@@ -10,7 +10,10 @@ u₁ = √q₁·z₁, u₂ = √q₂·(t·z₁ + z₂)/√(1 + t²), whose corre
 one real t = c/√(1 - c²)). E[f(u₁)g(u₂)] is then two one-dimensional Gaussian integrals, inner over z₂ at
 fixed z₁, outer over z₁, each carried out by the kernel's ``gaussian``/``gaussian_on`` rules (sympy's
 integral, cross-checked by mpmath). The law itself, with ReLU's region u₂ > 0 ⇔ z₂ > -t·z₁, is the one
-named assumption of the ReLU kernel; the mean-field layer map is the other.
+named assumption of the ReLU kernel; the mean-field layer map is the other. The erf kernel rests on Price's
+theorem in integrated form (assumed; the Gaussian integral E[exp(-u₁² - u₂²)] it needs is carried out
+beside it, but the kernel has no rule that links that step into the assumption) and on the layer map; the
+antiderivative of 4/(π√(D - 4s²)) is checked.
 """
 from __future__ import annotations
 
