@@ -21,7 +21,7 @@ def run(capsys, *argv):
 
 
 def test_tanh_critical_line_at_zero_bias_is_sigma_w_one(capsys):
-    code, out, err = run(capsys, "tanh", "--sigma-b", "0", "--format", "json")
+    code, out, _ = run(capsys, "tanh", "--sigma-b", "0", "--format", "json")
     record = json.loads(out)
     assert code == 0 and record["critical"]["sigma_w"] == 1.0 and record["critical"]["mpmath"] == 1.0
 
@@ -61,7 +61,7 @@ def _readme():
 
 
 def test_readme_critical_table_is_recomputed_digit_for_digit():
-    rows = re.findall(r"^\| (0\.\d+) \| (\d\.\d{8}) \| (\d\.\d{8}) \|", _readme(), re.M)
+    rows = re.findall(r"^\| (0\.\d+) \| (\d\.\d{8}) \| (\d\.\d{8}) \|", _readme(), re.MULTILINE)
     assert len(rows) == 4
     for b2, w2, q in rows:
         crit = analyse("tanh", 1.0, math.sqrt(float(b2)), 1)["critical"]
@@ -70,7 +70,7 @@ def test_readme_critical_table_is_recomputed_digit_for_digit():
 
 
 def test_readme_block_is_the_real_output(capsys):
-    block = re.search(r"```\n\$ python -m verify kernel (.+?)\n(.*?)```", _readme(), re.S)
+    block = re.search(r"```\n\$ python -m verify kernel (.+?)\n(.*?)```", _readme(), re.DOTALL)
     args = block.group(1).split()
     code, out, _ = run(capsys, *args)
     assert code == 0 and out == block.group(2)
