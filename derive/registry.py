@@ -12,7 +12,8 @@ from typing import Callable
 
 from .derivation import Derivation
 
-TOPICS = ("activations", "linear", "init", "propagation", "gain", "conv", "receptive_field", "dynamics", "gan")
+TOPICS = ("activations", "linear", "init", "propagation", "gain", "correlation", "conv", "receptive_field",
+          "dynamics", "gan")
 """Display order of the topic modules; any other module defining derivations is appended."""
 
 _BUILDERS: dict[str, Callable[[], Derivation]] = {}

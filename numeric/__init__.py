@@ -12,6 +12,7 @@ Modules, one per topic (the same names as in ``derive`` and ``verify``):
 - ``numeric.receptive_field``  receptive field, effective stride and padding of a stack of layers; fields,
                                shapes, parameters and MACs of every node of a graph of layers (``Graph``).
 - ``numeric.gain``             one-layer Monte Carlo kernels behind gains, fixed points and χ₁.
+- ``numeric.correlation``      correlation maps, depth scales, the critical σ_w and the NNGP kernel.
 - ``numeric.dynamics``         gradient descent on a one-hidden-layer net (unit symmetry), residual stacks.
 - ``numeric.gan``              GAN losses from logits, the optimal discriminator, a logistic discriminator.
 
@@ -57,6 +58,12 @@ from numeric.receptive_field import (AdaptivePool, Add, AxisMap, Concat, Conv, C
 from numeric.gain import (deep_second_moments, layer_gradient_second_moment, layer_jacobian_second_moment,
                           layer_second_moment)
 
+# correlation: correlation maps, depth scales, the order-to-chaos boundary, the NNGP kernel
+from numeric.correlation import (ORDER, Nonlinearity, bivariate_expectation, chi1, chi_c, correlation_fixed_point,
+                                 correlation_iterates, correlation_map, critical_sigma_w, depth_scales, erf,
+                                 erf_kernel, finite_width_correlation, gaussian_expectation, layer_covariance,
+                                 nngp_kernel, nonlinearity, phase, relu_kernel, variance_fixed_point)
+
 # dynamics: symmetry under gradient descent, residual stacks
 from numeric.dynamics import (Params, Training, branch_backward, branch_forward, constant_params, gd_step,
                               hidden_size, loss_and_grads, matmul_columnwise, output_range, random_params,
@@ -92,6 +99,11 @@ __all__ = [
     "ConvTranspose", "Upsample", "AdaptivePool", "Pointwise", "Linear", "Flatten", "Add", "Concat",
     # gain
     "layer_second_moment", "layer_gradient_second_moment", "layer_jacobian_second_moment", "deep_second_moments",
+    # correlation
+    "erf", "Nonlinearity", "nonlinearity", "relu_kernel", "erf_kernel", "gaussian_expectation",
+    "bivariate_expectation", "layer_covariance", "correlation_map", "variance_fixed_point",
+    "correlation_fixed_point", "correlation_iterates", "chi1", "chi_c", "depth_scales", "critical_sigma_w",
+    "phase", "nngp_kernel", "finite_width_correlation", "ORDER",
     # dynamics
     "matmul_columnwise", "Params", "constant_params", "random_params", "regression_task", "loss_and_grads",
     "gd_step", "train", "Training", "unit_differences", "unit_spread", "output_range", "hidden_size",

@@ -18,6 +18,7 @@ SUBCOMMANDS = {
     "report": "verify.commands.report",
     "rf": "verify.commands.rf",
     "gain": "verify.commands.gain",
+    "kernel": "verify.commands.kernel",
 }
 """Subcommand name -> module. ``run`` is the default when no subcommand is named."""
 

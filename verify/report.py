@@ -392,3 +392,6 @@ def write_report(out_dir: Path, seed: int = 0, claims=None, statements=None) -> 
     path = out_dir / "REPORT.md"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+from . import report_correlation  # noqa: E402,F401 -- registers its plots, last, so the others keep their seeds

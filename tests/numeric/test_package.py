@@ -6,7 +6,8 @@ import pytest
 
 import numeric
 
-MODULES = ("activations", "init", "linear", "propagation", "conv", "receptive_field", "gain", "dynamics", "gan")
+MODULES = ("activations", "init", "linear", "propagation", "conv", "receptive_field", "gain", "correlation", "dynamics",
+           "gan")
 
 
 @pytest.mark.parametrize("name", MODULES)

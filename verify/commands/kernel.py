@@ -1,0 +1,203 @@
+"""``python -m verify kernel EXPR``: the correlation map of any activation, its depth scales and phase.
+
+EXPR is read as by ``gain`` (a built-in name or an expression in x, parsed by ``derive.parse``; one that
+starts with '-' goes after ``--``). Printed, at (σ_w, σ_b) and infinite width (numeric.correlation):
+the variance fixed point q*, χ₁ = σ_w²·E[φ'(√q* z)²] and the phase, the correlation fixed point c* and
+χ_c, the depth scales ξ_q = -1/ln V'(q*) and ξ_c = -1/ln χ_c, the critical σ_w at the given σ_b (χ₁ = 1
+on the fixed point; numpy Gauss-Hermite, checked against derive's 30-digit mpmath quadrature, the
+difference given as its error), and the correlation after L layers from c₀ = 0, 0.5 and 0.9.
+For a typed expression φ and φ' are the lambdified ``derive`` expressions (DESIGN.md's one exception).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+
+import numpy as np
+import sympy as sp
+from tabulate import tabulate
+
+from derive import catalogue as A
+from derive import correlation as DC
+from derive import gain as DG
+from derive import meanfield as F
+from derive.pieces import as_piecewise
+from numeric import correlation as N
+
+from ..errors import UsageError
+from ..mc import claim_seed_sequence
+from ._args import seed as _seed
+from ._args import table_format as _format
+from .gain import MAX_SCALE, _float, _number
+
+HELP = "correlation map, fixed points, depth scales, phase and critical σ_w of any activation"
+MAX_DEPTH = 10_000
+STARTS = (0.0, 0.5, 0.9)
+ILLUSTRATION = {"width": 256, "networks": 16, "c0": 0.5, "max_depth": 50}
+"""The finite-width illustration: networks of this width from c₀, at most max_depth layers (not judged)."""
+"""Correlations of the two inputs at layer 0 whose depth-L image is printed."""
+
+
+def _depth(text: str) -> int:
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+    if not 1 <= value <= MAX_DEPTH:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_DEPTH}, got {text!r}")
+    return value
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("expression", metavar="EXPR",
+                   help="a built-in name (relu, tanh, gelu, ...) or an expression in x, e.g. 'erf(x)'; "
+                        "one that starts with '-' goes after --")
+    p.add_argument("--sigma-w", type=_number("sigma_w", 0.0, True, MAX_SCALE), default=None, metavar="S",
+                   help="weight scale σ_w, Var(W) = σ_w²/fan_in (default: the derived forward gain)")
+    p.add_argument("--sigma-b", type=_number("sigma_b", 0.0, False, MAX_SCALE), default=0.0, metavar="B",
+                   help="bias standard deviation σ_b (default 0)")
+    p.add_argument("--depth", type=_depth, default=10, metavar="L",
+                   help=f"layers for the correlation iterates (default 10, at most {MAX_DEPTH})")
+    p.add_argument("--seed", type=_seed, default=0, help="root seed of the finite-width illustration (default 0)")
+    p.add_argument("--format", type=_format, default="simple", metavar="FMT",
+                   help="json, or a tabulate table format: simple (default), github, latex, ...")
+
+
+def _nonlinearity(act: A.Activation, builtin: A.Activation | None) -> tuple[N.Nonlinearity, str]:
+    if builtin is not None and builtin.name in N.A.ACTIVATIONS and builtin == A.builtin(builtin.name) \
+            and builtin.name != "leaky_relu":
+        return N.nonlinearity(builtin.name), f"numeric.activations.{builtin.name}"
+    if sp.simplify(act.expr - sp.erf(A.x)) == 0:
+        return N.nonlinearity("erf"), "erf (Williams' closed form)"
+    erf = N.erf
+    modules = [{"erf": erf, "erfc": lambda t: 1 - erf(t)}, "numpy"]
+    expr = as_piecewise(act.expr)
+    f = sp.lambdify(A.x, expr, modules=modules)
+    g = sp.lambdify(A.x, sp.diff(expr, A.x), modules=modules)
+
+    def vectorised(fn):
+        def call(values):
+            with np.errstate(all="ignore"):
+                out = np.asarray(fn(values), dtype=np.float64)
+            return np.broadcast_to(out, np.shape(values)).copy() if out.shape != np.shape(values) else out
+        return call
+
+    return N.Nonlinearity(act.name or "φ", vectorised(f),
+                          vectorised(g)), "the lambdified derive expression (a typed activation has no other definition)"
+
+
+def _critical(act, nl, sigma_b) -> dict:
+    found = N.critical_sigma_w(nl, sigma_b)
+    if found is None:
+        why = ("none: χ₁ = σ_w²/2; no q* at σ_w² = 2, σ_b > 0"
+               if nl.name == "relu" else "none: χ₁ ≠ 1 on the fixed points with q in [1e-8, 1e2]")
+        return {"sigma_w": None, "sigma_w2": None, "q_star": None, "mpmath": None, "error": None, "how": why}
+    sigma_w, q = found
+    if sigma_b == 0 or not math.isfinite(q) or q == 0:
+        exact = F.critical_sigma_w(act)
+        value = _float(exact) if exact is not None else None
+        return {"sigma_w": sigma_w, "sigma_w2": sigma_w**2, "q_star": 0.0, "mpmath": value,
+                "error": None if value is None else abs(value - sigma_w),
+                "how": "q* = 0 is critical: σ_w = 1/|φ'(0)| (derive.meanfield, exact)"}
+    try:
+        ref, _ = DC.critical_sigma_w(act, sigma_b, (q * (1 - 1e-6), q * (1 + 1e-6)))
+    except (ValueError, ZeroDivisionError) as exc:   # mpmath finds no root next to numeric's: say so
+        return {"sigma_w": sigma_w, "sigma_w2": sigma_w**2, "q_star": q, "mpmath": None, "error": None,
+                "how": f"Gauss-Hermite; the mpmath check failed ({type(exc).__name__})"}
+    return {"sigma_w": sigma_w, "sigma_w2": sigma_w**2, "q_star": q, "mpmath": float(ref),
+            "mpmath_sigma_w2": float(ref**2), "error": abs(float(ref) - sigma_w),
+            "how": "Gauss-Hermite; 30-digit mpmath differs by"}
+
+
+def _illustration(nl, text, q, sigma_w, sigma_b, depth, seed) -> dict | None:
+    if q is None or q <= 0:
+        return None
+    layers = min(depth, ILLUSTRATION["max_depth"])
+    rng = np.random.default_rng(claim_seed_sequence(seed, f"kernel:{text.strip()}"))
+    runs = N.finite_width_correlation(rng, nl, ILLUSTRATION["c0"], q, layers, sigma_w, sigma_b,
+                                      ILLUSTRATION["width"], ILLUSTRATION["networks"])
+    theory = float(N.correlation_iterates(nl, ILLUSTRATION["c0"], q, sigma_w, sigma_b, layers)[-1])
+    mean = float(np.mean(runs))
+    return {"depth": layers, "width": ILLUSTRATION["width"], "networks": ILLUSTRATION["networks"],
+            "c0": ILLUSTRATION["c0"], "estimate": mean, "stderr": float(np.std(runs, ddof=1) / math.sqrt(runs.size)),
+            "infinite_width": theory, "deviation": mean - theory, "judged": False}
+
+
+def analyse(text: str, sigma_w: float | None = None, sigma_b: float = 0.0, depth: int = 10, seed: int = 0) -> dict:
+    """Everything the command prints, as the JSON record (raises ValueError/TypeError on bad input)."""
+    act = A.activation(text)
+    builtin = A.recognize(act)
+    if sigma_w is None:
+        sigma_w = _float(DG.forward_gain(builtin if builtin is not None else act))
+        if sigma_w is None:
+            raise ValueError(f"activation {text!r}: E[φ(z)²] = 0, so there is no default σ_w; give --sigma-w")
+    nl, how = _nonlinearity(act, builtin)
+    scales = N.depth_scales(nl, sigma_w, sigma_b)
+    q = scales["q_star"]
+    iterates = {}
+    if q is not None and q > 0:
+        path = N.correlation_iterates(nl, np.array(STARTS), q, sigma_w, sigma_b, depth)
+        iterates = {f"{c0:g}": float(path[-1][i]) for i, c0 in enumerate(STARTS)}
+    map_error = None
+    if q is not None and q > 0:
+        map_error = float(np.max(N.correlation_map(nl, np.array(STARTS), q, sigma_w, sigma_b)[1]))
+    return {
+        "expression": text.strip(), "recognized": builtin.name if builtin is not None else None,
+        "phi_from": how, "sigma_w": sigma_w, "sigma_b": sigma_b, "depth": depth,
+        "q_star": q, "chi1": scales["chi1"], "phase": scales["phase"], "c_star": scales["c_star"],
+        "chi_c": scales["chi_c"], "xi_q": _finite(scales["xi_q"]), "xi_c": _finite(scales["xi_c"]),
+        "correlation_after_depth": iterates,
+        "map_quadrature_error": map_error,
+        "critical": _critical(act, nl, sigma_b),
+        "finite_width": _illustration(nl, text, q, sigma_w, sigma_b, depth, seed),
+    }
+
+
+def _finite(v):
+    return None if v is None else ("inf" if math.isinf(v) else v)
+
+
+def _fmt(value, digits: int = 10) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return value
+    return f"{value:.{digits}g}"
+
+
+def _rows(r: dict) -> list[list[str]]:
+    crit = r["critical"]
+    rows = [
+        ["φ(x)", r["expression"], f"built-in {r['recognized']}" if r["recognized"] else "typed expression"],
+        ["σ_w, σ_b", f"{r['sigma_w']:.6g}, {r['sigma_b']:.6g}", f"φ from {r['phi_from']}"],
+        ["fixed point q*", _fmt(r["q_star"]), "V(q) = σ_w²·E[φ(√q z)²] + σ_b², from q = 1"],
+        ["χ₁ = σ_w²·E[φ'(√q* z)²]", _fmt(r["chi1"]), f"phase: {r['phase']}"],
+        ["c*", _fmt(r["c_star"]), "fixed point of C, iterated from c = 0"],
+        ["χ_c = σ_w²·E[φ'(u₁)φ'(u₂)]", _fmt(r["chi_c"]), "at c* (= χ₁ when c* = 1)"],
+        ["ξ_q = -1/ln V'(q*)", _fmt(r["xi_q"], 6), "layers over which q approaches q*"],
+        ["ξ_c = -1/ln χ_c", _fmt(r["xi_c"], 6), "layers over which c approaches c*"],
+        [f"critical σ_w (σ_b = {r['sigma_b']:g})", _fmt(crit["sigma_w"]),
+         crit["how"] + ("" if crit["error"] is None else f" {crit['error']:.0e}")],
+        ["critical σ_w²", _fmt(crit["sigma_w2"]), "" if crit["q_star"] is None else f"at q* = {crit['q_star']:.6g}"],
+    ]
+    for c0, value in r["correlation_after_depth"].items():
+        rows.append([f"c after {r['depth']} layers, c₀ = {c0}", _fmt(value), "infinite-width recursion at q*"])
+    fw = r["finite_width"]
+    if fw is not None:
+        rows.append([f"width {fw['width']}, L = {fw['depth']}, c₀ = {fw['c0']:g}",
+                     f"{fw['estimate']:.4f} ± {fw['stderr']:.0e}",
+                     f"{fw['networks']} nets; vs width ∞ {fw['deviation']:+.1e}; not judged"])
+    return rows
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        record = analyse(args.expression, args.sigma_w, args.sigma_b, args.depth, args.seed)
+    except (ValueError, TypeError, ZeroDivisionError) as exc:
+        raise UsageError(f"kernel: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    if args.format == "json":
+        print(json.dumps(record, indent=2, allow_nan=False))
+    else:
+        print(tabulate(_rows(record), ["quantity", "value", "how"], tablefmt=args.format, disable_numparse=True))
+    return 0
