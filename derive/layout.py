@@ -12,7 +12,7 @@ from __future__ import annotations
 import shutil
 import textwrap
 
-from tabulate import multiline_formats, tabulate
+from tabulate import MIN_PADDING, multiline_formats, tabulate
 
 __all__ = ["DEFAULT_WIDTH", "LONG_WORD", "MIN_COLUMN", "WRAPPED_FORMATS", "terminal_width", "table", "paragraph"]
 
@@ -70,22 +70,26 @@ def table(rows, headers, fmt: str = "simple", *, keep=(), wide: bool = False, wi
     if wide or fmt not in WRAPPED_FORMATS or _width(plain) <= limit:
         return plain
     columns = len(headers)
-    natural = [max([_width(r[j]) for r in rows] + [len(headers[j])]) for j in range(columns)]
+    pad = 0 if fmt == "pretty" else MIN_PADDING  # tabulate pads each header by this much
+    natural = [max([_width(r[j]) for r in rows] + [len(headers[j]) + pad]) for j in range(columns)]
     overhead = _width(plain) - sum(natural)  # separators, borders and header padding of the format
     wrapped = [j for j in range(columns) if j not in keep]
     fixed = sum(natural[j] for j in range(columns) if j in keep)
     out, room = plain, limit - overhead - fixed
-    head_words = [max(len(w) for w in headers[j].split() or [""]) for j in wrapped]
+    head_words = [max(len(w) for w in headers[j].split() or [""]) + pad for j in wrapped]
     cell_words = [max([len(w) for r in rows for w in r[j].split()] + [0]) for j in wrapped]
     for _ in range(4):  # a header's padding can add a column or two: shrink by what is left over
         for cap in range(LONG_WORD, MIN_COLUMN - 1, -1):  # keep words whole where the width allows
             floors = [max(h, min(c, cap)) for h, c in zip(head_words, cell_words)]
             if sum(min(natural[j], f) for j, f in zip(wrapped, floors)) <= room:
                 break
+        else:  # even whole header words do not fit: cut them too
+            floors = [MIN_COLUMN + pad] * len(wrapped)
         widths = dict(zip(wrapped, _budget([natural[j] for j in wrapped], floors, room)))
         cells = [[_wrap(c, widths[j]) if j in widths and _width(c) > widths[j] else c for j, c in enumerate(r)]
                  for r in rows]
-        heads = [_wrap(h, widths[j]) if j in widths and len(h) > widths[j] else h for j, h in enumerate(headers)]
+        heads = [_wrap(h, widths[j] - pad) if j in widths and len(h) + pad > widths[j] else h
+                 for j, h in enumerate(headers)]
         out = tabulate(cells, heads, tablefmt=fmt, disable_numparse=True)
         if _width(out) <= limit:
             break
