@@ -5,16 +5,16 @@ import argparse
 import json
 import sys
 
-from tabulate import tabulate
+from derive.layout import paragraph
+from derive.layout import table as _layout
 
 from ..audit import UNCHECKABLE, run_audit
+from ._args import layout as _layout_option
 from ._args import seed as _seed
+from ._args import summary_stream
 from ._args import table_format as _format
 
 HELP = "audit the notes: each checkable statement quoted, with its verdict, evidence computed now, and a correction"
-
-WIDTHS = [14, 38, 11, 22, 60, 50]
-
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=_seed, default=0, help="root seed of the Monte Carlo evidence (default 0)")
@@ -22,6 +22,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="json, or a tabulate table format (default simple)")
     p.add_argument("-k", dest="patterns", action="append", default=[], metavar="SUBSTRING",
                    help="only statements whose source or claim contains SUBSTRING (may repeat)")
+    _layout_option(p)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -45,15 +46,18 @@ def main(args: argparse.Namespace) -> int:
         body = [[r.statement.source, r.statement.quote, r.statement.verdict
                  + ("" if r.finding.consistent else " (EVIDENCE DISAGREES)"), r.statement.claim or "—",
                  r.finding.text, r.statement.correction or "—"] for r in rows]
-        print(tabulate(body, ["source", "quote", "verdict", "claim", "evidence", "correction"],
-                       tablefmt=args.format, maxcolwidths=WIDTHS if args.format not in ("tsv", "html") else None,
-                       disable_numparse=True))
+        print(_layout(body, ["source", "quote", "verdict", "claim", "evidence", "correction"], args.format,
+                      keep=(3,), wide=args.wide))
         counts = {v: sum(r.statement.verdict == v for r in rows) for v in ("holds", "conditional", "fails",
                                                                             "notation")}
-        print(f"{len(rows)} statements: " + ", ".join(f"{n} {v}" for v, n in counts.items())
-              + "; not checkable: " + "; ".join(f"{k} ({why})" for k, why in UNCHECKABLE.items()))
+        out = summary_stream(args.format)
+        print(paragraph(f"{len(rows)} statement{'' if len(rows) == 1 else 's'}: "
+                        + ", ".join(f"{n} {v}" for v, n in counts.items())
+                        + "; not checkable: " + "; ".join(f"{k} ({why})" for k, why in UNCHECKABLE.items()),
+                        args.wide), file=out)
     bad = [r for r in rows if not r.finding.consistent]
     if bad and args.format != "json":
         for r in bad:
-            print(f"  evidence disagrees with the verdict for {r.statement.source}: {r.finding.text}")
+            print(paragraph(f"  evidence disagrees with the verdict for {r.statement.source}: {r.finding.text}",
+                            args.wide), file=summary_stream(args.format))
     return 1 if bad else 0

@@ -11,11 +11,11 @@ import argparse
 import json
 import re
 
-from tabulate import tabulate
-
+from derive.layout import table as _layout
 from numeric.receptive_field import Layer, receptive_field_table
 
 from ..errors import UsageError
+from ._args import layout as _layout_option
 from ._args import table_format as _format
 
 HELP = "per-layer receptive field, effective stride and padding (and output size) of a layer stack"
@@ -190,6 +190,7 @@ def add_arguments(p):
                    help="input size N (or HxW): adds each layer's output size")
     p.add_argument("--format", type=_format, default="simple", metavar="FMT",
                    help="json, or a tabulate table format: simple (default), github, latex, ...")
+    _layout_option(p)
 
 
 def main(args):
@@ -207,5 +208,5 @@ def main(args):
         print(json.dumps({"spec": args.spec, "input": _plain(args.input), "layers": records},
                          indent=2))
     else:
-        print(tabulate(rows, headers=headers, tablefmt=args.format, disable_numparse=True))
+        print(_layout(rows, headers, args.format, wide=args.wide))
     return 0
