@@ -164,7 +164,8 @@ def test_python_dash_m_entry_points_in_a_fresh_process():
     bad = subprocess.run([sys.executable, "-m", "verify", "--format", "nope"], capture_output=True, text=True,
                          env=env, cwd=ROOT, timeout=120)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
-    derive = subprocess.run([sys.executable, "-m", "derive", "-k", "activation."], capture_output=True,
+    derive = subprocess.run([sys.executable, "-m", "derive", "--format", "markdown", "-k", "activation."],
+                            capture_output=True,
                             text=True, env=env, cwd=ROOT, timeout=120)
     assert derive.returncode == 0
     for cid in ("activation.relu.derivative", "activation.sigmoid.derivative", "activation.tanh.derivative",
