@@ -5,7 +5,7 @@ import argparse
 import json
 import sys
 
-from derive.layout import paragraph
+from derive.layout import WRAPPED_FORMATS, paragraph
 from derive.layout import table as _layout
 
 from ..audit import UNCHECKABLE, run_audit
@@ -46,8 +46,14 @@ def main(args: argparse.Namespace) -> int:
         body = [[r.statement.source, r.statement.quote, r.statement.verdict
                  + ("" if r.finding.consistent else " (EVIDENCE DISAGREES)"), r.statement.claim or "—",
                  r.finding.text, r.statement.correction or "—"] for r in rows]
-        print(_layout(body, ["source", "quote", "verdict", "claim", "evidence", "correction"], args.format,
-                      keep=(3,), wide=args.wide))
+        headers = ["source", "quote", "verdict", "claim", "evidence", "correction"]
+        if args.format in WRAPPED_FORMATS and not args.wide:
+            # to fit a terminal, source, claim and verdict share the first column, one per line: the claim id
+            # stays whole (it is what -k takes) and the quote, evidence and correction get the width
+            body = [[f"{source}\n{claim}\n{verdict}", quote, evidence, correction]
+                    for source, quote, verdict, claim, evidence, correction in body]
+            headers = ["source\nclaim\nverdict", "quote", "evidence", "correction"]
+        print(_layout(body, headers, args.format, keep=(0,), wide=args.wide))
         counts = {v: sum(r.statement.verdict == v for r in rows) for v in ("holds", "conditional", "fails",
                                                                             "notation")}
         out = summary_stream(args.format)
