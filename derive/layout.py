@@ -5,7 +5,8 @@ long text columns are wrapped between words so that no line is wider than the te
 (``shutil.get_terminal_size``: ``$COLUMNS``, then the terminal, then ``DEFAULT_WIDTH``); columns named
 in ``keep`` (claim ids, numbers) are never wrapped, so an id can be copied into ``-k``. A markup format
 (``github``, ``latex``, ``html``, ``tsv``, ...) or ``wide=True`` gives the unwrapped table: a Markdown or
-LaTeX cell cannot hold a line break, and the reader's renderer does the wrapping.
+LaTeX cell cannot hold a line break, and the reader's renderer does the wrapping. ``latex`` cells are
+escaped by ``derive.tables.escape`` (specials and unicode as LaTeX), so the table compiles with pdflatex.
 """
 from __future__ import annotations
 
@@ -65,6 +66,12 @@ def table(rows, headers, fmt: str = "simple", *, keep=(), wide: bool = False, wi
     ``wide`` or ``fmt`` is a markup format. ``keep``: indices of columns that never wrap."""
     rows = [["" if c is None else str(c) for c in r] for r in rows]
     headers = [str(h) for h in headers]
+    if fmt == "latex":  # tabulate escapes LaTeX's specials but not unicode (σ, ±, −), which pdflatex refuses
+        from .tables import escape
+
+        rows = [[escape(c, True) for c in r] for r in rows]
+        headers = [escape(h, True) for h in headers]
+        fmt = "latex_raw"
     plain = tabulate(rows, headers, tablefmt=fmt, disable_numparse=True)
     limit = terminal_width() if width is None else width
     if wide or fmt not in WRAPPED_FORMATS or _width(plain) <= limit:
