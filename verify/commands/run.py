@@ -131,18 +131,27 @@ def _z_cell(row: dict) -> str:
     return _z_text(row["z"], worst["kind"])
 
 
+def _proof_cell(status: str) -> str:
+    """'proved given 5 assumptions' -> 'proved, 5 assumed' (the JSON keeps the status as it is)."""
+    for base in ("proved", "numeric"):
+        if status.startswith(f"{base} given "):
+            return f"{base}, {status.split()[2]} assumed"
+    return status
+
+
 def _table(rows: list[dict], fmt: str, wide: bool = False) -> str:
     body = []
     for r in rows:
         control = r["control"]
         weakest = [c for c in r["checks"] if c["control_z"] is not None and c["control_z"] == control["z"]]
-        control_z = _z_text(control["z"], weakest[0]["kind"]) + ", " if weakest else ""
-        control_cell = f"({control_z}rejected)" if control["rejected"] else f"({control_z}NOT rejected)"
+        control_z = _fmt(control["z"], 3) if weakest and control["z"] is not None else ""
+        control_cell = (f"({control_z})" if control_z else "(rejected)") if control["rejected"] else \
+            f"({control_z + ': ' if control_z else ''}NOT rejected)"
         verdict = "fail (proof)" if r["proof"] == "failed" else r["verdict"] if r["check"] != "inconclusive" \
             else "fail (inconclusive)"
-        body.append([r["id"], r["proof"], r["formula"], _expected_cell(r), _estimate_cell(r),
+        body.append([r["id"], _proof_cell(r["proof"]), r["formula"], _expected_cell(r), _estimate_cell(r),
                      f"{_z_cell(r)} {control_cell}", verdict])
-    headers = ["claim", "proof", "closed form", "compared with", "estimate", "z (control)", "verdict"]
+    headers = ["claim", "proof", "closed form", "compared with", "estimate", "z (control z)", "verdict"]
     return _layout(body, headers, fmt, keep=(0,), wide=wide)
 
 
