@@ -9,7 +9,10 @@ import verify.audit as audit_module
 from verify.audit import NOTES, STATEMENTS, UNCHECKABLE, Statement, notes_dir, run_audit
 from verify.cli import main
 
-pytestmark = pytest.mark.skipif(not notes_dir().exists(), reason="the notes (../shared/seeds) are not beside this checkout")
+pytestmark = pytest.mark.skipif(
+    not notes_dir().exists(),
+    reason=f"the audited notes are not at {notes_dir()}: a clone outside the project layout has no "
+           "../shared/seeds; set DLMATH_NOTES to the folder of the notes to run these tests")
 
 
 def note_text(prefix):
