@@ -193,7 +193,7 @@ def activation(text: str) -> Activation:
     if named is not None:
         return named
     match = _NAMED.fullmatch(text)
-    if match is not None and match[1] not in ("x", "pi", "e", *FUNCTIONS):
+    if match is not None and match[1] not in ("x", "pi", "e", "where", *FUNCTIONS):
         raise ValueError(f"unknown activation {match[1]!r}: the names are {names()}; or write an expression "
                          "in x such as 'x*tanh(softplus(x))'")
     expr = parse_activation(text)

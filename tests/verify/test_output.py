@@ -131,3 +131,15 @@ def test_gain_sigma_w_row_says_where_sigma_w_came_from(capsys):
 def test_named_activations_beyond_the_claims_run(capsys, name):
     code, out, _ = run(capsys, "gain", name, "--depth", "2")
     assert code == 0 and widest(out) <= WIDTH
+
+
+def test_a_failed_proof_never_reads_pass_in_its_row():
+    from verify.commands.run import _table
+
+    row = {"id": "user.claim", "proof": "failed", "formula": "2", "check": "pass", "verdict": "fail",
+           "expected": 2.0, "estimate": 2.0, "stderr": 0.1, "z": 0.0, "cases": 0,
+           "control": {"formula": "3", "z": 10.0, "rejected": True},
+           "checks": [{"config": {}, "kind": "monte-carlo", "expected": 2.0, "estimate": 2.0, "stderr": 0.1,
+                       "bound": None, "z": 0.0, "z_critical": 4.89, "control_z": 10.0}]}
+    line = next(l for l in _table([row], "simple", wide=True).splitlines() if l.startswith("user.claim"))
+    assert line.split()[-2:] == ["fail", "(proof)"] and " pass" not in line
