@@ -35,7 +35,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Prove, implement and check the mathematics of deep learning.",
                      epilog="Without a subcommand, `run` is assumed: `python -m verify -k xavier`; its options "
-                            "(-k, --seed, --format, --list, --module, --alpha, --budget): "
+                            "(-k, --seed, --format, --list, --module, --alpha, --budget, --wide): "
                             "`python -m verify run --help`. An argument that starts with '-' (an expression) "
                             "goes after `--`.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

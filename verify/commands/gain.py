@@ -1,13 +1,16 @@
 """``python -m verify gain EXPR``: gains, moments and criticality of any activation, checked by Monte Carlo.
 
-EXPR is a built-in name (relu, leaky_relu, elu, selu, gelu, silu, mish, softplus, tanh, sigmoid,
-linear) or an expression in x such as ``"x*tanh(softplus(x))"`` (parsed by ``derive.parse``; an
-expression that starts with '-' goes after ``--``). Printed: E[φ(z)], E[φ(z)²], E[φ'(z)²] for
+EXPR is a name (``--list``: the built-ins relu, leaky_relu(a), elu(alpha), selu, gelu, silu, mish,
+softplus, tanh, sigmoid, linear, and celu(alpha), hardtanh, swish(beta); ``leaky_relu(0.2)`` sets the
+parameter, read by ``derive.catalogue``) or an expression in x such as ``"x*tanh(softplus(x))"`` (parsed
+by ``derive.parse``; an expression that starts with '-' goes last, after ``--``). Printed: E[φ(z)], E[φ(z)²], E[φ'(z)²] for
 z ~ N(0, q), the forward and backward gains (at q = 1), PyTorch's calculate_gain value where it has
 one and why it differs, the variance map's fixed point q* and χ₁ at (σ_w, σ_b), the critical σ_w
 for σ_b = 0, and a one-layer Monte Carlo check (exact at any width): z ~ N(0, q) through a layer
 with Var(W) = σ_w²/fan_in and bias variance σ_b² has E[y²] = V(q) = σ_w²·E[φ(√q z)²] + σ_b². A
 depth-L finite-width run is shown beside the infinite-width recursion, with its deviation, not judged.
+The table (wrapped to the terminal unless ``--wide``) ends with a sentence: the σ_w to use for fan-in
+initialization, against PyTorch's ``calculate_gain``.
 
 For a built-in the simulation uses ``numeric.gain``; for a typed expression the only definition is
 the parsed one, so the simulation evaluates the lambdified ``derive`` expression (DESIGN.md's one
