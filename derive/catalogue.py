@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
+from fractions import Fraction
 from typing import Callable
 
 import sympy as sp
 
-from .parse import X, parse_activation
+from .parse import FUNCTIONS, X, parse_activation
 from .pieces import pieces
 
 __all__ = [
     # an activation and its parameters
     "Activation", "x", "a", "alpha", "lam", "SELU_ALPHA", "SELU_LAMBDA", "exact_number",
     # the table
-    "BUILTINS", "PARAMETER_NOTES", "builtin", "activation", "recognize",
+    "BUILTINS", "OTHERS", "PARAMETERS", "PARAMETER_RANGE", "PARAMETER_NOTES", "builtin", "activation",
+    "recognize", "names",
     # PyTorch's constants
     "TORCH_GAINS", "torch_gain",
 ]
@@ -30,6 +33,7 @@ x = X
 a = sp.Symbol("a", positive=True)
 alpha = sp.Symbol("alpha", positive=True)
 lam = sp.Symbol("lambda", positive=True)
+beta = sp.Symbol("beta", positive=True)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,6 +94,17 @@ def _selu() -> Activation:
                       ((lam, SELU_LAMBDA), (alpha, SELU_ALPHA)), "Klambauer et al. (2017), eq. (2)")
 
 
+def _celu(alpha_value=1) -> Activation:
+    return Activation("celu", sp.Piecewise((x, x > 0), (alpha * (sp.exp(x / alpha) - 1), True)),
+                      ((alpha, exact_number("alpha", alpha_value, positive=True)),), "Barron (2017), eq. (1)")
+
+
+def _swish(beta_value=1) -> Activation:
+    return Activation("swish", x / (1 + sp.exp(-beta * x)),
+                      ((beta, exact_number("beta", beta_value, positive=True)),),
+                      "Ramachandran et al. (2017): x·σ(βx); β = 1 is SiLU")
+
+
 def _plain(name: str, formula: sp.Expr, source: str = "") -> Callable[[], Activation]:
     return lambda: Activation(name, formula, (), source)
 
@@ -107,7 +122,20 @@ BUILTINS: dict[str, Callable[..., Activation]] = {
     "sigmoid": _plain("sigmoid", _SIGMOID),
     "linear": _plain("linear", x, "the identity"),
 }
-"""Built-in activations by name; leaky_relu takes ``slope``, elu takes ``alpha_value``."""
+"""Built-in activations by name, each with a claim gain.<name>; leaky_relu takes ``slope``, elu ``alpha_value``."""
+OTHERS: dict[str, Callable[..., Activation]] = {
+    "celu": _celu,
+    "hardtanh": _plain("hardtanh", sp.Piecewise((-1, x < -1), (x, x < 1), (1, True)),
+                       "PyTorch's Hardtanh at min_val = -1, max_val = 1"),
+    "swish": _swish,
+}
+"""More activations known by name (``verify gain celu``), without a claim of their own: their moments
+come from the same general machinery as a typed expression's."""
+PARAMETERS = {"leaky_relu": ("slope", a), "elu": ("alpha_value", alpha), "celu": ("alpha_value", alpha),
+              "swish": ("beta_value", beta)}
+"""The one parameter a name takes in ``name(value)``: (keyword of its builder, its symbol)."""
+PARAMETER_RANGE = (1e-3, 1e2)
+"""``name(value)`` accepts a value in this range (outside it the Gaussian moments lose their digits)."""
 PARAMETER_NOTES = {
     (a, "leaky_relu"): "PyTorch's default negative_slope",
     (alpha, "elu"): "PyTorch's default α",
@@ -117,19 +145,57 @@ PARAMETER_NOTES = {
 """Where each built-in's parameter value comes from (shown beside its definition in gain.<name>)."""
 
 
+def names() -> str:
+    """'relu, leaky_relu(a), ...': every name ``activation`` knows, with its parameter where it takes one."""
+    return ", ".join(f"{n}({PARAMETERS[n][1]})" if n in PARAMETERS else n for n in [*BUILTINS, *OTHERS])
+
+
 def builtin(name: str, **parameters) -> Activation:
-    """The built-in activation ``name`` (one of ``BUILTINS``)."""
-    if name not in BUILTINS:
-        raise ValueError(f"activation must be one of {', '.join(BUILTINS)}, got {name!r}")
-    return BUILTINS[name](**parameters)
+    """The activation ``name`` (one of ``BUILTINS`` or ``OTHERS``)."""
+    table = BUILTINS if name in BUILTINS else OTHERS
+    if name not in table:
+        raise ValueError(f"activation must be one of {', '.join([*BUILTINS, *OTHERS])}, got {name!r}")
+    return table[name](**parameters)
+
+
+_NAMED = re.compile(r"\s*([A-Za-z_][A-Za-z_0-9]*)\s*(?:\(\s*([^()]*?)\s*\))?\s*", re.ASCII)
+_DECIMAL = re.compile(r"[0-9]{1,12}(?:\.[0-9]{0,12})?|\.[0-9]{1,12}", re.ASCII)
+
+
+def _named(text: str) -> Activation | None:
+    """``relu``, ``leaky_relu(0.2)``, ``elu(1.0)``: a name with at most one plain decimal parameter, or None
+    (then the text is an expression for the parser). The number is read by ``Fraction``, never evaluated."""
+    match = _NAMED.fullmatch(text)
+    if match is None or match[1] not in (*BUILTINS, *OTHERS):
+        return None
+    name, argument = match[1], match[2]
+    if argument is None:
+        return builtin(name)
+    if name in FUNCTIONS:
+        return None  # tanh(x), sigmoid(2*x): a function of the parser
+    if name not in PARAMETERS:
+        raise ValueError(f"activation {name!r} takes no parameter, got {text.strip()!r}; write {name}")
+    keyword, symbol = PARAMETERS[name]
+    if _DECIMAL.fullmatch(argument) is None:
+        raise ValueError(f"{name}({symbol}) takes a plain decimal number such as {name}(0.2), got {argument!r}")
+    value = sp.Rational(Fraction(argument))
+    low, high = PARAMETER_RANGE
+    if not low <= value <= high:
+        raise ValueError(f"{name}'s {symbol} must be in [{low:g}, {high:g}], got {argument}")
+    return builtin(name, **{keyword: value})
 
 
 def activation(text: str) -> Activation:
-    """A built-in by name (``"gelu"``) or any expression in x parsed safely (``"x*tanh(softplus(x))"``)."""
+    """A name (``"gelu"``, ``"leaky_relu(0.2)"``) or any expression in x parsed safely (``"x*tanh(softplus(x))"``)."""
     if not isinstance(text, str):
         raise TypeError(f"activation must be a str, got {type(text).__name__}")
-    if text.strip() in BUILTINS:
-        return builtin(text.strip())
+    named = _named(text)
+    if named is not None:
+        return named
+    match = _NAMED.fullmatch(text)
+    if match is not None and match[1] not in ("x", "pi", "e", "where", *FUNCTIONS):
+        raise ValueError(f"unknown activation {match[1]!r}: the names are {names()}; or write an expression "
+                         "in x such as 'x*tanh(softplus(x))'")
     expr = parse_activation(text)
     return Activation(text.strip(), expr, (), "typed by the user")
 
@@ -137,7 +203,7 @@ def activation(text: str) -> Activation:
 def recognize(act: Activation) -> Activation | None:
     """The built-in equal to φ piece by piece (``max(x, 0)`` is relu, ``max(x, 0.2*x)`` is leaky_relu
     with slope 0.2), or None: used to show PyTorch's constant beside a typed expression."""
-    if act.name in BUILTINS:
+    if act.name in BUILTINS or act.name in OTHERS:
         return act
     try:
         mine = pieces(act.expr)
@@ -166,7 +232,7 @@ TORCH_GAINS: dict[str, tuple[sp.Expr, str]] = {
     "sigmoid": (sp.Integer(1), "a constant 1 in the table, not derived"),
     "tanh": (sp.Rational(5, 3), "5/3, an empirical constant"),
     "relu": (sp.sqrt(2), "√2 (He et al. 2015)"),
-    "leaky_relu": (sp.sqrt(2 / (1 + a**2)), "√(2/(1 + negative_slope²)), negative_slope 0.01 by default"),
+    "leaky_relu": (sp.sqrt(2 / (1 + a**2)), "√(2/(1 + negative_slope²))"),
     "selu": (sp.Rational(3, 4), "3/4, 'found empirically' (pytorch/pytorch PR #50664); PyTorch's docs advise "
                                 "nonlinearity='linear' (gain 1) for self-normalising networks"),
 }

@@ -1,11 +1,14 @@
-"""``python -m derive [-k ID] [--format markdown|latex|json] [--list]``: derivation tables."""
+"""``python -m derive [-k ID] [--format text|markdown|latex|json] [--list] [--wide]``: derivation tables.
+
+The default ``text`` fits the terminal (long columns wrapped between words, ids whole; ``--wide`` leaves
+them unwrapped); ``markdown`` is what docs/derivations.md holds."""
 from __future__ import annotations
 
 import argparse
 import json
 import sys
 
-from . import registry
+from . import registry, tables
 from .errors import DeriveError as UsageError
 
 
@@ -18,9 +21,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m derive", description="Print the kernel-checked derivation of each claim.")
     p.add_argument("-k", dest="patterns", action="append", default=[], metavar="SUBSTRING",
                    help="select derivations whose claim id contains SUBSTRING (may repeat)")
-    p.add_argument("--format", choices=("markdown", "latex", "json"), default="markdown",
-                   help="markdown (default), latex (one tabular per derivation) or json")
-    p.add_argument("--list", action="store_true", help="list the derivation ids and their status only")
+    p.add_argument("--format", choices=("text", "markdown", "latex", "json"), default="text",
+                   help="text (default: plain tables that fit the terminal), markdown, latex (one tabular per "
+                        "derivation) or json")
+    p.add_argument("--list", action="store_true", help="list the derivations: id, title, status, steps")
+    p.add_argument("--wide", action="store_true", help="do not wrap long text columns to the terminal's width")
     return p
 
 
@@ -46,17 +51,20 @@ def _print(ids: list[str], args) -> int:
         print(json.dumps({"derivations": [d.to_json() for d in derivations], "summary": _counts(derivations)},
                          indent=2, ensure_ascii=False))
     elif args.list:
-        from tabulate import tabulate
+        from .layout import table
 
-        print(tabulate([[d.claim_id, d.status, len(d.steps)] for d in derivations], ["derivation", "status", "steps"],
-                       tablefmt="simple", disable_numparse=True))
+        fmt = {"text": "simple", "markdown": "github", "latex": "latex"}[args.format]
+        print(table([[d.claim_id, d.title, str(d.status), len(d.steps)] for d in derivations],
+                    ["derivation", "title", "status", "steps"], fmt, keep=(0, 3), wide=args.wide))
     else:
         for d in derivations:
             if args.format == "latex":
                 print(f"% {d.claim_id}: {d.title} (status: {d.status})")
                 print(d.to_latex())
-            else:
+            elif args.format == "markdown":
                 print(d.to_markdown())
+            else:
+                print(tables.text(d, args.wide))
     return 1 if failed else 0
 
 

@@ -12,7 +12,7 @@ try:
 except ImportError:  # pragma: no cover -- the printer is optional while it is written
     render = None
 
-__all__ = ["rows", "markdown", "latex_table", "as_json", "HEADERS", "MARKS"]
+__all__ = ["rows", "markdown", "text", "latex_table", "as_json", "HEADERS", "MARKS"]
 
 HEADERS = ["#", "statement", "justification", "rule", "checked", "how"]
 MARKS = {K.PROVED: "✓", K.NUMERIC: "≈", K.DEFINITION: "def", K.ASSUMED: "assumed", K.CITED: "cited",
@@ -20,11 +20,14 @@ MARKS = {K.PROVED: "✓", K.NUMERIC: "≈", K.DEFINITION: "def", K.ASSUMED: "ass
 _LATEX_MARKS = {"✓": r"\checkmark", "≈": r"$\approx$", "✗": r"$\times$"}
 
 
-def rows(d, latex: bool = False) -> list[list[str]]:
+def rows(d, latex: bool = False, markup: bool = True) -> list[list[str]]:
+    """One row per step; ``markup=False`` gives plain text (no Markdown escapes), for a terminal."""
     out = []
     for i, s in enumerate(d.steps, 1):
         mark = MARKS.get(s.status, s.status)
-        if latex:
+        if not markup:
+            out.append([str(i), _text(s.expr), s.justification, s.method, mark, s.detail])
+        elif latex:
             out.append([str(i), f"${_latex(s.expr)}$", escape(s.justification, True), s.method,
                         _LATEX_MARKS.get(mark, mark), escape(s.detail, True)])
         else:
@@ -33,15 +36,17 @@ def rows(d, latex: bool = False) -> list[list[str]]:
     return out
 
 
-def _meta(d) -> str:
+def _meta(d, markup: bool = True) -> str:
     verdict = d.verdict
-    meta = f"Scope: {d.scope or 'as stated'}. Status: **{verdict}**."
+    bold, italic, code = ("**", "*", "`") if markup else ("", "", "")
+    meta = f"Scope: {d.scope or 'as stated'}. Status: {bold}{verdict}{bold}."
     if verdict.assumptions:
-        meta += " Assumptions: " + "; ".join(f"*{a.name}* ({a.detail})" for a in verdict.assumptions) + "."
+        meta += " Assumptions: " + "; ".join(f"{italic}{a.name}{italic} ({a.detail})"
+                                             for a in verdict.assumptions) + "."
     if verdict.uses:
-        meta += " Uses: " + ", ".join(f"`{u}`" for u in verdict.uses) + "."
+        meta += " Uses: " + ", ".join(f"{code}{u}{code}" for u in verdict.uses) + "."
     if d.result is not None:
-        meta += f" Result: {escape(_text(d.result), False)}."
+        meta += f" Result: {escape(_text(d.result), False) if markup else _text(d.result)}."
     if verdict.reasons:
         meta += " Why it fails: " + "; ".join(verdict.reasons)[:400] + "."
     return meta
@@ -52,6 +57,16 @@ def markdown(d) -> str:
 
     head = f"### `{d.claim_id}`: {d.title}\n\n"
     return head + _meta(d) + "\n\n" + tabulate(rows(d), HEADERS, tablefmt="github", disable_numparse=True) + "\n"
+
+
+def text(d, wide: bool = False) -> str:
+    """The derivation for a terminal: a heading line, its scope and status, and the steps as a plain
+    table wrapped to the terminal's width (``derive.layout``; ``wide`` leaves it unwrapped)."""
+    from .layout import paragraph, table
+
+    head = paragraph(f"{d.claim_id}: {d.title}", wide)
+    return "\n".join([head, paragraph(_meta(d, markup=False), wide), "",
+                      table(rows(d, markup=False), HEADERS, "simple", keep=(0, 4), wide=wide), ""])
 
 
 def latex_table(d) -> str:

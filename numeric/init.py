@@ -7,6 +7,19 @@ uniform ``U(-a, a)`` with ``a = sqrt(3 * Var(W))``, since ``Var(U(-a, a)) = a**2
 A weight has shape ``(out, in, *kernel)`` (PyTorch's layout; a dense layer is ``(n_out, n_in)``), so
 ``y = W @ x``, or ``Y = X @ W.T`` for a batch of rows.
 
+Drop-in semantics against ``torch.nn.init`` (PyTorch 2.x; tests/numeric/test_init_torch.py checks each):
+
+- matched: the names ``calculate_gain`` accepts and refuses (case-sensitive, ValueError for anything
+  else, a non-string included); ``param`` ignored for every name but leaky_relu; ``mode`` compared
+  case-insensitively (``"FAN_IN"`` works, as ``mode.lower()`` in PyTorch); fans and the bound or std of
+  every initializer.
+- refused on purpose: a leaky_relu ``param`` of inf or nan (PyTorch returns 0.0 or nan, a gain that
+  silently zeroes or poisons every weight; here a ValueError naming the parameter).
+- accepted on purpose: a NumPy scalar ``param`` (``np.float32(0.2)``, ``np.int64(2)``); PyTorch refuses
+  any number that is not a Python int or float, though ``np.float64`` passes, being a float subclass.
+  A real number is a real number here; bool and strings are refused as in PyTorch.
+- added: ``mode="fan_avg"`` (Xavier's mean fan) and ``groups`` (the true fan_out of a grouped conv).
+
 References: LeCun, Bottou, Orr & Müller, "Efficient BackProp" (1998), §4.6; Glorot & Bengio,
 "Understanding the difficulty of training deep feedforward neural networks" (AISTATS 2010), eq. 12
 and eq. 16; He, Zhang, Ren & Sun, "Delving Deep into Rectifiers" (ICCV 2015), eq. 10 and eq. 14.
@@ -86,7 +99,7 @@ def calculate_gain(nonlinearity, param=None):
 def init_std(shape, gain=1.0, mode="fan_in", groups=1):
     """std = gain/√fan, with fan = fan_in, fan_out or (fan_in + fan_out)/2 (``mode="fan_avg"``, Xavier)."""
     fan_in, fan_out = fans(shape, groups)
-    _check_mode_gain(mode, gain)
+    mode = _check_mode_gain(mode, gain)
     fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
     if fan == 0:
         raise NumericError(f"shape {tuple(shape)!r} has {mode} = 0, so Var(W) = gain²/{mode} is undefined")
@@ -94,8 +107,10 @@ def init_std(shape, gain=1.0, mode="fan_in", groups=1):
 
 
 def _check_mode_gain(mode, gain):
-    one_of("mode", mode, MODES)
+    """The mode in lower case (PyTorch lowers it too), once it and the gain are valid."""
+    mode = one_of("mode", mode.lower() if isinstance(mode, str) else mode, MODES)
     real("gain", gain, 0)
+    return mode
 
 
 def _output(out, dims, dtype):

@@ -25,3 +25,13 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+def pytest_report_header(config):
+    """Say at the top of the run, not only in -rs, that the audit's tests will skip, and why."""
+    from verify.audit import notes_dir
+
+    if not notes_dir().exists():
+        return (f"the audited notes are not at {notes_dir()}: tests/verify/test_audit.py skips "
+                "(set DLMATH_NOTES to the folder of the notes)")
+    return None

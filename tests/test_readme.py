@@ -39,7 +39,12 @@ def shown_blocks():
     return out
 
 
-def test_the_readme_shows_what_the_commands_print(capsys):
+SHOWN_WIDTH = "100"
+"""The README's blocks are printed at 100 columns, whatever the terminal running the tests."""
+
+
+def test_the_readme_shows_what_the_commands_print(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", SHOWN_WIDTH)
     blocks = shown_blocks()
     assert {argv[0] for argv, _ in blocks} == {"rf", "audit", "gain"}
     for argv, text in blocks:

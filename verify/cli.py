@@ -6,6 +6,7 @@ Exit status: 0 all hold, 1 a claim fails, 2 bad usage or input (one line on stde
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import os
 import sys
@@ -35,7 +36,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Prove, implement and check the mathematics of deep learning.",
                      epilog="Without a subcommand, `run` is assumed: `python -m verify -k xavier`; its options "
-                            "(-k, --seed, --format, --list, --module, --alpha, --budget): "
+                            "(-k, --seed, --format, --list, --module, --alpha, --budget, --wide): "
                             "`python -m verify run --help`. An argument that starts with '-' (an expression) "
                             "goes after `--`.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -47,15 +48,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _unknown_command(word: str) -> str:
+    """'unknown command 'runn'; did you mean 'run'? ...' (close matches by difflib)."""
+    close = difflib.get_close_matches(word, SUBCOMMANDS, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return f"unknown command {word!r}; {hint}commands: {', '.join(SUBCOMMANDS)}"
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help")):
         argv.insert(0, "run")
     try:
+        if argv[0] == "run" and len(argv) > 1 and argv[1] not in SUBCOMMANDS and not argv[1].startswith("-"):
+            raise UsageError(_unknown_command(argv[1]))  # `run` takes no positional argument
         args = build_parser().parse_args(argv)
         return int(args._main(args))
     except UsageError as exc:
-        print(f"verify: error: {exc}", file=sys.stderr)
+        message = str(exc)
+        if argv[0] == "gain" and any(a.startswith("-") and a not in ("--",) for a in argv[1:]) \
+                and ("unrecognized arguments" in message or "expected one argument" in message
+                     or "required" in message):
+            message += "; an expression that starts with '-' goes last, after --: python -m verify gain [OPTIONS] -- '-x'"
+        print(f"verify: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("verify: interrupted", file=sys.stderr)

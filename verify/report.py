@@ -61,6 +61,7 @@ def _pyplot():
 
 
 INITS = ("lecun_normal", "xavier_normal", "kaiming_normal", "torch_default")
+LINESTYLE = {"lecun_normal": "-", "xavier_normal": "--", "kaiming_normal": "-", "torch_default": "-"}
 INIT_LABEL = {"lecun_normal": "LeCun 1/n", "xavier_normal": "Xavier 2/(n+n)", "kaiming_normal": "Kaiming 2/n",
               "torch_default": "PyTorch default 1/(3n)"}
 
@@ -108,6 +109,7 @@ def _backward_line(width: int, var: float, depth: int) -> float:
 @plot("propagation_relu")
 def _relu(rng):
     plt = _pyplot()
+    from matplotlib.ticker import MaxNLocator
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
     from derive import propagation as P
 
@@ -120,8 +122,14 @@ def _relu(rng):
         for ax, row, x in ((axes[0], 0, layers), (axes[1], 1, layers)):
             mean, se = acc.mean[row], acc.stderr[row]
             closed = forward if row == 0 else backward
-            (l,) = ax.plot(x, closed, "-", lw=1.2, label=f"{INIT_LABEL[name]}: (n·Var(W)/2)^l")
-            ax.errorbar(x, mean, yerr=2 * se, fmt="o", ms=3, color=l.get_color(), capsize=2)
+            factor = WIDTH * var / 2
+            # LeCun and Xavier coincide for a square layer (fan_in = fan_out): dashes keep both visible
+            (l,) = ax.plot(x, closed, LINESTYLE[name], lw=2.2 if name == "lecun_normal" else 1.2,
+                           label=f"{INIT_LABEL[name]}: ({factor:.3g})^l")
+            ax.errorbar(x, mean, yerr=2 * se, fmt="o", ms=3, color=l.get_color(), capsize=2,
+                        label=f"{INIT_LABEL[name]}: Monte Carlo ±2 se")
+        for ax in axes:
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes[0].set(title=f"forward: E[h_l²], ReLU, width {WIDTH}", xlabel="layer l", ylabel="second moment (log)",
                 yscale="log")
     axes[1].set(title="backward: E[(∂L/∂h_l)²] per coordinate", xlabel="layer l", yscale="log")
@@ -230,8 +238,9 @@ def _residual(rng):
 
         acc = stream(draw, replicates, rng, chunk=50)
         (l,) = ax.plot(layers, closed, "-", lw=1.2, label=label)
-        ax.errorbar(layers, acc.mean, yerr=2 * acc.stderr, fmt="o", ms=3, color=l.get_color(), capsize=2)
-    ax.set(title=f"E‖J_L···J_1 v‖², ‖v‖ = 1, n = {n}, σ² = 0.5/n", xlabel="depth L",
+        ax.errorbar(layers, acc.mean, yerr=2 * acc.stderr, fmt="o", ms=3, color=l.get_color(), capsize=2,
+                    label="Monte Carlo ±2 se" if skip is False else None)
+    ax.set(title=f"E‖J_L···J_1 v‖², ‖v‖ = 1, n = {n}: σ² = 0.5/n, or 1/(nL) where marked", xlabel="depth L",
            ylabel="gradient norm² (log)", yscale="log")
     ax.legend(fontsize=7)
     return fig, ("Input-gradient norm through plain and residual stacks of random linear maps: plain stacks "
@@ -249,7 +258,7 @@ def _gan(rng):
     a = np.log(d) - np.log1p(-d)
     ax.plot(d, np.abs(saturating_grad(a)), label="saturating log(1 - D): |d/da| = σ(a) = D")
     ax.plot(d, np.abs(nonsaturating_grad(a)), label="non-saturating -log D: |d/da| = 1 - σ(a) = 1 - D")
-    ax.axvline(0.01, color="k", lw=0.6, ls=":")
+    ax.axvline(0.01, color="k", lw=0.6, ls=":", label="D(G(z)) = 0.01: a generator early in training")
     ax.set(xscale="log", yscale="log", xlabel="D(G(z))", ylabel="|∂ loss / ∂ logit a| (log)",
            title="Generator-loss gradients against D(G(z))")
     ax.legend(fontsize=8)

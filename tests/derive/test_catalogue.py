@@ -37,7 +37,12 @@ def test_activation_reads_a_name_or_parses_an_expression():
 
 BAD = [
     # call, error, message
-    (lambda: A.builtin("swish"), ValueError, "activation must be one of relu"),
+    (lambda: A.builtin("swsh"), ValueError, "activation must be one of relu"),
+    (lambda: A.activation("swsh"), ValueError, "unknown activation 'swsh': the names are relu"),
+    (lambda: A.activation("leaky_relu(x)"), ValueError, "takes a plain decimal number such as leaky_relu"),
+    (lambda: A.activation("leaky_relu(1e3)"), ValueError, "takes a plain decimal number"),  # never evaluated
+    (lambda: A.activation("elu(1000)"), ValueError, "elu's alpha must be in"),
+    (lambda: A.activation("gelu(2)"), ValueError, "activation 'gelu' takes no parameter"),
     (lambda: A.activation(3), TypeError, "activation must be a str, got int"),
     (lambda: A.builtin("leaky_relu", slope="0.2"), TypeError, "slope must be a real number, got '0.2'"),  # never parsed
     (lambda: A.builtin("leaky_relu", slope=-1), ValueError, "slope must be a finite real number > 0, got -1"),
@@ -70,3 +75,20 @@ def test_recognize(text, name, slope):
     assert (found.name if found else None) == name
     if slope is not None:
         assert dict(found.parameters)[A.a] == slope
+
+
+@pytest.mark.parametrize("text, name, parameters", [
+    ("leaky_relu(0.2)", "leaky_relu", {"a": sp.Rational(1, 5)}),
+    ("elu(1.0)", "elu", {"alpha": 1}),
+    (" celu( 0.5 ) ", "celu", {"alpha": sp.Rational(1, 2)}),
+    ("swish(2)", "swish", {"beta": 2}),
+    ("hardtanh", "hardtanh", {}),
+])
+def test_a_name_with_its_parameter(text, name, parameters):
+    act = A.activation(text)
+    assert act.name == name and {str(s): v for s, v in act.parameters} == parameters
+
+
+def test_names_with_a_function_of_the_parser_stay_expressions():
+    assert A.activation("tanh(2*x)").expr == sp.tanh(2 * A.x)
+    assert A.activation("where(x > 0, x, 0)").name == "where(x > 0, x, 0)"

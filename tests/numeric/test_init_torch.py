@@ -155,3 +155,34 @@ def test_bad_shapes_rejected_like_pytorch():
             torch.nn.init.kaiming_normal_(torch.empty(shape))
         with pytest.raises(ValueError, match="shape"):
             init.kaiming_normal(shape)
+
+
+# Drop-in semantics, case by case (numeric/init.py's docstring lists the decisions).
+
+@pytest.mark.parametrize("name", [1, None, ["relu"], 2.5])
+def test_a_non_string_nonlinearity_is_a_value_error_as_in_pytorch(name):
+    assert our_gain(name) is ValueError is torch_gain(name)
+
+
+@pytest.mark.parametrize("mode", ["FAN_IN", "Fan_Out"])
+def test_mode_is_compared_case_insensitively_as_in_pytorch(mode):
+    _, torch_std = torch_parameters(torch.nn.init.kaiming_normal_, "normal_", (16, 4, 3, 3), mode=mode)
+    assert init.init_std((16, 4, 3, 3), init.calculate_gain("leaky_relu", 0), mode) == pytest.approx(torch_std,
+                                                                                                     rel=1e-15)
+    assert init.kaiming_normal((16, 4, 3, 3), np.random.default_rng(0), mode=mode).shape == (16, 4, 3, 3)
+
+
+@pytest.mark.parametrize("param", [math.inf, -math.inf, math.nan])
+def test_a_non_finite_slope_is_refused_on_purpose(param):
+    """PyTorch returns 0.0 or nan, a gain that silently zeroes or poisons the weights."""
+    torch_value = torch.nn.init.calculate_gain("leaky_relu", param)
+    assert torch_value == 0.0 or math.isnan(torch_value)
+    with pytest.raises(ValueError, match="param"):
+        init.calculate_gain("leaky_relu", param)
+
+
+@pytest.mark.parametrize("param", [np.float32(0.25), np.int64(2)])
+def test_a_numpy_scalar_slope_is_accepted_on_purpose(param):
+    """PyTorch refuses a NumPy scalar that is not a float subclass; its value is a real number."""
+    assert torch_gain("leaky_relu", param) is ValueError
+    assert init.calculate_gain("leaky_relu", param) == torch.nn.init.calculate_gain("leaky_relu", float(param))

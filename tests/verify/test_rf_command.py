@@ -80,7 +80,7 @@ def test_vgg16_spec_gives_the_published_field(capsys):
 
 
 def test_table_columns_and_rows(capsys):
-    code, out, _ = run(capsys, "conv k3 s1 p1; pool k3 s2; conv k3 d2", "--input", "32")
+    code, out, _ = run(capsys, "conv k3 s1 p1; pool k3 s2; conv k3 d2", "--input", "32", "--wide")
     assert code == 0
     lines = out.strip().splitlines()
     assert lines[0].split()[:5] == ["kind", "kernel", "stride", "padding", "dilation"]

@@ -26,3 +26,19 @@ def table_format(text: str) -> str:
         raise argparse.ArgumentTypeError(f"unknown format {text!r}; use json or a tabulate format "
                                          f"({', '.join(f for f in FORMATS if f != 'json')})")
     return text
+
+
+def layout(p: argparse.ArgumentParser) -> None:
+    """``--wide``: the unwrapped table (plain-text tables are otherwise wrapped to the terminal's width)."""
+    p.add_argument("--wide", action="store_true",
+                   help="do not wrap long text columns to the terminal's width ($COLUMNS)")
+
+
+def summary_stream(fmt: str):
+    """Where a line after the table goes: stdout under a plain-text table, stderr under a markup format
+    (Markdown, LaTeX, HTML), so that stdout holds only the table and can be pasted or compiled as is."""
+    import sys
+
+    from derive.layout import WRAPPED_FORMATS
+
+    return sys.stdout if fmt in WRAPPED_FORMATS else sys.stderr

@@ -6,15 +6,15 @@ import argparse
 import json
 import sys
 
-from tabulate import tabulate
+from derive.layout import WRAPPED_FORMATS, paragraph
+from derive.layout import table as _layout
 
+from ._args import layout as _layout_option
 from ._args import seed as _seed
+from ._args import summary_stream
 from ._args import table_format as _format
 
 HELP = "audit the notes: each checkable statement quoted, with its verdict, evidence computed now, and a correction"
-
-WIDTHS = [16, 38, 11, 29, 53, 48]
-"""Column widths of the findings table (the claim column fits the longest claim id whole)."""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -24,6 +24,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-k", dest="patterns", action="append", default=[], metavar="SUBSTRING",
                    help="only statements (and not-checkable units) whose source, claim or quote contains "
                         "SUBSTRING (may repeat)")
+    _layout_option(p)
 
 
 def _chosen(items, patterns, fields):
@@ -50,23 +51,31 @@ def main(args: argparse.Namespace) -> int:
         print(json.dumps({"findings": [r.to_json() for r in rows], "not_checkable": [n.to_json() for n in skipped]},
                          indent=2, ensure_ascii=False))
         return 1 if bad else 0
-    widths = args.format not in ("tsv", "html")
+    fits = args.format in WRAPPED_FORMATS and not args.wide
     if rows:
         body = [[r.statement.source, r.statement.quote,
                  r.statement.verdict + ("" if r.consistent else f" (EVIDENCE SAYS {r.finding.verdict.upper()})"),
                  r.statement.claim or "—", r.finding.text,
                  "; ".join(x for x in (r.statement.correction, r.statement.reading and "reading: " + r.statement.reading)
                            if x) or "—"] for r in rows]
-        print(tabulate(body, ["source", "quote", "verdict", "claim", "evidence", "correction / reading"],
-                       tablefmt=args.format, maxcolwidths=WIDTHS if widths else None, disable_numparse=True))
+        headers = ["source", "quote", "verdict", "claim", "evidence", "correction / reading"]
+        if fits:
+            # to fit a terminal, source, claim and verdict share the first column, one per line: the claim id
+            # stays whole (it is what -k takes) and the quote, evidence and correction get the width
+            body = [[f"{source}\n{claim}\n{verdict}", quote, evidence, correction]
+                    for source, quote, verdict, claim, evidence, correction in body]
+            headers = ["source\nclaim\nverdict", "quote", "evidence", "correction / reading"]
+        print(_layout(body, headers, args.format, keep=(0,), wide=args.wide))
     if skipped:
         print()
-        print(tabulate([[n.source, n.quote, n.reason] for n in skipped], ["source", "not checkable", "reason"],
-                       tablefmt=args.format, maxcolwidths=[16, 70, 12] if widths else None, disable_numparse=True))
+        print(_layout([[n.source, n.quote, n.reason] for n in skipped], ["source", "not checkable", "reason"],
+                      args.format, keep=(0, 2), wide=args.wide))
     counts = {v: sum(r.statement.verdict == v for r in rows) for v in ("holds", "conditional", "fails", "notation")}
-    print(f"{len(rows)} statements: " + ", ".join(f"{n} {v}" for v, n in counts.items())
-          + f"; {len(skipped)} not checkable")
+    out = summary_stream(args.format)
+    print(paragraph(f"{len(rows)} statement{'' if len(rows) == 1 else 's'}: "
+                    + ", ".join(f"{n} {v}" for v, n in counts.items()) + f"; {len(skipped)} not checkable",
+                    args.wide), file=out)
     for r in bad:
-        print(f"  evidence disagrees with the verdict for {r.statement.source} {r.statement.quote[:40]!r}: "
-              f"{r.finding.text[:60]}")
+        print(paragraph(f"  evidence disagrees with the verdict for {r.statement.source} {r.statement.quote[:40]!r}: "
+                        f"{r.finding.text[:60]}", args.wide), file=out)
     return 1 if bad else 0

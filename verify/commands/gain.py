@@ -1,13 +1,16 @@
 """``python -m verify gain EXPR``: gains, moments and criticality of any activation, checked by Monte Carlo.
 
-EXPR is a built-in name (relu, leaky_relu, elu, selu, gelu, silu, mish, softplus, tanh, sigmoid,
-linear) or an expression in x such as ``"x*tanh(softplus(x))"`` (parsed by ``derive.parse``; an
-expression that starts with '-' goes after ``--``). Printed: E[φ(z)], E[φ(z)²], E[φ'(z)²] for
+EXPR is a name (``--list``: the built-ins relu, leaky_relu(a), elu(alpha), selu, gelu, silu, mish,
+softplus, tanh, sigmoid, linear, and celu(alpha), hardtanh, swish(beta); ``leaky_relu(0.2)`` sets the
+parameter, read by ``derive.catalogue``) or an expression in x such as ``"x*tanh(softplus(x))"`` (parsed
+by ``derive.parse``; an expression that starts with '-' goes last, after ``--``). Printed: E[φ(z)], E[φ(z)²], E[φ'(z)²] for
 z ~ N(0, q), the forward and backward gains (at q = 1), PyTorch's calculate_gain value where it has
 one and why it differs, the variance map's fixed point q* and χ₁ at (σ_w, σ_b), the critical σ_w
 for σ_b = 0, and a one-layer Monte Carlo check (exact at any width): z ~ N(0, q) through a layer
 with Var(W) = σ_w²/fan_in and bias variance σ_b² has E[y²] = V(q) = σ_w²·E[φ(√q z)²] + σ_b². A
 depth-L finite-width run is shown beside the infinite-width recursion, with its deviation, not judged.
+The table (wrapped to the terminal unless ``--wide``) ends with a sentence: the σ_w to use for fan-in
+initialization, against PyTorch's ``calculate_gain``.
 
 For a built-in the simulation uses ``numeric.gain``; for a typed expression the only definition is
 the parsed one, so the simulation evaluates the lambdified ``derive`` expression (DESIGN.md's one
@@ -21,9 +24,10 @@ import math
 
 import numpy as np
 import sympy as sp
-from tabulate import tabulate
 
 from derive import catalogue as A
+from derive.layout import paragraph
+from derive.layout import table as _layout
 from derive import gain as D
 from derive import gaussian_moments as M
 from derive import meanfield as F
@@ -32,7 +36,9 @@ from numeric import gain as N
 
 from ..errors import UsageError
 from ..mc import DEFAULT_ALPHA, claim_seed_sequence, stream, z_critical
+from ._args import layout as _layout_option
 from ._args import seed as _seed
+from ._args import summary_stream
 from ._args import table_format as _format
 
 HELP = "gains, moments, fixed point and χ₁ of any activation (a name or an expression in x)"
@@ -85,9 +91,10 @@ def _depth(text: str) -> int:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("expression", metavar="EXPR",
-                   help="a built-in name (relu, gelu, tanh, ...) or an expression in x, e.g. 'x*tanh(softplus(x))'; "
-                        "one that starts with '-' goes after --")
+    p.add_argument("expression", metavar="EXPR", nargs="?",
+                   help="a name (relu, leaky_relu(0.2), elu(1.0), swish, ...: see --list) or an expression in x, "
+                        "e.g. 'x*tanh(softplus(x))'; one that starts with '-' goes after --: gain -- '-x'")
+    p.add_argument("--list", action="store_true", help="list the activations known by name and exit")
     p.add_argument("--q", type=_number("q", Q_RANGE[0], False, Q_RANGE[1]), default=1.0,
                    help=f"input second moment q of z ~ N(0, q), in [{Q_RANGE[0]:g}, {Q_RANGE[1]:g}] (default 1)")
     p.add_argument("--sigma-w", type=_number("sigma_w", 0.0, False, MAX_SCALE), default=None, metavar="S",
@@ -99,6 +106,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=_seed, default=0, help="root seed of the Monte Carlo (default 0)")
     p.add_argument("--format", type=_format, default="simple", metavar="FMT",
                    help="json, or a tabulate table format: simple (default), github, latex, ...")
+    _layout_option(p)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -115,14 +123,19 @@ def _float(value) -> float | None:
     return number if math.isfinite(number) else None
 
 
+_NUMERIC_PARAMETERS = {"leaky_relu": {A.a: "slope"}, "elu": {A.alpha: "alpha"}, "selu": {}}
+"""For a built-in with parameters: derive's symbol -> numeric.gain's keyword (selu's constants are fixed)."""
+
+
 def _sample_functions(act: A.Activation, builtin: A.Activation | None):
     """(φ on arrays, where it came from): numeric.gain for a built-in, the lambdified derive expression otherwise."""
-    if builtin is not None and builtin.name in N.ACTIVATIONS:
-        params = {}
-        if builtin.name == "leaky_relu":
-            params["slope"] = float(dict(builtin.parameters)[A.a])
+    if builtin is not None and builtin.name in N.ACTIVATIONS and (not builtin.parameters
+                                                                  or builtin.name in _NUMERIC_PARAMETERS):
+        names = _NUMERIC_PARAMETERS.get(builtin.name, {})
+        params = {names[symbol]: float(value) for symbol, value in builtin.parameters if symbol in names}
         phi, _ = N.activation(builtin.name, **params)
-        return phi, f"numeric.gain.{builtin.name}"
+        shown = ", ".join(f"{k}={v:g}" for k, v in params.items())
+        return phi, f"numeric.gain.{builtin.name}" + (f"({shown})" if shown else "")
     expr = as_piecewise(act.expr)
     erf = lambda t: 2 * N.normal_cdf(np.asarray(t) * math.sqrt(2)) - 1  # noqa: E731
     modules = [{"erf": erf, "erfc": lambda t: 1 - erf(t)}, "numpy"]
@@ -133,6 +146,8 @@ def _sample_functions(act: A.Activation, builtin: A.Activation | None):
             out = np.asarray(f(values), dtype=np.float64)
         return np.broadcast_to(out, np.shape(values)).copy() if out.shape != np.shape(values) else out
 
+    if builtin is not None:
+        return phi, f"the lambdified derive expression ({builtin.name} has no numeric.activations entry)"
     return phi, "the lambdified derive expression (a typed activation has no other definition)"
 
 
@@ -150,6 +165,7 @@ def analyse(text: str, q: float = 1.0, sigma_w: float | None = None, sigma_b: fl
     g = _float(forward)
     if g is None or _float(backward) is None:
         raise ValueError(f"activation {text!r}: E[φ(z)²] or E[φ'(z)²] is 0, so a gain is undefined")
+    sigma_w_given = sigma_w is not None
     sigma_w = g if sigma_w is None else sigma_w
     fixed = F.fixed_point(act, sigma_w, sigma_b, q)
     chi = None if fixed.q is None else float(F.chi1(act, sigma_w, fixed.q))
@@ -207,7 +223,9 @@ def analyse(text: str, q: float = 1.0, sigma_w: float | None = None, sigma_b: fl
         "forward_gain_exact": sp.sstr(forward) if at_one.second_moment.exact else None,
         "torch_gain": _float(torch),
         "torch_note": reason,
+        "torch_call": _torch_call(builtin),
         "sigma_w": sigma_w,
+        "sigma_w_given": sigma_w_given,
         "sigma_b": sigma_b,
         "fixed_point": fixed.q,
         "fixed_point_kind": fixed.kind,
@@ -235,6 +253,9 @@ def _torch_reason(act: A.Activation, builtin: A.Activation | None, torch, g: flo
         return f"PyTorch's calculate_gain has no value for {builtin.name} (it raises ValueError)"
     t = _float(torch)
     note = A.TORCH_GAINS[builtin.name][1]
+    if builtin.name == "leaky_relu":
+        slope = float(dict(builtin.parameters)[A.a])
+        note += f" at negative_slope = {slope:g}"
     if abs(t - g) <= 1e-12 * g:
         return f"PyTorch's {note} equals the derived gain"
     m2 = 1 / g**2
@@ -244,6 +265,39 @@ def _torch_reason(act: A.Activation, builtin: A.Activation | None, torch, g: flo
     if fixed.q is not None:
         text += f"; at σ_b = 0 its fixed point is q* = {fixed.q:.4g} with χ₁ = {float(F.chi1(builtin, t, fixed.q)):.3f}"
     return text
+
+
+LONGEST_FORM = 160
+"""A closed form longer than this (SELU's with its 30-digit constants) is not printed in the table."""
+
+
+def _short(text: str | None) -> str | None:
+    if text is None or len(text) <= LONGEST_FORM:
+        return text
+    return f"({len(text)} characters: --format json shows it)"
+
+
+def _torch_call(builtin: A.Activation | None) -> str | None:
+    """calculate_gain('leaky_relu', 0.2): the call whose value the PyTorch row shows."""
+    if builtin is None or builtin.name not in A.TORCH_GAINS:
+        return None
+    if builtin.name == "leaky_relu":
+        return f"calculate_gain('leaky_relu', {float(dict(builtin.parameters)[A.a]):g})"
+    return f"calculate_gain('{builtin.name}')"
+
+
+def advice(r: dict) -> str:
+    """The sentence the table ends with: which σ_w to use for fan-in initialization, against PyTorch's."""
+    g, t = r["forward_gain"], r["torch_gain"]
+    text = (f"For fan-in initialization draw W with std σ_w/√fan_in, σ_w = {g:.6g}: it keeps E[z²] = 1 "
+            "from layer to layer (σ_b = 0)")
+    if r["torch_call"] is None:
+        named = r["recognized"] or "a typed expression"
+        return text + f"; PyTorch's calculate_gain has no value for {named}."
+    call = f"PyTorch's {r['torch_call']} (what kaiming_normal_ with mode='fan_in' uses)"
+    if abs(t - g) <= 1e-9 * g:
+        return text + f"; {call} gives the same {t:.6g}."
+    return text + f"; {call} gives {t:.6g}, {abs(t / g - 1):.1%} {'more' if t > g else 'less'}."
 
 
 def _fmt(value, digits: int = 10) -> str:
@@ -267,21 +321,24 @@ def _rows(r: dict) -> list[list[str]]:
     c, deep = r["check"], r["deep"]
 
     def how(kind):
-        return f"{methods[kind]}: {closed[kind]}" if kind in closed else methods[kind]
+        return f"{methods[kind]}: {_short(closed[kind])}" if kind in closed else methods[kind]
 
     chi = r["chi1"]
     regime = "—" if chi is None else ("ordered (< 1)" if chi < 1 - 1e-9 else "chaotic (> 1)" if chi > 1 + 1e-9
                                        else "critical (= 1)")
     rows = [
-        ["φ(x)", r["expression"], f"built-in {r['recognized']}" if r["recognized"] else "typed expression"],
-        ["φ'(x)", r["derivative"], "sympy (piecewise: almost everywhere)"],
+        ["φ(x)", r["expression"], "typed expression" if not r["recognized"] else f"built-in {r['recognized']}"
+         if r["recognized"] in A.BUILTINS else f"{r['recognized']} (known by name, no claim of its own)"],
+        ["φ'(x)", _short(r["derivative"]), "sympy (piecewise: almost everywhere)"],
         [f"E[φ(z)], z ~ N(0, {r['q']:g})", _fmt(m["mean"]), how("mean")],
         ["E[φ(z)²]", _fmt(m["second_moment"]), how("second_moment")],
         ["E[φ'(z)²]", _fmt(m["derivative_second_moment"]), how("derivative_second_moment")],
-        ["forward gain 1/√E[φ(z)²]", _fmt(r["forward_gain"]), r["forward_gain_exact"] or "quadrature, at q = 1"],
+        ["forward gain 1/√E[φ(z)²]", _fmt(r["forward_gain"]), _short(r["forward_gain_exact"]) or "quadrature, at q = 1"],
         ["backward gain 1/√E[φ'(z)²]", _fmt(r["backward_gain"]), "at q = 1"],
         ["PyTorch calculate_gain", _fmt(r["torch_gain"]), r["torch_note"]],
-        ["σ_w, σ_b", f"{r['sigma_w']:.6g}, {r['sigma_b']:.6g}", "σ_w defaults to the forward gain"],
+        ["σ_w, σ_b", f"{r['sigma_w']:.6g}, {r['sigma_b']:.6g}",
+         "as given (--sigma-w, --sigma-b)" if r["sigma_w_given"] else
+         "σ_w: the forward gain (the default); σ_b: " + ("the default" if r["sigma_b"] == 0 else "as given")],
         ["fixed point q*", _fmt(r["fixed_point"]), _fixed_text(r)],
         ["χ₁ = σ_w²·E[φ'(√q* z)²]", _fmt(chi), regime],
         ["critical σ_w (σ_b = 0)", _fmt(r["critical_sigma_w"]), r["critical_note"]],
@@ -297,13 +354,37 @@ def _rows(r: dict) -> list[list[str]]:
     return rows
 
 
+def _names_table(fmt: str, wide: bool) -> str:
+    """The activations known by name: formula, parameter and default, PyTorch's gain, own claim."""
+    rows = []
+    for name in [*A.BUILTINS, *A.OTHERS]:
+        act = A.builtin(name)
+        torch = A.torch_gain(act)
+        parameter = f"{A.PARAMETERS[name][1]} = {sp.sstr(dict(act.parameters)[A.PARAMETERS[name][1]])}" \
+            if name in A.PARAMETERS else ""
+        rows.append([name + (f"({A.PARAMETERS[name][1]})" if name in A.PARAMETERS else ""), sp.sstr(act.formula),
+                     parameter, "—" if torch is None else f"{_float(torch):.6g}",
+                     f"gain.{name}" if name in A.BUILTINS else "—"])
+    return _layout(rows, ["name", "φ(x)", "default", "calculate_gain", "claim"], fmt, keep=(0, 4), wide=wide)
+
+
 def main(args: argparse.Namespace) -> int:
+    if args.list:
+        print(_names_table(args.format if args.format != "json" else "simple", args.wide) if args.format != "json"
+              else json.dumps({name: sp.sstr(A.builtin(name).formula) for name in [*A.BUILTINS, *A.OTHERS]},
+                              indent=2))
+        return 0
+    if args.expression is None:
+        raise UsageError("gain: give an activation (a name such as relu, or an expression in x); "
+                         "`python -m verify gain --list` lists the names")
     try:
         record = analyse(args.expression, args.q, args.sigma_w, args.sigma_b, args.depth, args.seed)
     except (ValueError, TypeError, ZeroDivisionError) as exc:
         raise UsageError(f"gain: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
     if args.format == "json":
+        record["advice"] = advice(record)
         print(json.dumps(record, indent=2, allow_nan=False))
     else:
-        print(tabulate(_rows(record), ["quantity", "value", "how"], tablefmt=args.format, disable_numparse=True))
+        print(_layout(_rows(record), ["quantity", "value", "how"], args.format, keep=(0,), wide=args.wide))
+        print(paragraph(advice(record), args.wide), file=summary_stream(args.format))
     return 0 if record["check"]["verdict"] == "pass" else 1

@@ -29,7 +29,7 @@ def main(args: argparse.Namespace) -> int:
 
     try:
         path = write_report(out, seed=args.seed)
-    except PermissionError as exc:
-        raise UsageError(f"cannot write to {str(out)!r}: {exc.strerror}") from None
+    except OSError as exc:  # no permission, a missing parent under /proc, a read-only file system, ...
+        raise UsageError(f"cannot write to {str(out)!r}: {exc.strerror or exc}") from None
     print(f"wrote {path} and {len(list((out / 'plots').glob('*.png')))} plots under {out / 'plots'}")
     return 0

@@ -13,12 +13,13 @@ import importlib
 import json
 import re
 
-from tabulate import tabulate
 
+from derive.layout import table as _layout
 from numeric.receptive_field import receptive_field_table
 from numeric.receptive_field.stack import show_padding
 
 from ..errors import UsageError
+from ._args import layout as _layout_option
 from ._args import table_format as _format
 from .rf_graph import render
 from .rf_spec import MAX_DIGITS, SpecError, as_layers, build_graph, parse_statements
@@ -120,6 +121,7 @@ def add_arguments(p):
                    help="input size N, HxW or DxHxW (adds output sizes); CxHxW with --torch (required)")
     p.add_argument("--format", type=_format, default="simple", metavar="FMT",
                    help="json, or a tabulate table format: simple (default), github, latex, ...")
+    _layout_option(p)
 
 
 def _load(target):
@@ -193,5 +195,5 @@ def main(args):
         print(json.dumps({"spec": args.spec, "input": _plain(args.input), "layers": records},
                          indent=2))
     else:
-        print(tabulate(rows, headers=headers, tablefmt=args.format, disable_numparse=True))
+        print(_layout(rows, headers, args.format, wide=args.wide))
     return 0

@@ -8,14 +8,17 @@ import sys
 import time
 
 import numpy as np
-from tabulate import tabulate
+from derive.layout import paragraph
+from derive.layout import table as _layout
 
 from ..claim import Budget, ClaimResult, run_claim
 from ..results import result_to_json
 from ..errors import UsageError
 from ..mc import DEFAULT_ALPHA
 from ..registry import RegistryError, all_claims, select
+from ._args import layout as _layout_option
 from ._args import seed as _seed
+from ._args import summary_stream
 from ._args import table_format as _format
 
 HELP = "run every claim (or those selected with -k) and print a verdict table"
@@ -62,6 +65,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help=f"false-alarm rate per claim, split over its checks (default {DEFAULT_ALPHA:g})")
     p.add_argument("--budget", type=_positive, default=1.0,
                    help="multiply every claim's default number of replicates (default 1)")
+    _layout_option(p)
 
 
 def _fmt(value, digits: int = 6) -> str:
@@ -72,6 +76,21 @@ def _fmt(value, digits: int = 6) -> str:
     return f"{value:.{digits}g}"
 
 
+def _worst_check(row: dict) -> dict | None:
+    """The check the row's summary (expected, estimate, z) comes from: the one closest to failing."""
+    for c in row["checks"]:
+        if c["z"] == row["z"] and c["estimate"] == row["estimate"] and c["expected"] == row["expected"]:
+            return c
+    return None
+
+
+def _check_name(row: dict, check: dict | None) -> str:
+    """'backward: ' when a claim runs several kinds of check, so a number is not read as another quantity."""
+    if check is None or len({c["config"].get("check") for c in row["checks"]}) < 2:
+        return ""
+    return f"{check['config'].get('check')}: "
+
+
 def _estimate_cell(row: dict) -> str:
     kinds = {c["kind"] for c in row["checks"]}
     if kinds <= {"exact"}:
@@ -80,7 +99,22 @@ def _estimate_cell(row: dict) -> str:
         return f"{row['cases']} points, bounded"
     if row["estimate"] is None:
         return "—"
-    return f"{_fmt(row['estimate'])} ± {_fmt(row['stderr'], 2)}"
+    spread = f" ± {_fmt(row['stderr'], 2)}" if row["stderr"] is not None else ""
+    return f"{_fmt(row['estimate'])}{spread}"
+
+
+def _expected_cell(row: dict) -> str:
+    """The value the estimate is compared with (and, for a bounded check, the allowed distance)."""
+    kinds = {c["kind"] for c in row["checks"]}
+    if kinds <= {"exact"}:
+        return "each case"
+    if kinds <= {"exact", "bounded"}:
+        return "closed form at each point"
+    if row["expected"] is None:
+        return "—"
+    worst = _worst_check(row)
+    bound = f" ± {_fmt(worst['bound'], 2)} (bound)" if worst is not None and worst["bound"] is not None else ""
+    return f"{_check_name(row, worst)}{_fmt(row['expected'])}{bound}"
 
 
 def _z_text(z, kind: str) -> str:
@@ -97,19 +131,28 @@ def _z_cell(row: dict) -> str:
     return _z_text(row["z"], worst["kind"])
 
 
-def _table(rows: list[dict], fmt: str) -> str:
+def _proof_cell(status: str) -> str:
+    """'proved given 5 assumptions' -> 'proved, 5 assumed' (the JSON keeps the status as it is)."""
+    for base in ("proved", "numeric"):
+        if status.startswith(f"{base} given "):
+            return f"{base}, {status.split()[2]} assumed"
+    return status
+
+
+def _table(rows: list[dict], fmt: str, wide: bool = False) -> str:
     body = []
     for r in rows:
         control = r["control"]
         weakest = [c for c in r["checks"] if c["control_z"] is not None and c["control_z"] == control["z"]]
-        control_cell = ("rejected" if control["rejected"] else "NOT rejected") + (
-            f" ({_z_text(control['z'], weakest[0]['kind'])})" if weakest else "")
+        control_z = _fmt(control["z"], 3) if weakest and control["z"] is not None else ""
+        control_cell = (f"({control_z})" if control_z else "(rejected)") if control["rejected"] else \
+            f"({control_z + ': ' if control_z else ''}NOT rejected)"
         verdict = "fail (proof)" if r["proof"] == "failed" else r["verdict"] if r["check"] != "inconclusive" \
             else "fail (inconclusive)"
-        body.append([r["id"], r["source"], r["proof"], r["formula"], _estimate_cell(r), _z_cell(r),
-                     control_cell, verdict])
-    headers = ["claim", "source", "proof", "closed form", "estimate", "z", "control", "verdict"]
-    return tabulate(body, headers, tablefmt=fmt, disable_numparse=True)
+        body.append([r["id"], _proof_cell(r["proof"]), r["formula"], _expected_cell(r), _estimate_cell(r),
+                     f"{_z_cell(r)} {control_cell}", verdict])
+    headers = ["claim", "proof", "closed form", "compared with", "estimate", "z (control z)", "verdict"]
+    return _layout(body, headers, fmt, keep=(0,), wide=wide)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -125,8 +168,7 @@ def main(args: argparse.Namespace) -> int:
             print(json.dumps([{"id": c.id, "title": c.title, "source": c.source, "configs": len(c.configs)}
                               for c in claims], indent=2))
         else:
-            print(tabulate(rows, ["claim", "title", "source", "checks"], tablefmt=args.format,
-                           disable_numparse=True))
+            print(_layout(rows, ["claim", "title", "source", "checks"], args.format, keep=(0, 3), wide=args.wide))
         return 0
 
     budget = Budget(args.budget)
@@ -152,13 +194,25 @@ def main(args: argparse.Namespace) -> int:
         print(json.dumps({"seed": args.seed, "alpha": args.alpha, "budget": args.budget, "claims": rows,
                           "summary": summary}, indent=2, allow_nan=False))
     else:
-        print(_table(rows, args.format))
+        print(_table(rows, args.format, args.wide))
+        out = summary_stream(args.format)
         for r in results:
             if not r.passed:
-                print(_explain(r))
-        print(f"{len(results)} claims: {passed} passed, {len(results) - passed} failed "
-              f"(seed {args.seed}, α = {args.alpha:g} per claim, {seconds:.1f} s); proofs: {_proof_counts(results)}")
+                print(paragraph(_explain(r), args.wide), file=out)
+        print(paragraph(f"{_plural(len(results), 'claim')}: {passed} passed, {len(results) - passed} failed "
+                        f"(seed {args.seed}, α = {args.alpha:g} per claim, {_seconds(seconds)}); "
+                        f"proofs: {_proof_counts(results)}", args.wide), file=out)
     return 0 if passed == len(results) else 1
+
+
+def _plural(n: int, noun: str) -> str:
+    """'1 claim', '2 claims'."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _seconds(seconds: float) -> str:
+    """'6.1 s', '0.04 s' (never '0.0 s')."""
+    return f"{seconds:.1f} s" if seconds >= 0.95 else f"{seconds:.2g} s"
 
 
 def _proof_counts(results: list[ClaimResult]) -> str:
