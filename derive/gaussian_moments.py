@@ -153,12 +153,30 @@ def simplify_capped(value: sp.Expr) -> sp.Expr:
         return value
 
 
-def quadrature(parts, kind: str, q, dps: int = QUADRATURE_DPS):
-    """(value, error estimate) of E[h(z)], z ~ N(0, q), by mpmath tanh-sinh quadrature per piece."""
+_GRID = range(-12, 13)
+"""Breakpoints of the quadrature at z = ±√q·4^k for k in _GRID (and 0): features of φ at any scale from
+√q·6e-8 to √q·1.7e7 fall near one, and the log-integrand is sampled there to find its peak."""
+_CUT_MARGIN = 10
+"""The line is cut where the integrand is below e^-((dps + _CUT_MARGIN)·ln 10) of its peak."""
+
+
+def quadrature(parts, kind: str, q, dps: int = QUADRATURE_DPS, absolute: bool = False):
+    """(value, error estimate) of E[h(z)] (of E[|h(z)|] with ``absolute``), z ~ N(0, q), by mpmath
+    tanh-sinh quadrature per piece.
+
+    mpmath stops refining when its error estimate is below 10^-dps in absolute terms, which for a
+    tiny integrand (φ = 1e-9·x) is no test at all and for a huge one (exp(x)**64) is never met. So
+    each piece is first sampled on a geometric grid, the integrand is divided by its largest value
+    there (then the absolute tolerance is relative to the peak), the line is cut where the integrand
+    has fallen e^-(dps+10)·ln 10 below the peak, and split at the grid points in between.
+    """
     total, error = mpmath.mpf(0), mpmath.mpf(0)
     with mpmath.workdps(dps):
         q = mpmath.mpf(q)
+        root = mpmath.sqrt(q)
         norm = 1 / mpmath.sqrt(2 * mpmath.pi * q)
+        cut = (dps + _CUT_MARGIN) * mpmath.log(10)
+        grid = sorted({s * root * mpmath.mpf(4) ** k for k in _GRID for s in (-1, 1)})
         for g, lo, hi in parts:
             h = _integrand(kind, g)
             if h == 0:
@@ -166,28 +184,55 @@ def quadrature(parts, kind: str, q, dps: int = QUADRATURE_DPS):
             f = _lambdify(h)
             left = -mpmath.inf if lo == -sp.oo else mpmath.mpf(sp.N(lo, dps))
             right = mpmath.inf if hi == sp.oo else mpmath.mpf(sp.N(hi, dps))
-            points = [left, 0, right] if left < 0 < right else [left, right]
-            weighted = lambda t: f(t) * mpmath.exp(-t * t / (2 * q))  # noqa: E731
-            value, err = mpmath.quad(weighted, points, error=True)
+
+            def log_weighted(t):
+                v = f(t)
+                if not mpmath.isfinite(v) or mpmath.im(v) != 0:
+                    raise ValueError(f"E[{sp.sstr(h)[:40]}]: the integrand is not a finite real number at "
+                                     f"z = {mpmath.nstr(t, 6)}")
+                return -mpmath.inf if v == 0 else mpmath.log(abs(v)) - t * t / (2 * q)
+
+            inside = [t for t in grid if left < t < right] + ([0] if left < 0 < right else [])
+            inside = sorted(set(inside))
+            logs = {t: log_weighted(t) for t in inside}
+            peak = max(logs.values(), default=-mpmath.inf)
+            if peak == -mpmath.inf:  # zero wherever sampled; then sample the middle of the piece
+                if not inside:
+                    mid = (left + right) / 2 if mpmath.isfinite(left) and mpmath.isfinite(right) else \
+                        (right - 1 if mpmath.isfinite(right) else left + 1)
+                    peak = log_weighted(mid)
+                peak = 0 if peak == -mpmath.inf else peak
+            keep = [t for t in inside if logs[t] > peak - cut]
+            a = left if mpmath.isfinite(left) else min(inside[:1] + keep[:1], default=right - 1)
+            b = right if mpmath.isfinite(right) else max(inside[-1:] + keep[-1:], default=left + 1)
+            if mpmath.isinf(left) and a == inside[0] and logs[a] > peak - cut or \
+                    mpmath.isinf(right) and b == inside[-1] and logs[b] > peak - cut:
+                raise ValueError(f"E[{sp.sstr(h)[:40]}]: the integrand has not decayed at "
+                                 f"|z| = {mpmath.nstr(grid[-1], 3)}; the moment is too heavy-tailed to integrate")
+            if mpmath.isinf(left):  # one grid step beyond the last point that matters
+                a = max([t for t in inside if t < a] or [a - root])
+            if mpmath.isinf(right):
+                b = min([t for t in inside if t > b] or [b + root])
+            points = [a] + [t for t in inside if a < t < b] + [b]
+
+            def weighted(t):
+                v = f(t)
+                return 0 if v == 0 else v * mpmath.exp(-t * t / (2 * q) - peak)
+
+            body = (lambda t: abs(weighted(t))) if absolute else weighted
+            value, err = mpmath.quad(body, points, error=True)
             if not (mpmath.isfinite(value) and mpmath.im(value) == 0):
                 raise ValueError(f"E[{sp.sstr(h)[:40]}] over ({lo}, {hi}) is not a finite real number")
-            # the tails must have died out where tanh-sinh stops looking (|t| = 40·√q: weight e^-800)
-            inside = [t * mpmath.sqrt(q) for t in (-2, -1, -0.5, 0.5, 1, 2)]
-            bulk = max([abs(weighted(t)) for t in inside if left < t < right] or [abs(value)])
-            # and no non-integrable singularity at a finite end (or at 0, where the line is split)
-            for end, inward in [(p, +1) for p in points[:-1] if mpmath.isfinite(p)] + \
-                               [(p, -1) for p in points[1:] if mpmath.isfinite(p)]:
+            # no non-integrable singularity at a finite end of a piece
+            for end, inward in [(p, +1) for p in (left,) if mpmath.isfinite(p)] + \
+                               [(p, -1) for p in (right,) if mpmath.isfinite(p)]:
                 near = end + inward * _NEAR
-                if abs(weighted(near)) * _NEAR > _SINGULAR * bulk:
+                if abs(weighted(near)) * _NEAR > _SINGULAR:
                     raise ValueError(f"E[{sp.sstr(h)[:40]}]: the integrand blows up at z = {mpmath.nstr(end, 6)} "
                                      "faster than 1/|z - z0| can be integrated; the moment may be infinite")
-            for end, far in ((left, -40 * mpmath.sqrt(q)), (right, 40 * mpmath.sqrt(q))):
-                if mpmath.isinf(end) and abs(weighted(far)) > _TAIL * bulk:
-                    raise ValueError(f"E[{sp.sstr(h)[:40]}]: the integrand does not decay against the Gaussian "
-                                     f"(|h·weight| at z = {mpmath.nstr(far, 3)} is {mpmath.nstr(abs(weighted(far)), 3)});"
-                                     " the moment may be infinite")
-            total += value * norm
-            error += err * norm
+            scale = mpmath.exp(peak) * norm
+            total += value * scale
+            error += err * scale
     return total, error
 
 
@@ -199,12 +244,16 @@ def _lambdify(h: sp.Expr) -> Callable:
 def _numeric_moment(act: Activation, kind: str, q) -> Moment:
     parts = pieces(act.expr)
     value, error = quadrature(parts, kind, q)
-    scale = max(abs(value), mpmath.mpf(10) ** -20)  # a vanishing moment: absolute error below 1e-33
+    # absolute-or-relative: the error is judged against E[|h|], which is |E[h]| for h >= 0 and, for a
+    # signed h (the mean of an odd φ is exactly 0), the size of what cancels
+    scale = abs(value) if kind != "mean" else quadrature(parts, kind, q, absolute=True)[0]
     if not error <= scale * mpmath.mpf(10) ** -(QUADRATURE_DIGITS + 1):
         raise ValueError(f"{MOMENT_NAMES[kind]} for φ = {act.name}: quadrature did not reach "
                          f"{QUADRATURE_DIGITS} digits (value {mpmath.nstr(value, 8)}, error estimate "
-                         f"{mpmath.nstr(error, 3)}); the moment may be infinite")
-    return Moment(MOMENT_NAMES[kind], sp.Float(value, 20), "quadrature", None, float(error),
+                         f"{mpmath.nstr(error, 3)} against a scale of {mpmath.nstr(scale, 3)})")
+    if abs(value) <= error:  # nothing certain but that it vanishes to within the error
+        value = mpmath.mpf(0)
+    return Moment(MOMENT_NAMES[kind], sp.Float(value, 20) if value else sp.Integer(0), "quadrature", None, float(error),
                   f"mpmath tanh-sinh at {QUADRATURE_DPS} digits over {len(parts)} piece(s), "
                   f"error estimate {mpmath.nstr(error, 2)}")
 
@@ -313,3 +362,51 @@ def kurtosis_ratio(act: Activation, q=1) -> float:
     m4 = quadrature(parts, "fourth_moment", q, MAP_DPS)[0]
     return float(m4 / m2**2) if m2 > 0 else math.inf
 
+
+
+GROWTH_CAP = 2.0
+"""Seconds sympy may take for one limit of the growth analysis."""
+
+
+def check_growth(act: Activation, q=1) -> None:
+    """Raise ValueError unless E[φ(√q z)²] < ∞, decided from the tails before anything is integrated.
+
+    On each unbounded piece g, L = lim log(g²)/x² at ±∞ against 1/(2q) (the log of the Gaussian weight
+    is -x²/(2q)): L < 1/(2q) finite, L > 1/(2q) infinite; at L = 1/(2q) the next order decides,
+    c = lim (log(g²) - x²/(2q))/log|x|, finite iff c < -1 (∫ |x|^c dx converges). sympy computes the
+    limits within GROWTH_CAP seconds each; a built-in is known to grow at most linearly and is skipped.
+    A tail sympy cannot decide is left to the quadrature's own decay check.
+    """
+    if act.name in BUILTINS and act == builtin(act.name):
+        return
+    q = sp.Rational(real_argument("q", q, strict=True))
+    weight = sp.Integer(1) / (2 * q)
+    for g, lo, hi in pieces(act.expr):
+        if g.is_zero or not g.has(x):
+            continue
+        for end in (e for e in (lo, hi) if e in (sp.oo, -sp.oo)):
+            rate = _limit(sp.log(g**2) / x**2, end)
+            if rate is None:
+                continue
+            if rate > weight:
+                raise ValueError(f"E[φ(z)²] is infinite for φ = {act.name} at q = {sp.sstr(q)}: log φ(x)² grows "
+                                 f"like {sp.sstr(rate)}·x² as x → {end}, faster than x²/(2q) (the Gaussian's decay)")
+            if rate == weight:
+                order = _limit((sp.log(g**2) - weight * x**2) / sp.log(sp.Abs(x)), end)
+                if order is not None and order >= -1:
+                    raise ValueError(f"E[φ(z)²] is infinite for φ = {act.name} at q = {sp.sstr(q)}: φ(x)² times "
+                                     f"the Gaussian weight decays only like |x|^{sp.sstr(order)} as x → {end}")
+
+
+def _limit(expr: sp.Expr, end) -> sp.Expr | None:
+    """lim expr as x → end (a real number or ±oo), or None if sympy gives no definite number in time."""
+    try:
+        with time_cap(GROWTH_CAP):
+            value = sp.limit(expr, x, end)
+    except (SymbolicTimeout, NotImplementedError, ValueError, TypeError, ZeroDivisionError):
+        return None
+    if isinstance(value, sp.AccumBounds):
+        value = value.max
+    if value in (sp.oo, -sp.oo) or (value.is_number and value.is_real):
+        return value
+    return None

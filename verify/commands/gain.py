@@ -27,6 +27,7 @@ from derive import catalogue as A
 from derive import gain as D
 from derive import gaussian_moments as M
 from derive import meanfield as F
+from derive.budget import DEFAULT_LIMIT, StageTimeout, stage
 from derive.pieces import as_piecewise
 from numeric import gain as N
 
@@ -55,6 +56,10 @@ Q_RANGE = (1e-6, 1e4)
 """--q range: derive's quadrature reaches its 12 digits here (outside it gives wrong moments, e.g. V(q) 83% low
 for relu at q = 1e-12 and 1e-94 instead of 1e300 at q = 1e300)."""
 MAX_SCALE = 1e3
+MAX_TIME_LIMIT = 3600.0
+"""Largest --time-limit (seconds per stage)."""
+STAGES = ("parse", "recognize", "symbolic moments", "quadrature", "fixed point", "monte carlo")
+"""The stages of ``analyse``, each under its own wall-clock limit."""
 """Largest --sigma-w and --sigma-b: y⁴ ~ (σ_w²·q)² must stay far below the float64 range in the Monte Carlo."""
 
 
@@ -97,6 +102,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--depth", type=_depth, default=50, metavar="L",
                    help="depth of the finite-width illustration (default 50)")
     p.add_argument("--seed", type=_seed, default=0, help="root seed of the Monte Carlo (default 0)")
+    p.add_argument("--time-limit", type=_number("time_limit", 0.0, True, MAX_TIME_LIMIT), default=DEFAULT_LIMIT,
+                   metavar="S", help=f"seconds each stage (parse, recognize, symbolic moments, quadrature, "
+                                     f"fixed point, monte carlo) may take, <= {MAX_TIME_LIMIT:g} "
+                                     f"(default {DEFAULT_LIMIT:g})")
     p.add_argument("--format", type=_format, default="simple", metavar="FMT",
                    help="json, or a tabulate table format: simple (default), github, latex, ...")
 
@@ -136,37 +145,57 @@ def _sample_functions(act: A.Activation, builtin: A.Activation | None):
     return phi, "the lambdified derive expression (a typed activation has no other definition)"
 
 
+class _Stages:
+    """Runs each stage of ``analyse`` under its wall-clock limit; numeric blow-ups become one-line ValueErrors."""
+
+    def __init__(self, limit: float):
+        self.limit = limit
+
+    def __call__(self, name: str, fn, *args):
+        with stage(name, self.limit):
+            try:
+                return fn(*args)
+            except (OverflowError, MemoryError, RecursionError, ZeroDivisionError) as exc:
+                detail = str(exc).splitlines()[0][:80] if str(exc) else ""
+                raise ValueError(f"stage '{name}': {type(exc).__name__}{': ' + detail if detail else ''} "
+                                 "(the input is beyond what this stage can compute)") from None
+
+
 def analyse(text: str, q: float = 1.0, sigma_w: float | None = None, sigma_b: float = 0.0, depth: int = 50,
-            seed: int = 0) -> dict:
-    """Everything the command prints, as the JSON record (raises ValueError/TypeError on bad input)."""
-    act = A.activation(text)
-    builtin = A.recognize(act)
+            seed: int = 0, time_limit: float | None = DEFAULT_LIMIT) -> dict:
+    """Everything the command prints, as the JSON record (raises ValueError/TypeError on bad input, and
+    ``StageTimeout`` when a stage runs past ``time_limit`` seconds)."""
+    run = _Stages(time_limit)
+    act = run("parse", A.activation, text)
+    builtin = run("recognize", A.recognize, act)
     if builtin is not None and builtin == A.builtin(builtin.name):
         act = builtin  # equal piece by piece: use the built-in's derivation (proved once, cached)
-    moments = M.moments(act, q)
-    at_one = moments if q == 1 else M.moments(act)
-    forward, backward = D.forward_gain(act), D.backward_gain(act)
+    run("quadrature", M.check_growth, act, q)
+    at_one = run("symbolic moments", M.moments, act)
+    moments = at_one if q == 1 else run("quadrature", M.moments, act, q)
+    forward, backward = run("symbolic moments", lambda: (D.forward_gain(act), D.backward_gain(act)))
     exact = at_one.exact and moments.exact
     g = _float(forward)
     if g is None or _float(backward) is None:
         raise ValueError(f"activation {text!r}: E[φ(z)²] or E[φ'(z)²] is 0, so a gain is undefined")
     sigma_w = g if sigma_w is None else sigma_w
-    fixed = F.fixed_point(act, sigma_w, sigma_b, q)
-    chi = None if fixed.q is None else float(F.chi1(act, sigma_w, fixed.q))
-    critical = F.critical_sigma_w(act)
+    fixed = run("fixed point", F.fixed_point, act, sigma_w, sigma_b, q)
+    chi = None if fixed.q is None else run("fixed point", lambda: float(F.chi1(act, sigma_w, fixed.q)))
+    critical = run("fixed point", F.critical_sigma_w, act)
     critical_note = ("none: χ₁ stays on one side of 1 along the σ_b = 0 fixed points" if critical is None else
                      "χ₁ = 1 at a fixed point q* > 0 (φ(0) ≠ 0), by quadrature" if isinstance(critical, sp.Float)
                      else "q* = 0 is critical: χ₁ = σ_w²·φ'(0)² = 1 (exact)")
 
     torch = A.torch_gain(builtin) if builtin is not None else None
-    reason = _torch_reason(act, builtin, torch, g)
+    reason = run("fixed point", _torch_reason, act, builtin, torch, g)
 
     phi, sampled_with = _sample_functions(act, builtin)
-    expected = float(F.variance_map(act, q, sigma_w, sigma_b))
+    expected = run("quadrature", lambda: float(F.variance_map(act, q, sigma_w, sigma_b)))
     rng = np.random.default_rng(claim_seed_sequence(seed, f"gain:{text.strip()}"))
     one, deep = rng.spawn(2)
-    acc = stream(lambda r, k: N.layer_second_moment(r, k, phi, fan_in=WIDTH, fan_out=WIDTH, sigma_w=sigma_w,
-                                                    sigma_b=sigma_b, q=q, batch=BATCH), REPLICATES, one, 500)
+    acc = run("monte carlo", lambda: stream(
+        lambda r, k: N.layer_second_moment(r, k, phi, fan_in=WIDTH, fan_out=WIDTH, sigma_w=sigma_w,
+                                           sigma_b=sigma_b, q=q, batch=BATCH), REPLICATES, one, 500))
     estimate, stderr = float(acc.mean), float(acc.stderr)
     if not (math.isfinite(estimate) and math.isfinite(stderr)):
         raise ValueError(f"activation {text!r}: the Monte Carlo second moment overflows float64 at q = {q:g}, "
@@ -175,16 +204,17 @@ def analyse(text: str, q: float = 1.0, sigma_w: float | None = None, sigma_b: fl
     limit = z_critical(DEFAULT_ALPHA)
     verdict = "pass" if z <= limit else "fail"
     try:
-        kurtosis = M.kurtosis_ratio(act, q)
+        kurtosis = run("quadrature", M.kurtosis_ratio, act, q)
     except ValueError:  # E[φ⁴] infinite
         kurtosis = math.inf
     note = "" if kurtosis <= HEAVY_TAILS else (
         f"heavy tails: E[φ⁴]/E[φ²]² = {kurtosis:.3g} > {HEAVY_TAILS:g}, so the normal approximation behind "
         "z·se is poor and the verdict is unreliable")
 
-    runs = N.deep_second_moments(deep, DEEP_REPLICATES, phi, width=DEEP_WIDTH, depth=depth, sigma_w=sigma_w,
-                                 sigma_b=sigma_b, q0=q, batch=DEEP_BATCH)[:, -1]
-    theory = float(F.variance_iterates(act, sigma_w, sigma_b, q, depth)[-1])
+    runs = run("monte carlo", lambda: N.deep_second_moments(
+        deep, DEEP_REPLICATES, phi, width=DEEP_WIDTH, depth=depth, sigma_w=sigma_w, sigma_b=sigma_b, q0=q,
+        batch=DEEP_BATCH)[:, -1])
+    theory = run("fixed point", lambda: float(F.variance_iterates(act, sigma_w, sigma_b, q, depth)[-1]))
     deep_mean = float(np.mean(runs)) if np.all(np.isfinite(runs)) else None
     deep_se = float(np.std(runs, ddof=1) / math.sqrt(runs.size)) if deep_mean is not None else None
 
@@ -299,7 +329,10 @@ def _rows(r: dict) -> list[list[str]]:
 
 def main(args: argparse.Namespace) -> int:
     try:
-        record = analyse(args.expression, args.q, args.sigma_w, args.sigma_b, args.depth, args.seed)
+        record = analyse(args.expression, args.q, args.sigma_w, args.sigma_b, args.depth, args.seed,
+                         args.time_limit)
+    except StageTimeout as exc:
+        raise UsageError(f"gain: {exc} (raise it with --time-limit)") from None
     except (ValueError, TypeError, ZeroDivisionError) as exc:
         raise UsageError(f"gain: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
     if args.format == "json":
