@@ -153,9 +153,10 @@ def simplify_capped(value: sp.Expr) -> sp.Expr:
         return value
 
 
-_GRID = range(-12, 13)
-"""Breakpoints of the quadrature at z = ±√q·4^k for k in _GRID (and 0): features of φ at any scale from
-√q·6e-8 to √q·1.7e7 fall near one, and the log-integrand is sampled there to find its peak."""
+_GRID = range(-3, 7)
+_RATIO = 16
+"""Breakpoints of the quadrature at z = ±√q·16^k for k in _GRID (and 0): features of φ at scales from
+√q·2.4e-4 to √q·1.7e7 fall near one, and the log-integrand is sampled there to find its peak."""
 _CUT_MARGIN = 10
 """The line is cut where the integrand is below e^-((dps + _CUT_MARGIN)·ln 10) of its peak."""
 
@@ -176,7 +177,7 @@ def quadrature(parts, kind: str, q, dps: int = QUADRATURE_DPS, absolute: bool = 
         root = mpmath.sqrt(q)
         norm = 1 / mpmath.sqrt(2 * mpmath.pi * q)
         cut = (dps + _CUT_MARGIN) * mpmath.log(10)
-        grid = sorted({s * root * mpmath.mpf(4) ** k for k in _GRID for s in (-1, 1)})
+        grid = sorted({s * root * mpmath.mpf(_RATIO) ** k for k in _GRID for s in (-1, 1)})
         for g, lo, hi in parts:
             h = _integrand(kind, g)
             if h == 0:
@@ -202,6 +203,15 @@ def quadrature(parts, kind: str, q, dps: int = QUADRATURE_DPS, absolute: bool = 
                         (right - 1 if mpmath.isfinite(right) else left + 1)
                     peak = log_weighted(mid)
                 peak = 0 if peak == -mpmath.inf else peak
+            top = max(logs, key=logs.get, default=None)
+            if top is not None and logs[top] > -mpmath.inf:  # the peak may lie between two grid points
+                top, best = _climb(log_weighted, top, inside, left, right)
+                if best > peak:
+                    peak = best
+                    near = [top + s * root * k for k in (1, 2, 4, 8) for s in (-1, 1)]
+                    for t in [top] + [t for t in near if left < t < right]:
+                        logs[t] = log_weighted(t)
+                    inside = sorted(logs)
             keep = [t for t in inside if logs[t] > peak - cut]
             a = left if mpmath.isfinite(left) else min(inside[:1] + keep[:1], default=right - 1)
             b = right if mpmath.isfinite(right) else max(inside[-1:] + keep[-1:], default=left + 1)
@@ -234,6 +244,26 @@ def quadrature(parts, kind: str, q, dps: int = QUADRATURE_DPS, absolute: bool = 
             total += value * scale
             error += err * scale
     return total, error
+
+
+def _climb(log_weighted, top, inside, left, right, steps: int = 60):
+    """(t, value) near the largest log_weighted between the grid neighbours of ``top`` (golden section)."""
+    i = inside.index(top)
+    a = inside[i - 1] if i > 0 else (left if mpmath.isfinite(left) else top - abs(top) - 1)
+    b = inside[i + 1] if i + 1 < len(inside) else (right if mpmath.isfinite(right) else top + abs(top) + 1)
+    ratio = (mpmath.sqrt(5) - 1) / 2
+    c, d = b - ratio * (b - a), a + ratio * (b - a)
+    fc, fd = log_weighted(c), log_weighted(d)
+    for _ in range(steps):
+        if fc >= fd:
+            b, d, fd = d, c, fc
+            c = b - ratio * (b - a)
+            fc = log_weighted(c)
+        else:
+            a, c, fc = c, d, fd
+            d = a + ratio * (b - a)
+            fd = log_weighted(d)
+    return (c, fc) if fc >= fd else (d, fd)
 
 
 @functools.lru_cache(maxsize=512)
@@ -379,7 +409,7 @@ def check_growth(act: Activation, q=1) -> None:
     """
     if act.name in BUILTINS and act == builtin(act.name):
         return
-    q = sp.Rational(real_argument("q", q, strict=True))
+    q = sp.Rational(repr(float(real_argument("q", q, strict=True))))
     weight = sp.Integer(1) / (2 * q)
     for g, lo, hi in pieces(act.expr):
         if g.is_zero or not g.has(x):

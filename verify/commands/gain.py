@@ -19,6 +19,7 @@ import argparse
 import json
 import math
 
+import mpmath
 import numpy as np
 import sympy as sp
 from tabulate import tabulate
@@ -173,6 +174,7 @@ def analyse(text: str, q: float = 1.0, sigma_w: float | None = None, sigma_b: fl
     run("quadrature", M.check_growth, act, q)
     at_one = run("symbolic moments", M.moments, act)
     moments = at_one if q == 1 else run("quadrature", M.moments, act, q)
+    _refuse_beyond_float64(text, moments)
     forward, backward = run("symbolic moments", lambda: (D.forward_gain(act), D.backward_gain(act)))
     exact = at_one.exact and moments.exact
     g = _float(forward)
@@ -181,6 +183,7 @@ def analyse(text: str, q: float = 1.0, sigma_w: float | None = None, sigma_b: fl
     sigma_w = g if sigma_w is None else sigma_w
     fixed = run("fixed point", F.fixed_point, act, sigma_w, sigma_b, q)
     chi = None if fixed.q is None else run("fixed point", lambda: float(F.chi1(act, sigma_w, fixed.q)))
+    chi_error = None if chi is None else run("fixed point", _chi_error, act, sigma_w, fixed)
     critical = run("fixed point", F.critical_sigma_w, act)
     critical_note = ("none: χ₁ stays on one side of 1 along the σ_b = 0 fixed points" if critical is None else
                      "χ₁ = 1 at a fixed point q* > 0 (φ(0) ≠ 0), by quadrature" if isinstance(critical, sp.Float)
@@ -214,7 +217,8 @@ def analyse(text: str, q: float = 1.0, sigma_w: float | None = None, sigma_b: fl
     runs = run("monte carlo", lambda: N.deep_second_moments(
         deep, DEEP_REPLICATES, phi, width=DEEP_WIDTH, depth=depth, sigma_w=sigma_w, sigma_b=sigma_b, q0=q,
         batch=DEEP_BATCH)[:, -1])
-    theory = run("fixed point", lambda: float(F.variance_iterates(act, sigma_w, sigma_b, q, depth)[-1]))
+    theory_mp = run("fixed point", lambda: F.variance_iterates(act, sigma_w, sigma_b, q, depth)[-1])
+    theory = float(theory_mp) if abs(theory_mp) < 1e308 else math.inf
     deep_mean = float(np.mean(runs)) if np.all(np.isfinite(runs)) else None
     deep_se = float(np.std(runs, ddof=1) / math.sqrt(runs.size)) if deep_mean is not None else None
 
@@ -242,7 +246,11 @@ def analyse(text: str, q: float = 1.0, sigma_w: float | None = None, sigma_b: fl
         "fixed_point": fixed.q,
         "fixed_point_kind": fixed.kind,
         "fixed_point_slope": fixed.slope,
+        "fixed_point_error": fixed.error,
         "chi1": chi,
+        "chi1_error": chi_error,
+        "moment_errors": {k: getattr(moments, k).error for k in ("mean", "second_moment",
+                                                                 "derivative_second_moment")},
         "critical_sigma_w": _float(critical),
         "critical_note": critical_note,
         "status": "proved" if exact else "numeric",
@@ -252,10 +260,34 @@ def analyse(text: str, q: float = 1.0, sigma_w: float | None = None, sigma_b: fl
                   "note": note},
         "deep": {"depth": depth, "width": DEEP_WIDTH, "networks": DEEP_REPLICATES, "estimate": deep_mean,
                  "stderr": deep_se, "infinite_width": theory if math.isfinite(theory) else None,
+                 "infinite_width_log10": float(mpmath.log10(theory_mp)) if theory_mp > 0 else None,
                  "deviation": (deep_mean - theory) / theory if deep_mean is not None and theory > 0
                  and math.isfinite(theory) else None,
                  "judged": False},
     }
+
+
+def _refuse_beyond_float64(text: str, moments) -> None:
+    """A moment outside float64's range (E[exp(x)**64 ... ]) is reported by its logarithm, in one line."""
+    for kind in ("mean", "second_moment", "derivative_second_moment"):
+        value = mpmath.mpf(sp.N(getattr(moments, kind).value, 20))
+        if abs(value) > mpmath.mpf(_FLOAT_MAX):
+            raise ValueError(f"activation {text!r}: {M.MOMENT_NAMES[kind]} = {'-' if value < 0 else ''}10^"
+                             f"{mpmath.nstr(mpmath.log10(abs(value)), 8)} (finite, by quadrature) is beyond float64's "
+                             f"range (1.8e308): gains, the fixed point and the Monte Carlo cannot be computed")
+
+
+_FLOAT_MAX = 1.7976931348623157e308
+
+
+def _chi_error(act: A.Activation, sigma_w: float, fixed) -> float:
+    """A bound on χ₁'s relative error: the quadrature's 1e-13 plus q*'s error times |d log χ₁/d log q|."""
+    if fixed.error is None or fixed.q == 0:
+        return 1e-13
+    bumped = float(F.chi1(act, sigma_w, fixed.q * (1 + 1e-4)))
+    base = float(F.chi1(act, sigma_w, fixed.q))
+    elasticity = abs(bumped / base - 1) / 1e-4 if base else 0.0
+    return 1e-13 + 2 * elasticity * fixed.error
 
 
 def _torch_reason(act: A.Activation, builtin: A.Activation | None, torch, g: float) -> str:
@@ -276,20 +308,56 @@ def _torch_reason(act: A.Activation, builtin: A.Activation | None, torch, g: flo
     return text
 
 
-def _fmt(value, digits: int = 10) -> str:
+def _fmt(value, digits: int = 10, error: float | None = None) -> str:
+    """``value`` to ``digits`` significant digits, fewer when its relative ``error`` leaves fewer certain."""
     if value is None:
         return "—"
+    if error is not None and value != 0:
+        certain = math.floor(-math.log10(max(error / abs(value), 1e-300)))
+        if certain < 1:
+            return f"{value:.1g} (±{error:.1g})"
+        digits = min(digits, certain)
     return f"{value:.{digits}g}"
+
+
+def _fmt_relative(value, relative: float | None, digits: int = 10) -> str:
+    return _fmt(value, digits, None if relative is None or value is None else relative * abs(value))
+
+
+def _json_safe(value):
+    """The record with every non-finite float (an infinite z, an overflowing deep run) as null: JSON has no inf."""
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def _fixed_text(r: dict) -> str:
     kind, slope = r["fixed_point_kind"], r["fixed_point_slope"]
+    if kind == "critical":
+        return "critical: q* = 0 exactly, φ(0) = 0 and σ_b = 0, with χ₁ = σ_w²·φ'(0)² = 1 (exact)"
     where = f"iterating V from q = {r['q']:g}"
     if kind == "unstable":
         return f"unstable, V'(q*) = {slope:.4g} > 1: q = {r['q']:g} sits on it, any deviation grows"
     if kind in ("attracting", "neutral"):
         return f"{kind}, V'(q*) = {slope:.4g}; {where}"
     return f"{kind}: {where}"
+
+
+def _deep_text(deep: dict) -> str:
+    if deep["infinite_width"] is None and deep["infinite_width_log10"] is not None:
+        return f"10^{deep['infinite_width_log10']:.6g}"
+    return _fmt(deep["infinite_width"], 6)
+
+
+def _moment_text(r: dict, kind: str) -> str:
+    value, error = r["moments"][kind], r["moment_errors"][kind]
+    if value == 0 and error is not None:
+        return f"0 (|E| <= {error:.1g})"
+    return _fmt(value, 10, error if error is None else max(error, 1e-12 * abs(value or 0)))
 
 
 def _rows(r: dict) -> list[list[str]]:
@@ -300,20 +368,22 @@ def _rows(r: dict) -> list[list[str]]:
         return f"{methods[kind]}: {closed[kind]}" if kind in closed else methods[kind]
 
     chi = r["chi1"]
-    regime = "—" if chi is None else ("ordered (< 1)" if chi < 1 - 1e-9 else "chaotic (> 1)" if chi > 1 + 1e-9
-                                       else "critical (= 1)")
+    slack = 1e-12 if r["chi1_error"] is None else r["chi1_error"]
+    regime = "—" if chi is None else "critical (= 1, exact)" if r["fixed_point_kind"] == "critical" else (
+        "ordered (< 1)" if chi < 1 - slack else "chaotic (> 1)" if chi > 1 + slack
+        else f"critical (= 1 to within {slack:.1g})")
     rows = [
         ["φ(x)", r["expression"], f"built-in {r['recognized']}" if r["recognized"] else "typed expression"],
         ["φ'(x)", r["derivative"], "sympy (piecewise: almost everywhere)"],
-        [f"E[φ(z)], z ~ N(0, {r['q']:g})", _fmt(m["mean"]), how("mean")],
-        ["E[φ(z)²]", _fmt(m["second_moment"]), how("second_moment")],
-        ["E[φ'(z)²]", _fmt(m["derivative_second_moment"]), how("derivative_second_moment")],
+        [f"E[φ(z)], z ~ N(0, {r['q']:g})", _moment_text(r, "mean"), how("mean")],
+        ["E[φ(z)²]", _moment_text(r, "second_moment"), how("second_moment")],
+        ["E[φ'(z)²]", _moment_text(r, "derivative_second_moment"), how("derivative_second_moment")],
         ["forward gain 1/√E[φ(z)²]", _fmt(r["forward_gain"]), r["forward_gain_exact"] or "quadrature, at q = 1"],
         ["backward gain 1/√E[φ'(z)²]", _fmt(r["backward_gain"]), "at q = 1"],
         ["PyTorch calculate_gain", _fmt(r["torch_gain"]), r["torch_note"]],
         ["σ_w, σ_b", f"{r['sigma_w']:.6g}, {r['sigma_b']:.6g}", "σ_w defaults to the forward gain"],
-        ["fixed point q*", _fmt(r["fixed_point"]), _fixed_text(r)],
-        ["χ₁ = σ_w²·E[φ'(√q* z)²]", _fmt(chi), regime],
+        ["fixed point q*", _fmt_relative(r["fixed_point"], r["fixed_point_error"]), _fixed_text(r)],
+        ["χ₁ = σ_w²·E[φ'(√q* z)²]", _fmt_relative(chi, r["chi1_error"]), regime],
         ["critical σ_w (σ_b = 0)", _fmt(r["critical_sigma_w"]), r["critical_note"]],
         ["Monte Carlo, one layer", f"{c['estimate']:.6g} ± {c['stderr']:.2g}",
          f"E[y²] = V(q) = {c['expected']:.6g}: z = {c['z']:.2f} (limit {c['z_critical']:.2f}), {c['verdict']}; "
@@ -321,7 +391,7 @@ def _rows(r: dict) -> list[list[str]]:
          + (f"; {c['note']}" if c["note"] else "")],
         [f"depth {deep['depth']} (width {deep['width']})",
          "—" if deep["estimate"] is None else f"{deep['estimate']:.6g} ± {deep['stderr']:.2g}",
-         f"infinite width q_L = {_fmt(deep['infinite_width'], 6)}; deviation "
+         f"infinite width q_L = {_deep_text(deep)}; deviation "
          f"{'—' if deep['deviation'] is None else format(deep['deviation'], '+.2%')} (finite width, not judged)"],
     ]
     return rows
@@ -336,7 +406,7 @@ def main(args: argparse.Namespace) -> int:
     except (ValueError, TypeError, ZeroDivisionError) as exc:
         raise UsageError(f"gain: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
     if args.format == "json":
-        print(json.dumps(record, indent=2, allow_nan=False))
+        print(json.dumps(_json_safe(record), indent=2, allow_nan=False))
     else:
         print(tabulate(_rows(record), ["quantity", "value", "how"], tablefmt=args.format, disable_numparse=True))
     return 0 if record["check"]["verdict"] == "pass" else 1
