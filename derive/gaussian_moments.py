@@ -203,6 +203,7 @@ def quadrature(parts, kind: str, q, dps: int = QUADRATURE_DPS, absolute: bool = 
                         (right - 1 if mpmath.isfinite(right) else left + 1)
                     peak = log_weighted(mid)
                 peak = 0 if peak == -mpmath.inf else peak
+            bulk = peak  # the grid's largest value: the scale a singularity at an end is measured against
             top = max(logs, key=logs.get, default=None)
             if top is not None and logs[top] > -mpmath.inf:  # the peak may lie between two grid points
                 top, best = _climb(log_weighted, top, inside, left, right)
@@ -237,7 +238,7 @@ def quadrature(parts, kind: str, q, dps: int = QUADRATURE_DPS, absolute: bool = 
             for end, inward in [(p, +1) for p in (left,) if mpmath.isfinite(p)] + \
                                [(p, -1) for p in (right,) if mpmath.isfinite(p)]:
                 near = end + inward * _NEAR
-                if abs(weighted(near)) * _NEAR > _SINGULAR:
+                if abs(weighted(near)) * _NEAR > _SINGULAR * mpmath.exp(bulk - peak):
                     raise ValueError(f"E[{sp.sstr(h)[:40]}]: the integrand blows up at z = {mpmath.nstr(end, 6)} "
                                      "faster than 1/|z - z0| can be integrated; the moment may be infinite")
             scale = mpmath.exp(peak) * norm
@@ -272,6 +273,7 @@ def _lambdify(h: sp.Expr) -> Callable:
 
 
 def _numeric_moment(act: Activation, kind: str, q) -> Moment:
+    check_growth(act, q, kind)
     parts = pieces(act.expr)
     value, error = quadrature(parts, kind, q)
     # absolute-or-relative: the error is judged against E[|h|], which is |E[h]| for h >= 0 and, for a
@@ -398,34 +400,43 @@ GROWTH_CAP = 2.0
 """Seconds sympy may take for one limit of the growth analysis."""
 
 
-def check_growth(act: Activation, q=1) -> None:
-    """Raise ValueError unless E[φ(√q z)²] < ∞, decided from the tails before anything is integrated.
+def check_growth(act: Activation, q=1, kind: str = "second_moment") -> None:
+    """Raise ValueError unless E[h(√q z)] < ∞ (h = φ² by default), decided from the tails before any quadrature.
 
-    On each unbounded piece g, L = lim log(g²)/x² at ±∞ against 1/(2q) (the log of the Gaussian weight
-    is -x²/(2q)): L < 1/(2q) finite, L > 1/(2q) infinite; at L = 1/(2q) the next order decides,
-    c = lim (log(g²) - x²/(2q))/log|x|, finite iff c < -1 (∫ |x|^c dx converges). sympy computes the
-    limits within GROWTH_CAP seconds each; a built-in is known to grow at most linearly and is skipped.
-    A tail sympy cannot decide is left to the quadrature's own decay check.
+    On each unbounded piece, L = lim log(h²)/x² at ±∞ against 1/q (log of the Gaussian weight: -x²/(2q)):
+    L < 1/q finite, L > 1/q infinite; at L = 1/q the next order decides, c = lim (log|h| - x²/(2q))/log|x|,
+    finite iff c < -1 (∫ |x|^c dx converges). sympy computes each limit within GROWTH_CAP seconds; a
+    built-in is known to grow at most linearly and is skipped. A tail sympy cannot decide is left to the
+    quadrature's own decay check. E[φ] is finite when E[φ²] is (Cauchy–Schwarz), so 'mean' checks φ².
     """
     if act.name in BUILTINS and act == builtin(act.name):
         return
     q = sp.Rational(repr(float(real_argument("q", q, strict=True))))
-    weight = sp.Integer(1) / (2 * q)
+    kind = "second_moment" if kind == "mean" else kind
     for g, lo, hi in pieces(act.expr):
-        if g.is_zero or not g.has(x):
-            continue
+        h = _integrand(kind, g)
         for end in (e for e in (lo, hi) if e in (sp.oo, -sp.oo)):
-            rate = _limit(sp.log(g**2) / x**2, end)
-            if rate is None:
-                continue
-            if rate > weight:
-                raise ValueError(f"E[φ(z)²] is infinite for φ = {act.name} at q = {sp.sstr(q)}: log φ(x)² grows "
-                                 f"like {sp.sstr(rate)}·x² as x → {end}, faster than x²/(2q) (the Gaussian's decay)")
-            if rate == weight:
-                order = _limit((sp.log(g**2) - weight * x**2) / sp.log(sp.Abs(x)), end)
-                if order is not None and order >= -1:
-                    raise ValueError(f"E[φ(z)²] is infinite for φ = {act.name} at q = {sp.sstr(q)}: φ(x)² times "
-                                     f"the Gaussian weight decays only like |x|^{sp.sstr(order)} as x → {end}")
+            _check_tail(act.name, kind, h, end, q)
+
+
+@functools.lru_cache(maxsize=256)
+def _check_tail(name: str, kind: str, h: sp.Expr, end, q: sp.Rational) -> None:
+    if h.is_zero or not h.has(x):
+        return
+    what = MOMENT_NAMES[kind].replace("(z)", "(√q z)")
+    rate = _limit(sp.log(h**2) / x**2, end)
+    if rate is None:
+        return
+    if rate > 1 / q:
+        raise ValueError(f"{what} is infinite for φ = {name} at q = {sp.sstr(q)}: log of the integrand grows "
+                         f"like {sp.sstr(rate / 2)}·x² as x → {end}, faster than x²/(2q), the Gaussian's decay; "
+                         "the moment may be infinite")
+    if rate == 1 / q:
+        order = _limit((sp.log(h**2) / 2 - x**2 / (2 * q)) / sp.log(sp.Abs(x)), end)
+        if order is not None and order >= -1:
+            raise ValueError(f"{what} is infinite for φ = {name} at q = {sp.sstr(q)}: the integrand times the "
+                             f"Gaussian weight decays only like |x|^{sp.sstr(order)} as x → {end}; "
+                             "the moment may be infinite")
 
 
 def _limit(expr: sp.Expr, end) -> sp.Expr | None:
