@@ -21,14 +21,14 @@ import time
 __all__ = ["StageTimeout", "stage", "DEFAULT_LIMIT"]
 
 DEFAULT_LIMIT = 10.0
-"""Seconds each user-facing stage may take unless the caller says otherwise."""
+"""Seconds a user-facing computation (``verify gain``: all its stages together) may take by default."""
 
 
 class StageTimeout(BaseException):
     """A stage ran past its wall-clock limit; ``str()`` is the one line to show the user."""
 
     def __init__(self, name: str, seconds: float):
-        super().__init__(f"stage '{name}' exceeded its time limit of {seconds:g} s")
+        super().__init__(f"stage '{name}' ran past the time limit of {seconds:g} s")
         self.stage = name
         self.seconds = seconds
 

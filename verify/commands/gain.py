@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import time
 
 import mpmath
 import numpy as np
@@ -60,7 +61,7 @@ MAX_SCALE = 1e3
 MAX_TIME_LIMIT = 3600.0
 """Largest --time-limit (seconds per stage)."""
 STAGES = ("parse", "recognize", "symbolic moments", "quadrature", "fixed point", "monte carlo")
-"""The stages of ``analyse``, each under its own wall-clock limit."""
+"""The stages of ``analyse``, all within one wall-clock limit (``--time-limit``)."""
 """Largest --sigma-w and --sigma-b: y⁴ ~ (σ_w²·q)² must stay far below the float64 range in the Monte Carlo."""
 
 
@@ -104,9 +105,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="depth of the finite-width illustration (default 50)")
     p.add_argument("--seed", type=_seed, default=0, help="root seed of the Monte Carlo (default 0)")
     p.add_argument("--time-limit", type=_number("time_limit", 0.0, True, MAX_TIME_LIMIT), default=DEFAULT_LIMIT,
-                   metavar="S", help=f"seconds each stage (parse, recognize, symbolic moments, quadrature, "
-                                     f"fixed point, monte carlo) may take, <= {MAX_TIME_LIMIT:g} "
-                                     f"(default {DEFAULT_LIMIT:g})")
+                   metavar="S", help=f"seconds the whole analysis may take (stages: parse, recognize, symbolic "
+                                     f"moments, quadrature, fixed point, monte carlo; the one that runs out is "
+                                     f"named), <= {MAX_TIME_LIMIT:g} (default {DEFAULT_LIMIT:g})")
     p.add_argument("--format", type=_format, default="simple", metavar="FMT",
                    help="json, or a tabulate table format: simple (default), github, latex, ...")
 
@@ -147,19 +148,39 @@ def _sample_functions(act: A.Activation, builtin: A.Activation | None):
 
 
 class _Stages:
-    """Runs each stage of ``analyse`` under its wall-clock limit; numeric blow-ups become one-line ValueErrors."""
+    """Runs the stages of ``analyse`` within one wall-clock limit for the whole analysis: each stage gets
+    what is left, and the one that runs out is named. Numeric blow-ups become one-line ValueErrors.
+    A stage run with ``limit=False`` (a built-in's derivation: fixed, proved work) stops the clock."""
 
-    def __init__(self, limit: float):
+    def __init__(self, limit: float | None):
         self.limit = limit
+        self.deadline = None if limit is None else time.monotonic() + limit
 
     def __call__(self, name: str, fn, *args, limit: bool = True):
-        with stage(name, self.limit if limit else None):
+        if self.deadline is None or not limit:
+            started = time.monotonic()
             try:
-                return fn(*args)
-            except (OverflowError, MemoryError, RecursionError, ZeroDivisionError) as exc:
-                detail = str(exc).splitlines()[0][:80] if str(exc) else ""
-                raise ValueError(f"stage '{name}': {type(exc).__name__}{': ' + detail if detail else ''} "
-                                 "(the input is beyond what this stage can compute)") from None
+                return self._guarded(name, fn, args)
+            finally:
+                if self.deadline is not None:
+                    self.deadline += time.monotonic() - started
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise StageTimeout(name, self.limit)
+        with stage(name, left):
+            try:
+                return self._guarded(name, fn, args)
+            except StageTimeout:
+                raise StageTimeout(name, self.limit) from None
+
+    @staticmethod
+    def _guarded(name, fn, args):
+        try:
+            return fn(*args)
+        except (OverflowError, MemoryError, RecursionError, ZeroDivisionError) as exc:
+            detail = str(exc).splitlines()[0][:80] if str(exc) else ""
+            raise ValueError(f"stage '{name}': {type(exc).__name__}{': ' + detail if detail else ''} "
+                             "(the input is beyond what this stage can compute)") from None
 
 
 def analyse(text: str, q: float = 1.0, sigma_w: float | None = None, sigma_b: float = 0.0, depth: int = 50,
