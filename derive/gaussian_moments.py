@@ -42,7 +42,9 @@ MAP_DPS = 15
 """Working digits of the quadratures at q ≠ 1 (variance map, χ₁, kurtosis)."""
 _TAIL = mpmath.mpf("1e-25")
 _NEAR = mpmath.mpf("1e-20")
-_SINGULAR = mpmath.mpf("1e-6")
+_FAR = mpmath.mpf("1e-10")
+_SINGULAR = mpmath.mpf("0.5")
+"""An end is singular when |h|·δ shrinks by less than this from δ = 1e-10 to 1e-20 (|z - z0|^-a, a >= 0.97)."""
 _AGREEMENT = mpmath.mpf("1e-10")
 """A closed form that differs from quadrature by more than this (relative) is not trusted."""
 
@@ -187,7 +189,10 @@ def quadrature(parts, kind: str, q, dps: int = QUADRATURE_DPS, absolute: bool = 
             right = mpmath.inf if hi == sp.oo else mpmath.mpf(sp.N(hi, dps))
 
             def log_weighted(t):
-                v = f(t)
+                try:
+                    v = f(t)
+                except ZeroDivisionError:
+                    v = mpmath.inf
                 if not mpmath.isfinite(v) or mpmath.im(v) != 0:
                     raise ValueError(f"E[{sp.sstr(h)[:40]}]: the integrand is not a finite real number at "
                                      f"z = {mpmath.nstr(t, 6)}")
@@ -203,7 +208,6 @@ def quadrature(parts, kind: str, q, dps: int = QUADRATURE_DPS, absolute: bool = 
                         (right - 1 if mpmath.isfinite(right) else left + 1)
                     peak = log_weighted(mid)
                 peak = 0 if peak == -mpmath.inf else peak
-            bulk = peak  # the grid's largest value: the scale a singularity at an end is measured against
             top = max(logs, key=logs.get, default=None)
             if top is not None and logs[top] > -mpmath.inf:  # the peak may lie between two grid points
                 top, best = _climb(log_weighted, top, inside, left, right)
@@ -234,11 +238,12 @@ def quadrature(parts, kind: str, q, dps: int = QUADRATURE_DPS, absolute: bool = 
             value, err = mpmath.quad(body, points, error=True)
             if not (mpmath.isfinite(value) and mpmath.im(value) == 0):
                 raise ValueError(f"E[{sp.sstr(h)[:40]}] over ({lo}, {hi}) is not a finite real number")
-            # no non-integrable singularity at a finite end of a piece
+            # no non-integrable singularity at a finite end of a piece: if |h| ~ |z - z0|^-a near z0,
+            # |h|·δ at δ = 1e-20 over its value at δ = 1e-10 is 1e-10^(1 - a), >= 1 exactly when a >= 1
             for end, inward in [(p, +1) for p in (left,) if mpmath.isfinite(p)] + \
                                [(p, -1) for p in (right,) if mpmath.isfinite(p)]:
-                near = end + inward * _NEAR
-                if abs(weighted(near)) * _NEAR > _SINGULAR * mpmath.exp(bulk - peak):
+                near, far = abs(weighted(end + inward * _NEAR)) * _NEAR, abs(weighted(end + inward * _FAR)) * _FAR
+                if near > 0 and near > _SINGULAR * far:
                     raise ValueError(f"E[{sp.sstr(h)[:40]}]: the integrand blows up at z = {mpmath.nstr(end, 6)} "
                                      "faster than 1/|z - z0| can be integrated; the moment may be infinite")
             scale = mpmath.exp(peak) * norm
