@@ -177,7 +177,10 @@ def critical_sigma_w(act: Activation) -> sp.Expr | None:
         grid = [mpmath.mpf(4) ** k for k in range(-7, 8)]
         previous = gap(grid[0])
         for lo, hi in zip(grid, grid[1:]):
-            current = gap(hi)
+            try:
+                current = gap(hi)
+            except ValueError:  # the moments become infinite beyond some q (φ = exp(x²/8) at q >= 2)
+                break
             if (previous < 0) != (current < 0):
                 root = mpmath.findroot(gap, (lo, hi), solver="illinois", tol=_ROOT_TOL * lo)
                 return sp.Float(mpmath.sqrt(root / m(root)), MAP_DPS)
