@@ -14,7 +14,7 @@ import sympy as sp
 
 from .catalogue import Activation, x
 from .kernel import time_cap
-from .gaussian_moments import CLOSED_FORM_CAP, MAP_DPS, quadrature, real_argument, simplify_capped
+from .gaussian_moments import CLOSED_FORM_CAP, MAP_DPS, moment, quadrature, real_argument, simplify_capped
 from .pieces import pieces
 
 __all__ = ["variance_map", "FixedPoint", "fixed_point", "chi1", "critical_sigma_w", "variance_iterates"]
@@ -203,7 +203,8 @@ def variance_iterates(act: Activation, sigma_w, sigma_b, q0, depth: int) -> list
     out: list[mpmath.mpf] = []
     with mpmath.workdps(MAP_DPS):
         if _homogeneous(act):
-            slope = sigma_w**2 * _second_moment_at(act, mpmath.mpf(1))
+            m2 = moment(act, "second_moment")  # exact where it can be had (relu: 1/2)
+            slope = sigma_w**2 * mpmath.mpf(sp.N(m2.value, MAP_DPS + 5))
             for _ in range(depth):
                 q = slope * q + sigma_b**2
                 out.append(q)
