@@ -20,13 +20,14 @@ import sympy as sp
 from .catalogue import BUILTINS, Activation, builtin, exact_number, x
 from .gelu_lemma import GELU_MOMENTS
 from .kernel import SymbolicTimeout, time_cap
+from .growth import check_growth
 from .pieces import pieces
 
 __all__ = [
     # moments of an activation
     "MOMENT_NAMES", "Moment", "Moments", "moment", "moments", "kurtosis_ratio", "QUADRATURE_DIGITS",
     # what the mean-field maps and the gains are computed with
-    "quadrature", "simplify_capped", "real_argument", "CLOSED_FORM_CAP", "MAP_DPS",
+    "check_growth", "quadrature", "simplify_capped", "real_argument", "CLOSED_FORM_CAP", "MAP_DPS",
 ]
 
 CLOSED_FORM_CAP = 4.0
@@ -400,59 +401,3 @@ def kurtosis_ratio(act: Activation, q=1) -> float:
     return float(m4 / m2**2) if m2 > 0 else math.inf
 
 
-
-GROWTH_CAP = 2.0
-"""Seconds sympy may take for one limit of the growth analysis."""
-
-
-def check_growth(act: Activation, q=1, kind: str = "second_moment") -> None:
-    """Raise ValueError unless E[h(√q z)] < ∞ (h = φ² by default), decided from the tails before any quadrature.
-
-    On each unbounded piece, L = lim log(h²)/x² at ±∞ against 1/q (log of the Gaussian weight: -x²/(2q)):
-    L < 1/q finite, L > 1/q infinite; at L = 1/q the next order decides, c = lim (log|h| - x²/(2q))/log|x|,
-    finite iff c < -1 (∫ |x|^c dx converges). sympy computes each limit within GROWTH_CAP seconds; a
-    built-in is known to grow at most linearly and is skipped. A tail sympy cannot decide is left to the
-    quadrature's own decay check. E[φ] is finite when E[φ²] is (Cauchy–Schwarz), so 'mean' checks φ².
-    """
-    if act.name in BUILTINS and act == builtin(act.name):
-        return
-    q = sp.Rational(repr(float(real_argument("q", q, strict=True))))
-    kind = "second_moment" if kind == "mean" else kind
-    for g, lo, hi in pieces(act.expr):
-        h = _integrand(kind, g)
-        for end in (e for e in (lo, hi) if e in (sp.oo, -sp.oo)):
-            _check_tail(act.name, kind, h, end, q)
-
-
-@functools.lru_cache(maxsize=256)
-def _check_tail(name: str, kind: str, h: sp.Expr, end, q: sp.Rational) -> None:
-    if h.is_zero or not h.has(x):
-        return
-    what = MOMENT_NAMES[kind].replace("(z)", "(√q z)")
-    rate = _limit(sp.log(h**2) / x**2, end)
-    if rate is None:
-        return
-    if rate > 1 / q:
-        raise ValueError(f"{what} is infinite for φ = {name} at q = {sp.sstr(q)}: log of the integrand grows "
-                         f"like {sp.sstr(rate / 2)}·x² as x → {end}, faster than x²/(2q), the Gaussian's decay; "
-                         "the moment may be infinite")
-    if rate == 1 / q:
-        order = _limit((sp.log(h**2) / 2 - x**2 / (2 * q)) / sp.log(sp.Abs(x)), end)
-        if order is not None and order >= -1:
-            raise ValueError(f"{what} is infinite for φ = {name} at q = {sp.sstr(q)}: the integrand times the "
-                             f"Gaussian weight decays only like |x|^{sp.sstr(order)} as x → {end}; "
-                             "the moment may be infinite")
-
-
-def _limit(expr: sp.Expr, end) -> sp.Expr | None:
-    """lim expr as x → end (a real number or ±oo), or None if sympy gives no definite number in time."""
-    try:
-        with time_cap(GROWTH_CAP):
-            value = sp.limit(expr, x, end)
-    except (SymbolicTimeout, NotImplementedError, ValueError, TypeError, ZeroDivisionError):
-        return None
-    if isinstance(value, sp.AccumBounds):
-        value = value.max
-    if value in (sp.oo, -sp.oo) or (value.is_number and value.is_real):
-        return value
-    return None

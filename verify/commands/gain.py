@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import time
 
 import mpmath
 import numpy as np
@@ -29,12 +28,14 @@ from derive import catalogue as A
 from derive import gain as D
 from derive import gaussian_moments as M
 from derive import meanfield as F
-from derive.budget import DEFAULT_LIMIT, StageTimeout, stage
+from derive.budget import DEFAULT_LIMIT, StageTimeout
 from derive.pieces import as_piecewise
 from numeric import gain as N
 
 from ..errors import UsageError
 from ..mc import DEFAULT_ALPHA, claim_seed_sequence, stream, z_critical
+from ._stages import Stages as _Stages
+from ._stages import json_safe as _json_safe
 from ._args import seed as _seed
 from ._args import table_format as _format
 
@@ -145,42 +146,6 @@ def _sample_functions(act: A.Activation, builtin: A.Activation | None):
         return np.broadcast_to(out, np.shape(values)).copy() if out.shape != np.shape(values) else out
 
     return phi, "the lambdified derive expression (a typed activation has no other definition)"
-
-
-class _Stages:
-    """Runs the stages of ``analyse`` within one wall-clock limit for the whole analysis: each stage gets
-    what is left, and the one that runs out is named. Numeric blow-ups become one-line ValueErrors.
-    A stage run with ``limit=False`` (a built-in's derivation: fixed, proved work) stops the clock."""
-
-    def __init__(self, limit: float | None):
-        self.limit = limit
-        self.deadline = None if limit is None else time.monotonic() + limit
-
-    def __call__(self, name: str, fn, *args, limit: bool = True):
-        if self.deadline is None or not limit:
-            started = time.monotonic()
-            try:
-                return self._guarded(name, fn, args)
-            finally:
-                if self.deadline is not None:
-                    self.deadline += time.monotonic() - started
-        left = self.deadline - time.monotonic()
-        if left <= 0:
-            raise StageTimeout(name, self.limit)
-        with stage(name, left):
-            try:
-                return self._guarded(name, fn, args)
-            except StageTimeout:
-                raise StageTimeout(name, self.limit) from None
-
-    @staticmethod
-    def _guarded(name, fn, args):
-        try:
-            return fn(*args)
-        except (OverflowError, MemoryError, RecursionError, ZeroDivisionError) as exc:
-            detail = str(exc).splitlines()[0][:80] if str(exc) else ""
-            raise ValueError(f"stage '{name}': {type(exc).__name__}{': ' + detail if detail else ''} "
-                             "(the input is beyond what this stage can compute)") from None
 
 
 def analyse(text: str, q: float = 1.0, sigma_w: float | None = None, sigma_b: float = 0.0, depth: int = 50,
@@ -347,17 +312,6 @@ def _fmt_relative(value, relative: float | None, digits: int = 10) -> str:
     return _fmt(value, digits, None if relative is None or value is None else relative * abs(value))
 
 
-def _json_safe(value):
-    """The record with every non-finite float (an infinite z, an overflowing deep run) as null: JSON has no inf."""
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def _fixed_text(r: dict) -> str:
     kind, slope = r["fixed_point_kind"], r["fixed_point_slope"]
     if kind == "critical":
@@ -384,7 +338,7 @@ def _moment_text(r: dict, kind: str) -> str:
 
 
 def _rows(r: dict) -> list[list[str]]:
-    m, methods, closed = r["moments"], r["methods"], r["closed_forms"]
+    methods, closed = r["methods"], r["closed_forms"]
     c, deep = r["check"], r["deep"]
 
     def how(kind):
