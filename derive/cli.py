@@ -10,6 +10,7 @@ import sys
 
 from . import registry, tables
 from .errors import DeriveError as UsageError
+from .interrupt import Interrupted, signals_as_exceptions
 
 
 class _Parser(argparse.ArgumentParser):
@@ -30,6 +31,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Exit 0 all proved, 1 a derivation failed, 2 bad usage, 130/143 SIGINT/SIGTERM (one line each)."""
+    try:
+        with signals_as_exceptions():
+            return _main(argv)
+    except Interrupted as exc:
+        print(f"derive: {exc}", file=sys.stderr)
+        return exc.exit_code
+
+
+def _main(argv: list[str] | None) -> int:
     try:
         args = build_parser().parse_args(argv)
         ids = [i for i in registry.ids() if not args.patterns or any(p in i for p in args.patterns)]

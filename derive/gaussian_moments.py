@@ -20,13 +20,14 @@ import sympy as sp
 from .catalogue import BUILTINS, Activation, builtin, exact_number, x
 from .gelu_lemma import GELU_MOMENTS
 from .kernel import SymbolicTimeout, time_cap
+from .growth import check_growth
 from .pieces import pieces
 
 __all__ = [
     # moments of an activation
     "MOMENT_NAMES", "Moment", "Moments", "moment", "moments", "kurtosis_ratio", "QUADRATURE_DIGITS",
     # what the mean-field maps and the gains are computed with
-    "quadrature", "simplify_capped", "real_argument", "CLOSED_FORM_CAP", "MAP_DPS",
+    "check_growth", "quadrature", "simplify_capped", "real_argument", "CLOSED_FORM_CAP", "MAP_DPS",
 ]
 
 CLOSED_FORM_CAP = 4.0
@@ -42,7 +43,9 @@ MAP_DPS = 15
 """Working digits of the quadratures at q ≠ 1 (variance map, χ₁, kurtosis)."""
 _TAIL = mpmath.mpf("1e-25")
 _NEAR = mpmath.mpf("1e-20")
-_SINGULAR = mpmath.mpf("1e-6")
+_FAR = mpmath.mpf("1e-10")
+_SINGULAR = mpmath.mpf("0.5")
+"""An end is singular when |h|·δ shrinks by less than this from δ = 1e-10 to 1e-20 (|z - z0|^-a, a >= 0.97)."""
 _AGREEMENT = mpmath.mpf("1e-10")
 """A closed form that differs from quadrature by more than this (relative) is not trusted."""
 
@@ -153,12 +156,31 @@ def simplify_capped(value: sp.Expr) -> sp.Expr:
         return value
 
 
-def quadrature(parts, kind: str, q, dps: int = QUADRATURE_DPS):
-    """(value, error estimate) of E[h(z)], z ~ N(0, q), by mpmath tanh-sinh quadrature per piece."""
+_GRID = range(-3, 7)
+_RATIO = 16
+"""Breakpoints of the quadrature at z = ±√q·16^k for k in _GRID (and 0): features of φ at scales from
+√q·2.4e-4 to √q·1.7e7 fall near one, and the log-integrand is sampled there to find its peak."""
+_CUT_MARGIN = 10
+"""The line is cut where the integrand is below e^-((dps + _CUT_MARGIN)·ln 10) of its peak."""
+
+
+def quadrature(parts, kind: str, q, dps: int = QUADRATURE_DPS, absolute: bool = False):
+    """(value, error estimate) of E[h(z)] (of E[|h(z)|] with ``absolute``), z ~ N(0, q), by mpmath
+    tanh-sinh quadrature per piece.
+
+    mpmath stops refining when its error estimate is below 10^-dps in absolute terms, which for a
+    tiny integrand (φ = 1e-9·x) is no test at all and for a huge one (exp(x)**64) is never met. So
+    each piece is first sampled on a geometric grid, the integrand is divided by its largest value
+    there (then the absolute tolerance is relative to the peak), the line is cut where the integrand
+    has fallen e^-(dps+10)·ln 10 below the peak, and split at the grid points in between.
+    """
     total, error = mpmath.mpf(0), mpmath.mpf(0)
     with mpmath.workdps(dps):
         q = mpmath.mpf(q)
+        root = mpmath.sqrt(q)
         norm = 1 / mpmath.sqrt(2 * mpmath.pi * q)
+        cut = (dps + _CUT_MARGIN) * mpmath.log(10)
+        grid = sorted({s * root * mpmath.mpf(_RATIO) ** k for k in _GRID for s in (-1, 1)})
         for g, lo, hi in parts:
             h = _integrand(kind, g)
             if h == 0:
@@ -166,29 +188,89 @@ def quadrature(parts, kind: str, q, dps: int = QUADRATURE_DPS):
             f = _lambdify(h)
             left = -mpmath.inf if lo == -sp.oo else mpmath.mpf(sp.N(lo, dps))
             right = mpmath.inf if hi == sp.oo else mpmath.mpf(sp.N(hi, dps))
-            points = [left, 0, right] if left < 0 < right else [left, right]
-            weighted = lambda t: f(t) * mpmath.exp(-t * t / (2 * q))  # noqa: E731
-            value, err = mpmath.quad(weighted, points, error=True)
+
+            def log_weighted(t):
+                try:
+                    v = f(t)
+                except ZeroDivisionError:
+                    v = mpmath.inf
+                if not mpmath.isfinite(v) or mpmath.im(v) != 0:
+                    raise ValueError(f"E[{sp.sstr(h)[:40]}]: the integrand is not a finite real number at "
+                                     f"z = {mpmath.nstr(t, 6)}")
+                return -mpmath.inf if v == 0 else mpmath.log(abs(v)) - t * t / (2 * q)
+
+            inside = [t for t in grid if left < t < right] + ([0] if left < 0 < right else [])
+            inside = sorted(set(inside))
+            logs = {t: log_weighted(t) for t in inside}
+            peak = max(logs.values(), default=-mpmath.inf)
+            if peak == -mpmath.inf:  # zero wherever sampled; then sample the middle of the piece
+                if not inside:
+                    mid = (left + right) / 2 if mpmath.isfinite(left) and mpmath.isfinite(right) else \
+                        (right - 1 if mpmath.isfinite(right) else left + 1)
+                    peak = log_weighted(mid)
+                peak = 0 if peak == -mpmath.inf else peak
+            top = max(logs, key=logs.get, default=None)
+            if top is not None and logs[top] > -mpmath.inf:  # the peak may lie between two grid points
+                top, best = _climb(log_weighted, top, inside, left, right)
+                if best > peak:
+                    peak = best
+                    near = [top + s * root * k for k in (1, 2, 4, 8) for s in (-1, 1)]
+                    for t in [top] + [t for t in near if left < t < right]:
+                        logs[t] = log_weighted(t)
+                    inside = sorted(logs)
+            keep = [t for t in inside if logs[t] > peak - cut]
+            a = left if mpmath.isfinite(left) else min(inside[:1] + keep[:1], default=right - 1)
+            b = right if mpmath.isfinite(right) else max(inside[-1:] + keep[-1:], default=left + 1)
+            if mpmath.isinf(left) and a == inside[0] and logs[a] > peak - cut or \
+                    mpmath.isinf(right) and b == inside[-1] and logs[b] > peak - cut:
+                raise ValueError(f"E[{sp.sstr(h)[:40]}]: the integrand has not decayed at "
+                                 f"|z| = {mpmath.nstr(grid[-1], 3)}; the moment is too heavy-tailed to integrate")
+            if mpmath.isinf(left):  # one grid step beyond the last point that matters
+                a = max([t for t in inside if t < a] or [a - root])
+            if mpmath.isinf(right):
+                b = min([t for t in inside if t > b] or [b + root])
+            points = [a] + [t for t in inside if a < t < b] + [b]
+
+            def weighted(t):
+                v = f(t)
+                return 0 if v == 0 else v * mpmath.exp(-t * t / (2 * q) - peak)
+
+            body = (lambda t: abs(weighted(t))) if absolute else weighted
+            value, err = mpmath.quad(body, points, error=True)
             if not (mpmath.isfinite(value) and mpmath.im(value) == 0):
                 raise ValueError(f"E[{sp.sstr(h)[:40]}] over ({lo}, {hi}) is not a finite real number")
-            # the tails must have died out where tanh-sinh stops looking (|t| = 40·√q: weight e^-800)
-            inside = [t * mpmath.sqrt(q) for t in (-2, -1, -0.5, 0.5, 1, 2)]
-            bulk = max([abs(weighted(t)) for t in inside if left < t < right] or [abs(value)])
-            # and no non-integrable singularity at a finite end (or at 0, where the line is split)
-            for end, inward in [(p, +1) for p in points[:-1] if mpmath.isfinite(p)] + \
-                               [(p, -1) for p in points[1:] if mpmath.isfinite(p)]:
-                near = end + inward * _NEAR
-                if abs(weighted(near)) * _NEAR > _SINGULAR * bulk:
+            # no non-integrable singularity at a finite end of a piece: if |h| ~ |z - z0|^-a near z0,
+            # |h|·δ at δ = 1e-20 over its value at δ = 1e-10 is 1e-10^(1 - a), >= 1 exactly when a >= 1
+            for end, inward in [(p, +1) for p in (left,) if mpmath.isfinite(p)] + \
+                               [(p, -1) for p in (right,) if mpmath.isfinite(p)]:
+                near, far = abs(weighted(end + inward * _NEAR)) * _NEAR, abs(weighted(end + inward * _FAR)) * _FAR
+                if near > 0 and near > _SINGULAR * far:
                     raise ValueError(f"E[{sp.sstr(h)[:40]}]: the integrand blows up at z = {mpmath.nstr(end, 6)} "
                                      "faster than 1/|z - z0| can be integrated; the moment may be infinite")
-            for end, far in ((left, -40 * mpmath.sqrt(q)), (right, 40 * mpmath.sqrt(q))):
-                if mpmath.isinf(end) and abs(weighted(far)) > _TAIL * bulk:
-                    raise ValueError(f"E[{sp.sstr(h)[:40]}]: the integrand does not decay against the Gaussian "
-                                     f"(|h·weight| at z = {mpmath.nstr(far, 3)} is {mpmath.nstr(abs(weighted(far)), 3)});"
-                                     " the moment may be infinite")
-            total += value * norm
-            error += err * norm
+            scale = mpmath.exp(peak) * norm
+            total += value * scale
+            error += err * scale
     return total, error
+
+
+def _climb(log_weighted, top, inside, left, right, steps: int = 60):
+    """(t, value) near the largest log_weighted between the grid neighbours of ``top`` (golden section)."""
+    i = inside.index(top)
+    a = inside[i - 1] if i > 0 else (left if mpmath.isfinite(left) else top - abs(top) - 1)
+    b = inside[i + 1] if i + 1 < len(inside) else (right if mpmath.isfinite(right) else top + abs(top) + 1)
+    ratio = (mpmath.sqrt(5) - 1) / 2
+    c, d = b - ratio * (b - a), a + ratio * (b - a)
+    fc, fd = log_weighted(c), log_weighted(d)
+    for _ in range(steps):
+        if fc >= fd:
+            b, d, fd = d, c, fc
+            c = b - ratio * (b - a)
+            fc = log_weighted(c)
+        else:
+            a, c, fc = c, d, fd
+            d = a + ratio * (b - a)
+            fd = log_weighted(d)
+    return (c, fc) if fc >= fd else (d, fd)
 
 
 @functools.lru_cache(maxsize=512)
@@ -197,14 +279,19 @@ def _lambdify(h: sp.Expr) -> Callable:
 
 
 def _numeric_moment(act: Activation, kind: str, q) -> Moment:
+    check_growth(act, q, kind)
     parts = pieces(act.expr)
     value, error = quadrature(parts, kind, q)
-    scale = max(abs(value), mpmath.mpf(10) ** -20)  # a vanishing moment: absolute error below 1e-33
+    # absolute-or-relative: the error is judged against E[|h|], which is |E[h]| for h >= 0 and, for a
+    # signed h (the mean of an odd φ is exactly 0), the size of what cancels
+    scale = abs(value) if kind != "mean" else quadrature(parts, kind, q, absolute=True)[0]
     if not error <= scale * mpmath.mpf(10) ** -(QUADRATURE_DIGITS + 1):
         raise ValueError(f"{MOMENT_NAMES[kind]} for φ = {act.name}: quadrature did not reach "
                          f"{QUADRATURE_DIGITS} digits (value {mpmath.nstr(value, 8)}, error estimate "
-                         f"{mpmath.nstr(error, 3)}); the moment may be infinite")
-    return Moment(MOMENT_NAMES[kind], sp.Float(value, 20), "quadrature", None, float(error),
+                         f"{mpmath.nstr(error, 3)} against a scale of {mpmath.nstr(scale, 3)})")
+    if abs(value) <= error:  # nothing certain but that it vanishes to within the error
+        value = mpmath.mpf(0)
+    return Moment(MOMENT_NAMES[kind], sp.Float(value, 20) if value else sp.Integer(0), "quadrature", None, float(error),
                   f"mpmath tanh-sinh at {QUADRATURE_DPS} digits over {len(parts)} piece(s), "
                   f"error estimate {mpmath.nstr(error, 2)}")
 
@@ -312,4 +399,5 @@ def kurtosis_ratio(act: Activation, q=1) -> float:
     m2 = quadrature(parts, "second_moment", q, MAP_DPS)[0]
     m4 = quadrature(parts, "fourth_moment", q, MAP_DPS)[0]
     return float(m4 / m2**2) if m2 > 0 else math.inf
+
 

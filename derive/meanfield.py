@@ -14,7 +14,7 @@ import sympy as sp
 
 from .catalogue import Activation, x
 from .kernel import time_cap
-from .gaussian_moments import CLOSED_FORM_CAP, MAP_DPS, quadrature, real_argument, simplify_capped
+from .gaussian_moments import CLOSED_FORM_CAP, MAP_DPS, moment, quadrature, real_argument, simplify_capped
 from .pieces import pieces
 
 __all__ = ["variance_map", "FixedPoint", "fixed_point", "chi1", "critical_sigma_w", "variance_iterates"]
@@ -45,15 +45,44 @@ class FixedPoint:
     kind: str
     """'attracting' (|V'(q*)| < 1), 'unstable' (V'(q*) > 1: q0 sat exactly on it, and any perturbation
     moves away), 'neutral' (V'(q*) = 1, e.g. a homogeneous φ at its gain without bias, where every q
-    is kept), 'zero' (the signal dies out) or 'diverges' (no finite fixed point above q0)."""
+    is kept), 'critical' (exactly: φ(0) = 0, σ_b = 0 and χ₁ = σ_w²·φ'(0)² = 1, so q* = 0 with χ₁ = 1),
+    'zero' (the signal dies out) or 'diverges' (no finite fixed point above q0)."""
     slope: float | None = None
     """V'(q*), by a centred difference of the quadrature."""
     detail: str = ""
+    error: float | None = None
+    """A bound on |q* - true q*|/q* from the quadrature's accuracy and the slope: 10^-13/|1 - V'(q*)|
+    (0 for an exact q*); digits beyond it are not printed."""
 
 
 _Q_CEILING = mpmath.mpf(1e6)
 _Q_FLOOR = mpmath.mpf(1e-10)
 _SLOPE_STEP = mpmath.mpf("1e-5")
+_MAP_ACCURACY = mpmath.mpf("1e-13")
+"""Relative accuracy of V(q) by quadrature at MAP_DPS = 15 working digits (two digits of margin)."""
+_ROOT_TOL = mpmath.mpf("1e-14")
+"""Illinois stops once |V(q) - q| < 1e-14·(lower end of the bracket) <= 1e-14·q*: then q* is off by at most
+about (1e-14 + the quadrature's 1e-15)/|1 - V'(q*)|, inside the 1e-13/|1 - V'(q*)| reported. (A smaller
+tolerance than the quadrature can meet never stops it and fails mpmath's verification.)"""
+_FLOAT_SLACK = 4 * 2.0**-52
+"""σ_w typed as a float equals the critical value to within float rounding when σ_w²·φ'(0)² is this close to 1."""
+
+
+def _exactly_critical(act: Activation, sigma_w, sigma_b) -> FixedPoint | None:
+    """q* = 0 with χ₁ = 1 exactly: φ(0) = 0 (so V(0) = 0 at σ_b = 0) and σ_w²·(φ'(0-)² + φ'(0+)²)/2 = 1."""
+    if sigma_b != 0 or sigma_w == 0:
+        return None
+    at_zero = [sp.limit(act.expr, x, 0, dir=d) for d in ("+", "-")]
+    if not all(v == 0 for v in at_zero):
+        return None
+    slope = _derivative_at_zero(act)
+    if not slope.is_number:
+        return None
+    chi = sp.Rational(repr(float(sigma_w))) ** 2 * slope
+    if chi == 1 or abs(float(chi) - 1) <= _FLOAT_SLACK:
+        return FixedPoint(0.0, "critical", None, "φ(0) = 0 and σ_b = 0, so V(0) = 0; χ₁ = σ_w²·φ'(0)² = 1 there "
+                                                   "(exact): the iterates approach 0 only polynomially", 0.0)
+    return None
 
 
 def fixed_point(act: Activation, sigma_w, sigma_b=0, q0=1) -> FixedPoint:
@@ -77,11 +106,15 @@ def fixed_point(act: Activation, sigma_w, sigma_b=0, q0=1) -> FixedPoint:
             h = _SLOPE_STEP * q
             slope = (V(q + h) - V(q - h)) / (2 * h)
             kind = "neutral" if abs(slope - 1) <= 1e-6 else "attracting" if abs(slope) < 1 else "unstable"
-            return FixedPoint(float(q), kind, float(slope), detail)
+            error = None if kind == "neutral" else float(_MAP_ACCURACY / abs(1 - slope))
+            return FixedPoint(float(q), kind, float(slope), detail, error)
 
         start = f(q0)
         if abs(start) <= mpmath.mpf(1e-15) * q0:
             return classify(q0, "V(q0) = q0")
+        critical = _exactly_critical(act, sigma_w, sigma_b)
+        if critical is not None:
+            return critical
         step = 4 if start > 0 else mpmath.mpf(1) / 4
         lo = q0
         while True:
@@ -93,7 +126,8 @@ def fixed_point(act: Activation, sigma_w, sigma_b=0, q0=1) -> FixedPoint:
             if (f(hi) > 0) != (start > 0) or f(hi) == 0:
                 break
             lo = hi
-        root = mpmath.findroot(f, (min(lo, hi), max(lo, hi)), solver="illinois", tol=mpmath.mpf(10) ** -26)
+        low = min(lo, hi)
+        root = mpmath.findroot(f, (low, max(lo, hi)), solver="illinois", tol=_ROOT_TOL * low)
         return classify(root, f"root of V(q) = q in [{mpmath.nstr(min(lo, hi), 6)}, {mpmath.nstr(max(lo, hi), 6)}]")
 
 
@@ -143,30 +177,53 @@ def critical_sigma_w(act: Activation) -> sp.Expr | None:
         grid = [mpmath.mpf(4) ** k for k in range(-7, 8)]
         previous = gap(grid[0])
         for lo, hi in zip(grid, grid[1:]):
-            current = gap(hi)
+            try:
+                current = gap(hi)
+            except ValueError:  # the moments become infinite beyond some q (φ = exp(x²/8) at q >= 2)
+                break
             if (previous < 0) != (current < 0):
-                root = mpmath.findroot(gap, (lo, hi), solver="illinois", tol=mpmath.mpf(10) ** -26)
+                root = mpmath.findroot(gap, (lo, hi), solver="illinois", tol=_ROOT_TOL * lo)
                 return sp.Float(mpmath.sqrt(root / m(root)), MAP_DPS)
             previous = current
     return None
 
 
 def variance_iterates(act: Activation, sigma_w, sigma_b, q0, depth: int) -> list[mpmath.mpf]:
-    """q_1, ..., q_depth with q_l = V(q_{l-1}) from q_0 = q0: the infinite-width recursion (quadrature at
-    15 digits; once two iterates agree to 1e-13 the rest are that fixed point)."""
+    """q_1, ..., q_depth with q_l = V(q_{l-1}) from q_0 = q0: the infinite-width recursion, as mpmath
+    numbers (no float64 ceiling: relu at σ_w = 2 reaches 2^100 at depth 100, 2^1000 at depth 1000).
+
+    A positively homogeneous φ (every piece a·x on intervals that end at 0 or ±∞: relu, leaky_relu,
+    c·x) has V(q) = A·q + σ_b² with A = σ_w²·E[φ(z)²], so q_L = A^L·q0 + σ_b²·(A^L - 1)/(A - 1), exact.
+    Otherwise by quadrature at 15 digits; once two iterates agree to 1e-13 the rest are that fixed point.
+    """
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
         raise ValueError(f"depth must be an integer >= 1, got {depth!r}")
     q = real_argument("q", q0, strict=True)
     sigma_w, sigma_b = real_argument("sigma_w", sigma_w), real_argument("sigma_b", sigma_b)
     out: list[mpmath.mpf] = []
-    while len(out) < depth:
-        if q == 0 or q > _Q_CEILING**2:
-            out.append(q)
-            continue
-        nxt = sigma_w**2 * _second_moment_at(act, q) + sigma_b**2
-        if abs(nxt - q) <= mpmath.mpf(1e-13) * q:
-            out.extend([nxt] * (depth - len(out)))
-            break
-        out.append(nxt)
-        q = nxt
+    with mpmath.workdps(MAP_DPS):
+        if _homogeneous(act):
+            m2 = moment(act, "second_moment")  # exact where it can be had (relu: 1/2)
+            slope = sigma_w**2 * mpmath.mpf(sp.N(m2.value, MAP_DPS + 5))
+            for _ in range(depth):
+                q = slope * q + sigma_b**2
+                out.append(q)
+            return out
+        while len(out) < depth:
+            nxt = sigma_w**2 * _second_moment_at(act, q) + sigma_b**2 if q != 0 else sigma_b**2
+            if abs(nxt - q) <= mpmath.mpf(1e-13) * q or nxt == q == 0:
+                out.extend([nxt] * (depth - len(out)))
+                break
+            out.append(nxt)
+            q = nxt
     return out
+
+
+def _homogeneous(act: Activation) -> bool:
+    """φ(c·x) = c·φ(x) for c > 0: every piece is a·x on an interval whose ends are 0 or ±∞."""
+    try:
+        parts = pieces(act.expr)
+    except ValueError:
+        return False
+    return all(lo in (-sp.oo, 0) and hi in (0, sp.oo) and sp.expand(g).is_polynomial(x)
+               and sp.Poly(g, x).degree() <= 1 and g.subs(x, 0) == 0 for g, lo, hi in parts)

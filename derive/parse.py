@@ -8,8 +8,9 @@ Accepted: decimal numbers, the variable ``x``, the constants ``pi`` and ``e``, `
 unary minus and plus, parentheses, the functions in ``FUNCTIONS``, and a piecewise
 ``where(condition, a, b)`` whose condition uses ``< <= > >=`` (chains allowed) and ``and``/``or``.
 Bounded: ``MAX_LENGTH`` characters, nesting depth ``MAX_DEPTH``, ``MAX_NODES`` syntax nodes, a
-constant exponent of at most ``MAX_EXPONENT`` in absolute value, and constants below
-``MAX_MAGNITUDE``; so no input can exhaust memory or time. Every refusal is an ``ExpressionError``
+constant exponent of at most ``MAX_EXPONENT`` in absolute value, and nonzero constants between
+``1/MAX_MAGNITUDE`` and ``MAX_MAGNITUDE`` in absolute value (a tiny constant is an exact rational
+with a huge denominator); so no input can exhaust memory or time. Every refusal is an ``ExpressionError``
 (a ``ValueError``) with a one-line message naming the offending token and its column (1-based).
 
 >>> parse_activation("x*tanh(softplus(x))")
@@ -290,6 +291,9 @@ class _Builder:
             if size > mpmath.log10(MAX_MAGNITUDE):
                 return self._raise(node, "power", self.text(node),
                                    f"its value exceeds {mpmath.nstr(MAX_MAGNITUDE, 3)} in absolute value")
+            if size < -mpmath.log10(MAX_MAGNITUDE):  # tiny values are exact rationals with huge denominators
+                return self._raise(node, "power", self.text(node),
+                                   f"its value is below {mpmath.nstr(1 / MAX_MAGNITUDE, 3)} in absolute value")
         return sp.Pow(base, exponent)
 
     def call(self, node: ast.Call) -> sp.Expr:
@@ -356,6 +360,10 @@ class _Builder:
             if abs(mpmath.mpf(number)) > MAX_MAGNITUDE:
                 return self._raise(node, "constant", self.text(node),
                                    f"its value exceeds {mpmath.nstr(MAX_MAGNITUDE, 3)} in absolute value")
+            if 0 < abs(mpmath.mpf(number)) < 1 / MAX_MAGNITUDE:
+                return self._raise(node, "constant", self.text(node),
+                                   f"its value is below {mpmath.nstr(1 / MAX_MAGNITUDE, 3)} in absolute value "
+                                   "(and not 0)")
         return value
 
     def _raise(self, node: ast.AST, what: str, token: str, rule: str):

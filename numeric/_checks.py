@@ -17,7 +17,12 @@ __all__ = [
     "integer", "real", "flag", "one_of", "function",
     "is_pair", "is_pair_of_pairs", "pair", "sides", "int_tuple", "widths",
     "float_array", "matrix", "float_dtype", "generator",
+    "MAX_BYTES", "allocation",
 ]
+
+MAX_BYTES = 2**31
+"""Largest array (2 GiB) a numeric function allocates on request; above it the request is refused
+before anything is allocated, with the size it would have needed."""
 
 
 class NumericError(ValueError, TypeError):
@@ -133,13 +138,19 @@ def widths(value) -> tuple[int, ...]:
 
 def float_array(name, value, *, ndim=None, layout="") -> np.ndarray:
     """``value`` as a floating array (integers become float64), with ``ndim`` dimensions when given."""
+    if isinstance(value, np.ma.MaskedArray):  # np.asarray would drop the mask and use the hidden values
+        raise NumericError(f"{name} must be a plain array, got a masked array (its mask would be ignored); "
+                           "pass value.filled(...) or value.compressed()")
     try:
         array = np.asarray(value)
     except (ValueError, TypeError):   # ragged nested sequences
-        raise NumericError(f"{name} must be a real array, got {value!r}") from None
+        raise NumericError(f"{name} must be a real array, got {_short(value)}") from None
+    if array.dtype.kind == "b":
+        raise NumericError(f"{name} must be a real floating or integer array, got dtype bool "
+                           "(True/False are not numbers here)")
     if ndim is not None and array.ndim != ndim:
         raise NumericError(f"{name} must have {ndim} dimensions{' ' + layout if layout else ''}, got shape {array.shape}")
-    if array.dtype.kind in "biu":
+    if array.dtype.kind in "iu":
         return array.astype(np.float64)
     if array.dtype.kind != "f":
         raise NumericError(f"{name} must be a real floating or integer array, got dtype {array.dtype}")
@@ -176,3 +187,24 @@ def generator(rng) -> np.random.Generator:
         return np.random.default_rng(rng)
     raise NumericError("rng must be None, a seed (an integer >= 0), a SeedSequence, a BitGenerator or a "
                        f"numpy Generator, got {rng!r}")
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def allocation(name, shape, dtype=np.float64, copies=1) -> None:
+    """Refuse, before allocating, ``copies`` arrays of ``shape`` and ``dtype`` whose size exceeds MAX_BYTES."""
+    elements = math.prod(int(n) for n in shape)
+    size = elements * np.dtype(dtype).itemsize * copies
+    if size > MAX_BYTES:
+        raise NumericError(f"{name} would need {_bytes(size)} ({copies} × shape {tuple(int(n) for n in shape)} of "
+                           f"{np.dtype(dtype)}), above numeric's limit of {_bytes(MAX_BYTES)} (numeric._checks.MAX_BYTES)")
+
+
+def _bytes(size: int) -> str:
+    for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if size >= scale:
+            return f"{size / scale:.3g} {unit}"
+    return f"{size} bytes"

@@ -23,7 +23,7 @@ from typing import Callable
 import numpy as np
 
 from numeric import activations as A
-from numeric._checks import function, generator, integer, real
+from numeric._checks import allocation, function, generator, integer, real
 
 __all__ = [
     "activation",
@@ -67,6 +67,7 @@ def layer_second_moment(rng: np.random.Generator, replicates: int, phi: Callable
     rng, phi = generator(rng), function("phi", phi)
     replicates, fan_in, fan_out, batch = _counts(replicates=replicates, fan_in=fan_in, fan_out=fan_out, batch=batch)
     sigma_w, sigma_b, q = real("sigma_w", sigma_w, 0), real("sigma_b", sigma_b, 0), real("q", q, 0, strict=True)
+    allocation("layer_second_moment", (replicates, max(batch, fan_out), fan_in), copies=3)
     h = phi(_gaussian(rng, (replicates, batch, fan_in), math.sqrt(q)))
     w = _gaussian(rng, (replicates, fan_out, fan_in), sigma_w / math.sqrt(fan_in))
     b = _gaussian(rng, (replicates, 1, fan_out), sigma_b)
@@ -85,6 +86,7 @@ def layer_gradient_second_moment(rng: np.random.Generator, replicates: int, phi_
     rng, phi_grad = generator(rng), function("phi_grad", phi_grad)
     replicates, fan_in, fan_out, batch = _counts(replicates=replicates, fan_in=fan_in, fan_out=fan_out, batch=batch)
     sigma_w, q = real("sigma_w", sigma_w, 0), real("q", q, 0, strict=True)
+    allocation("layer_gradient_second_moment", (replicates, max(batch, fan_out), fan_in), copies=3)
     delta = rng.standard_normal((replicates, batch, fan_out))
     w = _gaussian(rng, (replicates, fan_out, fan_in), sigma_w / math.sqrt(fan_out))
     slope = phi_grad(_gaussian(rng, (replicates, batch, fan_in), math.sqrt(q)))
@@ -101,6 +103,7 @@ def layer_jacobian_second_moment(rng: np.random.Generator, replicates: int, phi_
     rng, phi_grad = generator(rng), function("phi_grad", phi_grad)
     replicates, width, batch = _counts(replicates=replicates, width=width, batch=batch)
     sigma_w, q = real("sigma_w", sigma_w, 0), real("q", q, 0, strict=True)
+    allocation("layer_jacobian_second_moment", (replicates, max(batch, width), width), copies=3)
     slope = phi_grad(_gaussian(rng, (replicates, batch, width), math.sqrt(q)))
     u = rng.standard_normal((replicates, batch, width))
     w = _gaussian(rng, (replicates, width, width), sigma_w / math.sqrt(width))
@@ -120,6 +123,7 @@ def deep_second_moments(rng: np.random.Generator, replicates: int, phi: Callable
     rng, phi = generator(rng), function("phi", phi)
     replicates, width, depth, batch = _counts(replicates=replicates, width=width, depth=depth, batch=batch)
     sigma_w, sigma_b, q0 = real("sigma_w", sigma_w, 0), real("sigma_b", sigma_b, 0), real("q0", q0, 0, strict=True)
+    allocation("deep_second_moments", (replicates, max(batch, width), width), copies=3)
     out = np.empty((replicates, depth))
     z = _gaussian(rng, (replicates, batch, width), math.sqrt(q0))
     with np.errstate(over="ignore", invalid="ignore"):

@@ -29,7 +29,7 @@ import numbers
 
 import numpy as np
 
-from numeric._checks import NumericError, float_dtype, generator, int_tuple, integer, one_of, real
+from numeric._checks import NumericError, allocation, float_dtype, generator, int_tuple, integer, one_of, real
 
 __all__ = [
     "fans", "calculate_gain", "init_std",
@@ -115,6 +115,7 @@ def _check_mode_gain(mode, gain):
 
 def _output(out, dims, dtype):
     if out is None:
+        allocation("the weight array", dims, dtype)
         return np.empty(dims, dtype=dtype)
     if not isinstance(out, np.ndarray) or out.ndim < len(dims) or out.shape[out.ndim - len(dims):] != dims \
             or out.dtype != dtype:

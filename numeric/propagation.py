@@ -21,7 +21,7 @@ import numpy as np
 
 from numeric import activations as A
 from numeric import init as _init
-from numeric._checks import (NumericError, float_dtype, generator, integer, one_of, real,
+from numeric._checks import (NumericError, allocation, float_dtype, generator, integer, one_of, real,
                              widths as check_widths)
 
 __all__ = ["Propagation", "propagate", "backpropagate", "STACK_ELEMENTS", "INITIALIZERS"]
@@ -127,6 +127,7 @@ class _Run:
         else:
             per_replicate = batch * widest + widest * widest
         stack = max(1, min(self.replicates, STACK_ELEMENTS // per_replicate))
+        allocation("the simulation's buffers", (stack, per_replicate), dtype)
 
         # Two flat activation buffers used in turn; weight buffers one per layer (backward) or per shape.
         flat = [np.empty(stack * batch * widest, dtype), np.empty(stack * batch * widest, dtype)]

@@ -32,6 +32,11 @@ __all__ = ["Claim", "Measurement", "Budget", "CheckResult", "ClaimResult", "run_
 KINDS = ("monte-carlo", "bounded", "exact")
 
 
+USER_ERRORS = (Exception, SystemExit, KeyboardInterrupt)
+"""What a claim's own code (measure, derivation, closed form, control) may raise and still only fail
+the claim: a ``sys.exit(0)`` in a user's ``measure`` must not end the run with status 0. A real SIGINT or
+SIGTERM is ``derive.interrupt.Interrupted``, which is not among these."""
+
 @dataclasses.dataclass(frozen=True)
 class Budget:
     """How much simulation to spend: claims ask ``budget.replicates(n)`` for their default ``n``."""
@@ -214,7 +219,7 @@ def proof_status(claim: Claim):
     """
     try:
         derivation = claim.derivation()
-    except Exception as exc:  # a broken proof builder fails the claim, with the reason
+    except USER_ERRORS as exc:  # a broken proof builder fails the claim, with the reason
         return "failed", f"{type(exc).__name__}: {exc}", (), None
     if derivation is None:
         return "none", "no derivation: judged by its check alone", (), None
@@ -274,7 +279,7 @@ def run_claim(claim: Claim, seed: int = 0, alpha: float = DEFAULT_ALPHA, budget:
             if not isinstance(m, Measurement):
                 raise TypeError(f"measure returned {type(m).__name__}, not a Measurement")
             measured.append((config, m, claim.closed(config, m.points, derivation, reads)))
-        except Exception as exc:
+        except USER_ERRORS as exc:  # user code: a failed check with the reason
             checks.append(CheckResult(dict(config), "error", None, None, None, math.inf, None, False, 0,
                                       error=f"{type(exc).__name__}: {exc}",
                                       note=traceback.format_exc(limit=3)))
@@ -292,7 +297,7 @@ def run_claim(claim: Claim, seed: int = 0, alpha: float = DEFAULT_ALPHA, budget:
                 if wrong is not None:
                     ok_wrong, z_wrong = _judge(m, wrong, limit)
                     result.control, result.control_z, result.control_rejected = wrong, z_wrong, not ok_wrong
-        except Exception as exc:
+        except USER_ERRORS as exc:
             result = CheckResult(dict(config), m.kind, None, None, None, math.inf, None, False, m.cases,
                                  error=f"{type(exc).__name__}: {exc}")
         checks.append(result)
@@ -308,7 +313,7 @@ def run_claim(claim: Claim, seed: int = 0, alpha: float = DEFAULT_ALPHA, budget:
         verdict = "pass"
     try:
         formula, control_formula = claim.formula_text(derivation), claim.control_text(derivation)
-    except Exception as exc:  # noqa: BLE001 -- a conclusion without the part a claim shows
+    except USER_ERRORS as exc:  # a conclusion without the part a claim shows
         formula, control_formula = f"(cannot render: {exc})", ""
     return ClaimResult(claim, proof, verdict, checks, time.perf_counter() - start, proof_detail, assumptions,
                        formula, control_formula)

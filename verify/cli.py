@@ -1,7 +1,8 @@
 """``python -m verify``: the command line. Subcommands live in ``verify.commands.<name>``.
 
 Each subcommand module defines ``HELP`` (one line), ``add_arguments(parser)`` and ``main(args) -> int``.
-Exit status: 0 all hold, 1 a claim fails, 2 bad usage or input (one line on stderr, no traceback).
+Exit status: 0 all hold, 1 a claim fails, 2 bad usage or input (one line on stderr, no traceback),
+130/143 interrupted by SIGINT/SIGTERM (one line).
 """
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import difflib
 import importlib
 import os
 import sys
+
+from derive.interrupt import Interrupted, signals_as_exceptions
 
 from .errors import UsageError
 
@@ -56,6 +59,15 @@ def _unknown_command(word: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        with signals_as_exceptions():
+            return _main(argv)
+    except Interrupted as exc:  # a signal between the handlers' install and _main's own handling
+        print(f"verify: {exc}", file=sys.stderr)
+        return exc.exit_code
+
+
+def _main(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help")):
         argv.insert(0, "run")
@@ -72,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
             message += "; an expression that starts with '-' goes last, after --: python -m verify gain [OPTIONS] -- '-x'"
         print(f"verify: error: {message}", file=sys.stderr)
         return 2
+    except Interrupted as exc:
+        print(f"verify: {exc}", file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
         print("verify: interrupted", file=sys.stderr)
         return 130

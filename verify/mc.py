@@ -35,7 +35,7 @@ def z_critical(alpha: float) -> float:
     """The two-sided normal quantile z with P(|N(0,1)| > z) = alpha (alpha = 1e-6 gives z ≈ 4.892)."""
     if not (isinstance(alpha, (int, float)) and 0 < alpha < 1):
         raise ValueError(f"alpha must be a probability in (0, 1), got {alpha!r}")
-    return NormalDist().inv_cdf(1 - alpha / 2)
+    return -NormalDist().inv_cdf(alpha / 2)  # not inv_cdf(1 - alpha/2): 1 - 5e-17 rounds to 1
 
 
 def claim_seed_sequence(root_seed: int, claim_id: str) -> np.random.SeedSequence:

@@ -45,8 +45,10 @@ def load_module(name: str) -> list[Claim]:
         raise RegistryError(f"--module takes a dotted module name such as mypackage.claims, got {name!r}")
     try:
         module = importlib.import_module(name)
-    except ImportError as exc:
-        raise RegistryError(f"cannot import claims module {name!r}: {exc}") from None
+    except (Exception, SystemExit, KeyboardInterrupt) as exc:  # user code: any failure is one line, exit 2
+        detail = str(exc).splitlines()[0][:120] if str(exc) else ""
+        raise RegistryError(f"cannot import claims module {name!r}: {type(exc).__name__}"
+                            f"{': ' + detail if detail else ''}") from None
     return _claims_of(module, name)
 
 

@@ -7,6 +7,7 @@ never a formula typed again. matplotlib is imported here only, when a plot is dr
 from __future__ import annotations
 
 import math
+import os
 import time
 from pathlib import Path
 
@@ -339,7 +340,7 @@ def draw_plots(out_dir: Path, seed: int = 0) -> list[tuple[str, str]]:
             fig, caption = fn(rng)
         fig.tight_layout()
         path = folder / f"{name}.png"
-        fig.savefig(path, dpi=110)
+        _atomic(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
         plt.close(fig)
         made.append((f"plots/{name}.png", caption))
     return made
@@ -399,8 +400,20 @@ def write_report(out_dir: Path, seed: int = 0, claims=None, statements=None) -> 
         lines += [derivations.get(claim_id).to_markdown(), ""]
     lines += [f"_Written in {time.perf_counter() - start:.1f} s._", ""]
     path = out_dir / "REPORT.md"
-    path.write_text("\n".join(lines), encoding="utf-8")
+    _atomic(path, lambda tmp: tmp.write_text("\n".join(lines), encoding="utf-8"))
     return path
+
+
+def _atomic(path: Path, write) -> None:
+    """Write through a temporary file in the same folder and rename it into place: an interrupted run
+    (SIGINT, SIGTERM, a full disk) leaves the previous file or none, never a partial one."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
 
 
 from . import report_correlation  # noqa: E402,F401 -- registers its plots, last, so the others keep their seeds

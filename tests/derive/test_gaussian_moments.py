@@ -10,7 +10,7 @@ import pytest
 import sympy as sp
 
 from derive.catalogue import activation, builtin
-from derive.gaussian_moments import kurtosis_ratio, moment, moments
+from derive.gaussian_moments import check_growth, kurtosis_ratio, moment, moments
 from derive.gelu_lemma import GELU_MOMENTS
 
 REFERENCE_DPS = 30
@@ -91,3 +91,36 @@ BAD = [
 def test_bad_arguments_and_infinite_moments_are_refused(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# issue 14: growth analysis before quadrature, absolute-or-relative acceptance, scales far from 1
+
+
+@pytest.mark.parametrize("text, q", [("exp(exp(x))", 1), ("exp(x**2/4)", 1), ("exp(x**2/4)*x", 1),
+                                     ("exp(x**2/8)", 2), ("exp(x**2/8)", 4)])
+def test_growth_analysis_refuses_infinite_second_moments(text, q):
+    with pytest.raises(ValueError, match="infinite"):
+        check_growth(activation(text), q)
+
+
+@pytest.mark.parametrize("text, q", [("exp(x**2/4)/(1 + x**2)", 1), ("exp(x**2/8)", 1.9), ("exp(x)**64", 1),
+                                     ("tanh(x)*abs(x)", 0.1), ("sin(1e300*x)", 1)])
+def test_growth_analysis_accepts_finite_ones_including_the_boundary(text, q):
+    check_growth(activation(text), q)  # exp(x²/4)/(1+x²): φ²·weight ~ x^-4 at the boundary rate, finite
+
+
+def test_the_mean_of_an_odd_function_is_zero_at_any_q():
+    for q in (0.7, 2.5, 1000):
+        m = moment(activation("tanh(x) + 0*x"), "mean", q)  # typed: by quadrature, not the built-in's proof
+        assert m.value == 0 and m.error is not None  # exact 0 could never pass a relative test
+
+
+@pytest.mark.parametrize("c", ["1e-12", "1e-9", "1e12"])
+def test_tiny_and_huge_scales_keep_their_relative_accuracy(c):
+    m = moment(activation(f"{c}*x"), "second_moment", 3)  # E[(c z)²] = 3c², z ~ N(0, 3)
+    assert abs(mpmath.mpf(m.value) / (3 * mpmath.mpf(c) ** 2) - 1) < 1e-13
+
+
+def test_a_moment_beyond_float64_is_computed_in_mpmath():
+    m = moment(activation("exp(x)**64"), "second_moment", 1)  # E[e^(128 z)] = e^8192
+    assert abs(mpmath.log(mpmath.mpf(sp.N(m.value, 30))) / 8192 - 1) < 1e-13

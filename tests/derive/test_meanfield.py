@@ -99,3 +99,32 @@ BAD = [
 def test_bad_arguments_are_refused(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# issue 14: the exact critical case, fixed points to the accuracy of the quadrature, no ceiling on iterates
+def test_tanh_at_sigma_w_1_without_bias_is_exactly_critical():
+    fixed = fixed_point(builtin("tanh"), 1, 0, 1)
+    assert (fixed.q, fixed.kind, fixed.error) == (0.0, "critical", 0.0)  # was q* = 1.8e-9 "attracting"
+    assert chi1(builtin("tanh"), 1, 0) == 1
+
+
+def test_tanh_just_off_critical_is_not_called_critical():
+    assert fixed_point(builtin("tanh"), 1.01, 0, 1).kind == "attracting"
+
+
+def test_a_fixed_point_comes_with_its_error_bound_and_meets_it():
+    fixed = fixed_point(builtin("sigmoid"), 1.5, 0.1, 1)
+    with mpmath.workdps(30):  # the 30-digit root of V(q) = q, from a quadrature written here
+        def V(q):
+            f = lambda t: (1 / (1 + mpmath.exp(-t))) ** 2 * mpmath.npdf(t, 0, mpmath.sqrt(q))  # noqa: E731
+            return mpmath.mpf("2.25") * mpmath.quad(f, [-mpmath.inf, 0, mpmath.inf]) + mpmath.mpf("0.01")
+        root = mpmath.findroot(lambda q: V(q) - q, fixed.q)
+    assert fixed.error < 1e-12
+    assert abs(fixed.q - root) / root <= fixed.error
+
+
+def test_homogeneous_iterates_have_no_ceiling():
+    qs = variance_iterates(builtin("relu"), 2, 0, 1, 100)
+    assert abs(qs[-1] / mpmath.mpf(2) ** 100 - 1) < 1e-14  # σ_w²/2 = 2 per layer; the old loop stopped at 1e12
+    qs = variance_iterates(builtin("relu"), 2, 1, 1, 3)  # q_l = 2 q_{l-1} + 1
+    assert [float(q) for q in qs] == [3.0, 7.0, 15.0]

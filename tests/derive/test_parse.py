@@ -275,3 +275,19 @@ def test_round_trip(pair):
     text, built = pair
     assume(_within_magnitude(built))  # e.g. exp(exp(pi)**3) is refused by design (tested separately)
     assert parse_activation(text) == built
+
+
+# issue 14: tiny constants are exact rationals with huge denominators; the size bound covers them too
+TINY = ["((1e-300**64)**64)*x", "((1e-300**64)**64)**64", "1e-300*1e-300*x", "(0.5**64)**64*x", "exp(-1000)*x"]
+
+
+@pytest.mark.parametrize("text", TINY)
+def test_tiny_constants_are_refused_quickly(text):
+    start = time.process_time()
+    with pytest.raises(ExpressionError, match=r"below 1.0e-300 in absolute value"):
+        parse_activation(text)
+    assert time.process_time() - start < 1.0  # ((1e-300**64)**64)*x took 17 s before the bound
+
+
+def test_the_smallest_allowed_constant_is_kept_exactly():
+    assert parse_activation("1e-300*x") == sp.Rational(1, 10**300) * X

@@ -101,3 +101,35 @@ def test_refusals_name_the_argument_the_value_and_the_rule(call, message):
     with pytest.raises(C.NumericError) as info:
         call()
     assert str(info.value) == message
+
+
+# ---------------------------------------------------------------- issue 14: memory limit, bool and masked input
+
+def test_a_request_above_the_memory_limit_is_refused_before_allocating_with_its_size():
+    from numeric import gain, init
+
+    with pytest.raises(C.NumericError, match=r"the weight array would need 80 GB .* limit of 2.15 GB"):
+        init.kaiming_normal((100_000, 100_000))  # 80 GB: allocating it would fail or swap, not raise this
+    with pytest.raises(C.NumericError, match=r"layer_second_moment would need 24 TB"):
+        gain.layer_second_moment(np.random.default_rng(0), 10**6, np.tanh, fan_in=1000, fan_out=1000, sigma_w=1)
+
+
+def test_a_request_just_below_the_limit_is_accepted():
+    C.allocation("x", (C.MAX_BYTES // 8,), np.float64)  # exactly the limit: no refusal
+    with pytest.raises(C.NumericError):
+        C.allocation("x", (C.MAX_BYTES // 8 + 1,), np.float64)
+
+
+def test_bool_gain_and_bool_arrays_are_refused_by_name():
+    from numeric import init
+
+    with pytest.raises(C.NumericError, match="gain must be a finite real number"):
+        init.xavier_normal((3, 3), gain=True)
+    with pytest.raises(C.NumericError, match="x must be a real floating or integer array, got dtype bool"):
+        C.float_array("x", np.array([True, False]))
+
+
+def test_a_masked_array_is_refused_rather_than_losing_its_mask():
+    masked = np.ma.masked_array([1.0, 1e300], mask=[False, True])
+    with pytest.raises(C.NumericError, match="x must be a plain array, got a masked array"):
+        C.float_array("x", masked)

@@ -22,6 +22,7 @@ import argparse
 import json
 import math
 
+import mpmath
 import numpy as np
 import sympy as sp
 
@@ -31,12 +32,15 @@ from derive.layout import table as _layout
 from derive import gain as D
 from derive import gaussian_moments as M
 from derive import meanfield as F
+from derive.budget import DEFAULT_LIMIT, StageTimeout
 from derive.pieces import as_piecewise
 from numeric import gain as N
 
 from ..errors import UsageError
 from ..mc import DEFAULT_ALPHA, claim_seed_sequence, stream, z_critical
 from ._args import layout as _layout_option
+from ._stages import Stages as _Stages
+from ._stages import json_safe as _json_safe
 from ._args import seed as _seed
 from ._args import summary_stream
 from ._args import table_format as _format
@@ -61,6 +65,10 @@ Q_RANGE = (1e-6, 1e4)
 """--q range: derive's quadrature reaches its 12 digits here (outside it gives wrong moments, e.g. V(q) 83% low
 for relu at q = 1e-12 and 1e-94 instead of 1e300 at q = 1e300)."""
 MAX_SCALE = 1e3
+MAX_TIME_LIMIT = 3600.0
+"""Largest --time-limit (seconds per stage)."""
+STAGES = ("parse", "recognize", "symbolic moments", "quadrature", "fixed point", "monte carlo")
+"""The stages of ``analyse``, all within one wall-clock limit (``--time-limit``)."""
 """Largest --sigma-w and --sigma-b: y⁴ ~ (σ_w²·q)² must stay far below the float64 range in the Monte Carlo."""
 
 
@@ -104,6 +112,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--depth", type=_depth, default=50, metavar="L",
                    help="depth of the finite-width illustration (default 50)")
     p.add_argument("--seed", type=_seed, default=0, help="root seed of the Monte Carlo (default 0)")
+    p.add_argument("--time-limit", type=_number("time_limit", 0.0, True, MAX_TIME_LIMIT), default=DEFAULT_LIMIT,
+                   metavar="S", help=f"seconds the whole analysis may take (stages: parse, recognize, symbolic "
+                                     f"moments, quadrature, fixed point, monte carlo; the one that runs out is "
+                                     f"named), <= {MAX_TIME_LIMIT:g} (default {DEFAULT_LIMIT:g})")
     p.add_argument("--format", type=_format, default="simple", metavar="FMT",
                    help="json, or a tabulate table format: simple (default), github, latex, ...")
     _layout_option(p)
@@ -152,37 +164,45 @@ def _sample_functions(act: A.Activation, builtin: A.Activation | None):
 
 
 def analyse(text: str, q: float = 1.0, sigma_w: float | None = None, sigma_b: float = 0.0, depth: int = 50,
-            seed: int = 0) -> dict:
-    """Everything the command prints, as the JSON record (raises ValueError/TypeError on bad input)."""
-    act = A.activation(text)
-    builtin = A.recognize(act)
+            seed: int = 0, time_limit: float | None = DEFAULT_LIMIT) -> dict:
+    """Everything the command prints, as the JSON record (raises ValueError/TypeError on bad input, and
+    ``StageTimeout`` when a stage runs past ``time_limit`` seconds)."""
+    run = _Stages(time_limit)
+    act = run("parse", A.activation, text)
+    builtin = run("recognize", A.recognize, act)
     if builtin is not None and builtin == A.builtin(builtin.name):
         act = builtin  # equal piece by piece: use the built-in's derivation (proved once, cached)
-    moments = M.moments(act, q)
-    at_one = moments if q == 1 else M.moments(act)
-    forward, backward = D.forward_gain(act), D.backward_gain(act)
+    run("quadrature", M.check_growth, act, q)
+    # a built-in's moments at q = 1 are what its derivation concludes: fixed work, proved once per process
+    known = builtin is not None and act == builtin
+    at_one = run("symbolic moments", M.moments, act, limit=not known)
+    moments = at_one if q == 1 else run("quadrature", M.moments, act, q)
+    _refuse_beyond_float64(text, moments)
+    forward, backward = run("symbolic moments", lambda: (D.forward_gain(act), D.backward_gain(act)), limit=not known)
     exact = at_one.exact and moments.exact
     g = _float(forward)
     if g is None or _float(backward) is None:
         raise ValueError(f"activation {text!r}: E[φ(z)²] or E[φ'(z)²] is 0, so a gain is undefined")
     sigma_w_given = sigma_w is not None
     sigma_w = g if sigma_w is None else sigma_w
-    fixed = F.fixed_point(act, sigma_w, sigma_b, q)
-    chi = None if fixed.q is None else float(F.chi1(act, sigma_w, fixed.q))
-    critical = F.critical_sigma_w(act)
+    fixed = run("fixed point", F.fixed_point, act, sigma_w, sigma_b, q)
+    chi = None if fixed.q is None else run("fixed point", lambda: float(F.chi1(act, sigma_w, fixed.q)))
+    chi_error = None if chi is None else run("fixed point", _chi_error, act, sigma_w, fixed)
+    critical = run("fixed point", F.critical_sigma_w, act)
     critical_note = ("none: χ₁ stays on one side of 1 along the σ_b = 0 fixed points" if critical is None else
                      "χ₁ = 1 at a fixed point q* > 0 (φ(0) ≠ 0), by quadrature" if isinstance(critical, sp.Float)
                      else "q* = 0 is critical: χ₁ = σ_w²·φ'(0)² = 1 (exact)")
 
     torch = A.torch_gain(builtin) if builtin is not None else None
-    reason = _torch_reason(act, builtin, torch, g)
+    reason = run("fixed point", _torch_reason, act, builtin, torch, g)
 
     phi, sampled_with = _sample_functions(act, builtin)
-    expected = float(F.variance_map(act, q, sigma_w, sigma_b))
+    expected = run("quadrature", lambda: float(F.variance_map(act, q, sigma_w, sigma_b)))
     rng = np.random.default_rng(claim_seed_sequence(seed, f"gain:{text.strip()}"))
     one, deep = rng.spawn(2)
-    acc = stream(lambda r, k: N.layer_second_moment(r, k, phi, fan_in=WIDTH, fan_out=WIDTH, sigma_w=sigma_w,
-                                                    sigma_b=sigma_b, q=q, batch=BATCH), REPLICATES, one, 500)
+    acc = run("monte carlo", lambda: stream(
+        lambda r, k: N.layer_second_moment(r, k, phi, fan_in=WIDTH, fan_out=WIDTH, sigma_w=sigma_w,
+                                           sigma_b=sigma_b, q=q, batch=BATCH), REPLICATES, one, 500))
     estimate, stderr = float(acc.mean), float(acc.stderr)
     if not (math.isfinite(estimate) and math.isfinite(stderr)):
         raise ValueError(f"activation {text!r}: the Monte Carlo second moment overflows float64 at q = {q:g}, "
@@ -191,16 +211,18 @@ def analyse(text: str, q: float = 1.0, sigma_w: float | None = None, sigma_b: fl
     limit = z_critical(DEFAULT_ALPHA)
     verdict = "pass" if z <= limit else "fail"
     try:
-        kurtosis = M.kurtosis_ratio(act, q)
+        kurtosis = run("quadrature", M.kurtosis_ratio, act, q)
     except ValueError:  # E[φ⁴] infinite
         kurtosis = math.inf
     note = "" if kurtosis <= HEAVY_TAILS else (
         f"heavy tails: E[φ⁴]/E[φ²]² = {kurtosis:.3g} > {HEAVY_TAILS:g}, so the normal approximation behind "
         "z·se is poor and the verdict is unreliable")
 
-    runs = N.deep_second_moments(deep, DEEP_REPLICATES, phi, width=DEEP_WIDTH, depth=depth, sigma_w=sigma_w,
-                                 sigma_b=sigma_b, q0=q, batch=DEEP_BATCH)[:, -1]
-    theory = float(F.variance_iterates(act, sigma_w, sigma_b, q, depth)[-1])
+    runs = run("monte carlo", lambda: N.deep_second_moments(
+        deep, DEEP_REPLICATES, phi, width=DEEP_WIDTH, depth=depth, sigma_w=sigma_w, sigma_b=sigma_b, q0=q,
+        batch=DEEP_BATCH)[:, -1])
+    theory_mp = run("fixed point", lambda: F.variance_iterates(act, sigma_w, sigma_b, q, depth)[-1])
+    theory = float(theory_mp) if abs(theory_mp) < 1e308 else math.inf
     deep_mean = float(np.mean(runs)) if np.all(np.isfinite(runs)) else None
     deep_se = float(np.std(runs, ddof=1) / math.sqrt(runs.size)) if deep_mean is not None else None
 
@@ -230,7 +252,11 @@ def analyse(text: str, q: float = 1.0, sigma_w: float | None = None, sigma_b: fl
         "fixed_point": fixed.q,
         "fixed_point_kind": fixed.kind,
         "fixed_point_slope": fixed.slope,
+        "fixed_point_error": fixed.error,
         "chi1": chi,
+        "chi1_error": chi_error,
+        "moment_errors": {k: getattr(moments, k).error for k in ("mean", "second_moment",
+                                                                 "derivative_second_moment")},
         "critical_sigma_w": _float(critical),
         "critical_note": critical_note,
         "status": "proved" if exact else "numeric",
@@ -240,10 +266,34 @@ def analyse(text: str, q: float = 1.0, sigma_w: float | None = None, sigma_b: fl
                   "note": note},
         "deep": {"depth": depth, "width": DEEP_WIDTH, "networks": DEEP_REPLICATES, "estimate": deep_mean,
                  "stderr": deep_se, "infinite_width": theory if math.isfinite(theory) else None,
+                 "infinite_width_log10": float(mpmath.log10(theory_mp)) if theory_mp > 0 else None,
                  "deviation": (deep_mean - theory) / theory if deep_mean is not None and theory > 0
                  and math.isfinite(theory) else None,
                  "judged": False},
     }
+
+
+def _refuse_beyond_float64(text: str, moments) -> None:
+    """A moment outside float64's range (E[exp(x)**64 ... ]) is reported by its logarithm, in one line."""
+    for kind in ("mean", "second_moment", "derivative_second_moment"):
+        value = mpmath.mpf(sp.N(getattr(moments, kind).value, 20))
+        if abs(value) > mpmath.mpf(_FLOAT_MAX):
+            raise ValueError(f"activation {text!r}: {M.MOMENT_NAMES[kind]} = {'-' if value < 0 else ''}10^"
+                             f"{mpmath.nstr(mpmath.log10(abs(value)), 8)} (finite, by quadrature) is beyond float64's "
+                             f"range (1.8e308): gains, the fixed point and the Monte Carlo cannot be computed")
+
+
+_FLOAT_MAX = 1.7976931348623157e308
+
+
+def _chi_error(act: A.Activation, sigma_w: float, fixed) -> float:
+    """A bound on χ₁'s relative error: the quadrature's 1e-13 plus q*'s error times |d log χ₁/d log q|."""
+    if fixed.error is None or fixed.q == 0:
+        return 1e-13
+    bumped = float(F.chi1(act, sigma_w, fixed.q * (1 + 1e-4)))
+    base = float(F.chi1(act, sigma_w, fixed.q))
+    elasticity = abs(bumped / base - 1) / 1e-4 if base else 0.0
+    return 1e-13 + 2 * elasticity * fixed.error
 
 
 def _torch_reason(act: A.Activation, builtin: A.Activation | None, torch, g: float) -> str:
@@ -300,14 +350,26 @@ def advice(r: dict) -> str:
     return text + f"; {call} gives {t:.6g}, {abs(t / g - 1):.1%} {'more' if t > g else 'less'}."
 
 
-def _fmt(value, digits: int = 10) -> str:
+def _fmt(value, digits: int = 10, error: float | None = None) -> str:
+    """``value`` to ``digits`` significant digits, fewer when its relative ``error`` leaves fewer certain."""
     if value is None:
         return "—"
+    if error is not None and value != 0:
+        certain = math.floor(-math.log10(max(error / abs(value), 1e-300)))
+        if certain < 1:
+            return f"{value:.1g} (±{error:.1g})"
+        digits = min(digits, certain)
     return f"{value:.{digits}g}"
+
+
+def _fmt_relative(value, relative: float | None, digits: int = 10) -> str:
+    return _fmt(value, digits, None if relative is None or value is None else relative * abs(value))
 
 
 def _fixed_text(r: dict) -> str:
     kind, slope = r["fixed_point_kind"], r["fixed_point_slope"]
+    if kind == "critical":
+        return "critical: q* = 0 exactly, φ(0) = 0 and σ_b = 0, with χ₁ = σ_w²·φ'(0)² = 1 (exact)"
     where = f"iterating V from q = {r['q']:g}"
     if kind == "unstable":
         return f"unstable, V'(q*) = {slope:.4g} > 1: q = {r['q']:g} sits on it, any deviation grows"
@@ -316,31 +378,46 @@ def _fixed_text(r: dict) -> str:
     return f"{kind}: {where}"
 
 
+def _deep_text(deep: dict) -> str:
+    if deep["infinite_width"] is None and deep["infinite_width_log10"] is not None:
+        return f"10^{deep['infinite_width_log10']:.6g}"
+    return _fmt(deep["infinite_width"], 6)
+
+
+def _moment_text(r: dict, kind: str) -> str:
+    value, error = r["moments"][kind], r["moment_errors"][kind]
+    if value == 0 and error is not None:
+        return f"0 (|E| <= {error:.1g})"
+    return _fmt(value, 10, error if error is None else max(error, 1e-12 * abs(value or 0)))
+
+
 def _rows(r: dict) -> list[list[str]]:
-    m, methods, closed = r["moments"], r["methods"], r["closed_forms"]
+    methods, closed = r["methods"], r["closed_forms"]
     c, deep = r["check"], r["deep"]
 
     def how(kind):
         return f"{methods[kind]}: {_short(closed[kind])}" if kind in closed else methods[kind]
 
     chi = r["chi1"]
-    regime = "—" if chi is None else ("ordered (< 1)" if chi < 1 - 1e-9 else "chaotic (> 1)" if chi > 1 + 1e-9
-                                       else "critical (= 1)")
+    slack = 1e-12 if r["chi1_error"] is None else r["chi1_error"]
+    regime = "—" if chi is None else "critical (= 1, exact)" if r["fixed_point_kind"] == "critical" else (
+        "ordered (< 1)" if chi < 1 - slack else "chaotic (> 1)" if chi > 1 + slack
+        else f"critical (= 1 to within {slack:.1g})")
     rows = [
         ["φ(x)", r["expression"], "typed expression" if not r["recognized"] else f"built-in {r['recognized']}"
          if r["recognized"] in A.BUILTINS else f"{r['recognized']} (known by name, no claim of its own)"],
         ["φ'(x)", _short(r["derivative"]), "sympy (piecewise: almost everywhere)"],
-        [f"E[φ(z)], z ~ N(0, {r['q']:g})", _fmt(m["mean"]), how("mean")],
-        ["E[φ(z)²]", _fmt(m["second_moment"]), how("second_moment")],
-        ["E[φ'(z)²]", _fmt(m["derivative_second_moment"]), how("derivative_second_moment")],
+        [f"E[φ(z)], z ~ N(0, {r['q']:g})", _moment_text(r, "mean"), how("mean")],
+        ["E[φ(z)²]", _moment_text(r, "second_moment"), how("second_moment")],
+        ["E[φ'(z)²]", _moment_text(r, "derivative_second_moment"), how("derivative_second_moment")],
         ["forward gain 1/√E[φ(z)²]", _fmt(r["forward_gain"]), _short(r["forward_gain_exact"]) or "quadrature, at q = 1"],
         ["backward gain 1/√E[φ'(z)²]", _fmt(r["backward_gain"]), "at q = 1"],
         ["PyTorch calculate_gain", _fmt(r["torch_gain"]), r["torch_note"]],
         ["σ_w, σ_b", f"{r['sigma_w']:.6g}, {r['sigma_b']:.6g}",
          "as given (--sigma-w, --sigma-b)" if r["sigma_w_given"] else
          "σ_w: the forward gain (the default); σ_b: " + ("the default" if r["sigma_b"] == 0 else "as given")],
-        ["fixed point q*", _fmt(r["fixed_point"]), _fixed_text(r)],
-        ["χ₁ = σ_w²·E[φ'(√q* z)²]", _fmt(chi), regime],
+        ["fixed point q*", _fmt_relative(r["fixed_point"], r["fixed_point_error"]), _fixed_text(r)],
+        ["χ₁ = σ_w²·E[φ'(√q* z)²]", _fmt_relative(chi, r["chi1_error"]), regime],
         ["critical σ_w (σ_b = 0)", _fmt(r["critical_sigma_w"]), r["critical_note"]],
         ["Monte Carlo, one layer", f"{c['estimate']:.6g} ± {c['stderr']:.2g}",
          f"E[y²] = V(q) = {c['expected']:.6g}: z = {c['z']:.2f} (limit {c['z_critical']:.2f}), {c['verdict']}; "
@@ -348,7 +425,7 @@ def _rows(r: dict) -> list[list[str]]:
          + (f"; {c['note']}" if c["note"] else "")],
         [f"depth {deep['depth']} (width {deep['width']})",
          "—" if deep["estimate"] is None else f"{deep['estimate']:.6g} ± {deep['stderr']:.2g}",
-         f"infinite width q_L = {_fmt(deep['infinite_width'], 6)}; deviation "
+         f"infinite width q_L = {_deep_text(deep)}; deviation "
          f"{'—' if deep['deviation'] is None else format(deep['deviation'], '+.2%')} (finite width, not judged)"],
     ]
     return rows
@@ -378,12 +455,15 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError("gain: give an activation (a name such as relu, or an expression in x); "
                          "`python -m verify gain --list` lists the names")
     try:
-        record = analyse(args.expression, args.q, args.sigma_w, args.sigma_b, args.depth, args.seed)
+        record = analyse(args.expression, args.q, args.sigma_w, args.sigma_b, args.depth, args.seed,
+                         args.time_limit)
+    except StageTimeout as exc:
+        raise UsageError(f"gain: {exc} (raise it with --time-limit)") from None
     except (ValueError, TypeError, ZeroDivisionError) as exc:
         raise UsageError(f"gain: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
     if args.format == "json":
         record["advice"] = advice(record)
-        print(json.dumps(record, indent=2, allow_nan=False))
+        print(json.dumps(_json_safe(record), indent=2, allow_nan=False))
     else:
         print(_layout(_rows(record), ["quantity", "value", "how"], args.format, keep=(0,), wide=args.wide))
         print(paragraph(advice(record), args.wide), file=summary_stream(args.format))

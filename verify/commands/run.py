@@ -23,13 +23,19 @@ from ._args import table_format as _format
 
 HELP = "run every claim (or those selected with -k) and print a verdict table"
 
+ALPHA_RANGE = (1e-12, 0.5)
+"""--alpha range: a false-alarm rate the statistics can represent after the Bonferroni split over a claim's
+checks (z_critical at 1e-12/10⁶ is 8.5, still a float64 quantile); above 0.5 a check is a coin toss."""
+
+
 def _probability(text: str) -> float:
+    low, high = ALPHA_RANGE
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number in (0, 1), got {text!r}") from None
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"must be a number in (0, 1), got {text!r}")
+        raise argparse.ArgumentTypeError(f"must be a number in [{low:g}, {high:g}], got {text!r}") from None
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"must be a number in [{low:g}, {high:g}], got {text!r}")
     return value
 
 
