@@ -1,7 +1,8 @@
 """``python -m verify``: the command line. Subcommands live in ``verify.commands.<name>``.
 
 Each subcommand module defines ``HELP`` (one line), ``add_arguments(parser)`` and ``main(args) -> int``.
-Exit status: 0 all hold, 1 a claim fails, 2 bad usage or input (one line on stderr, no traceback).
+Exit status: 0 all hold, 1 a claim fails, 2 bad usage or input (one line on stderr, no traceback),
+130 interrupted (SIGINT), 143 terminated (SIGTERM, while claims run in workers).
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import os
 import sys
 
 from .errors import UsageError
+from .parallel import Terminated
 
 SUBCOMMANDS = {
     "run": "verify.commands.run",
@@ -34,7 +36,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Prove, implement and check the mathematics of deep learning.",
                      epilog="Without a subcommand, `run` is assumed: `python -m verify -k xavier`; its options "
-                            "(-k, --seed, --format, --list, --module, --alpha, --budget): "
+                            "(-k, --seed, --format, --list, --module, --alpha, --budget, -j): "
                             "`python -m verify run --help`. An argument that starts with '-' (an expression) "
                             "goes after `--`.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -59,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("verify: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print("verify: terminated", file=sys.stderr)
+        return 143
     except BrokenPipeError:
         return 0
     except Exception as exc:  # an internal error still gets one line; VERIFY_DEBUG=1 shows the traceback
