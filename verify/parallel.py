@@ -75,6 +75,7 @@ _WORKER: dict = {}
 def _init_worker(modules: tuple[str, ...], patterns: tuple[str, ...], seed: int, alpha: float, scale: float,
                  explain: Callable[[ClaimResult], str]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; it terminates us
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, inherited through fork
     from .registry import all_claims, select
 
     _WORKER.update(claims=select(all_claims(modules), patterns), seed=seed, alpha=alpha, budget=Budget(scale),

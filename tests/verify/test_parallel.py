@@ -102,3 +102,22 @@ def test_an_interrupt_stops_every_worker(signum, code):
     while any(_alive(w) for w in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [w for w in workers if _alive(w)], "a worker outlived the interrupted run"
+
+
+def _handlers():
+    return signal.getsignal(signal.SIGINT) == signal.SIG_IGN, signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+
+
+def test_workers_ignore_ctrl_c_and_die_on_sigterm_whatever_the_parent_installed():
+    from concurrent.futures import ProcessPoolExecutor
+
+    from verify import parallel
+    from verify.commands.run import _explain
+
+    previous = signal.signal(signal.SIGTERM, parallel._raise_terminated)  # as run_claims does, before forking
+    try:
+        with ProcessPoolExecutor(1, mp_context=parallel._context(), initializer=parallel._init_worker,
+                                 initargs=((), ("conv.params",), 0, 1e-6, 1.0, _explain)) as pool:
+            assert pool.submit(_handlers).result(timeout=120) == (True, True)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
