@@ -1,75 +1,98 @@
-"""Performance budget of the whole toolkit, on this machine.
+"""The whole toolkit against the state before the speed work (commit 911598e), side by side, cold.
 
-Measures, each in a fresh child process (so peak memory is that run's own, from getrusage):
-- the full `python -m verify` at the default budget: wall time, peak RSS (every run is a first run: no verdict
-  is cached between runs);
-- `python -m derive` (every derivation);
-- the five slowest claims (from the JSON timings);
-- how Monte Carlo time and peak memory scale with the sample budget (--budget 1 and 10) on a few claims.
-
-Goals (2-core machine): verify under 30 s wall, peak under 500 MB; ×10 samples costs at most ×10 time with flat
-memory. Last line: verify_seconds=<s> verify_peak_mb=<MB> derive_seconds=<s>
+Checks out the old commit in a temporary ``git worktree`` (removed at the end), then times, in fresh child
+processes (every run is cold: no verdict is cached between runs, each process imports and proves anew):
+- ``python -m verify --format json`` (the new one at its default ``-j``: the cores available),
+- ``python -m derive`` (every derivation),
+- the test suite, ``python -m pytest -q -n 2`` (skipped with ``--skip-tests``: it takes minutes),
+each ``--repeat`` times (default 3) alternating old and new, keeping the best wall time of each, and the
+peak RSS of the process and of its children (workers) from getrusage. The numbers are only as quiet as the
+machine: on a shared one, read the ratios, not the seconds. Last line:
+``verify_ratio=<new/old> derive_ratio=<new/old> tests_ratio=<new/old>`` (nan for what was skipped).
+Goals (issue 17): ≤ 0.35, ≤ 0.5, ≤ 0.5; cold ``python -m verify`` ≤ 6 s on an idle 2-core machine.
 """
 from __future__ import annotations
 
-import json
+import argparse
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from tabulate import tabulate
 
 ROOT = Path(__file__).resolve().parents[1]
-SCALING_CLAIMS = ["init.kaiming", "propagation.forward", "residual.depth", "gain.tanh"]
+BASELINE = "911598e"
+RUNNER = ("import resource, runpy, sys; sys.argv = sys.argv[1:];"
+          "rc = 0\n"
+          "try:\n    runpy.run_module(sys.argv[0], run_name='__main__', alter_sys=True)\n"
+          "except SystemExit as e:\n    rc = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)\n"
+          "peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
+          " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+          "print('PEAK_KB', peak, file=sys.stderr)\n"
+          "sys.exit(rc)")
 
 
-def measure(argv, env_extra=None):
-    """Wall seconds, peak RSS (MB) and stdout of one child process."""
-    env = {**os.environ, **(env_extra or {})}
-    code = ("import resource, runpy, sys; sys.argv = sys.argv[1:];"
-            "rc = 0\n"
-            "try:\n    runpy.run_module(sys.argv[0], run_name='__main__')\n"
-            "except SystemExit as e:\n    rc = e.code or 0\n"
-            "print('PEAK_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
-            "sys.exit(rc)")
+def measure(argv: list[str], tree: Path) -> tuple[float, float, int]:
+    """Wall seconds, peak RSS (MB, the largest of the process and its children) and exit code of one run of
+    ``python -m <argv>`` with ``tree`` first on the path."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, cwd=ROOT, env=env)
+    done = subprocess.run([sys.executable, "-c", RUNNER, *argv], capture_output=True, text=True, cwd=tree,
+                          env=env)
     seconds = time.perf_counter() - start
     peak = [int(line.split()[1]) for line in done.stderr.splitlines() if line.startswith("PEAK_KB")]
-    return seconds, (peak[-1] / 1024 if peak else float("nan")), done.stdout, done.returncode
+    return seconds, (peak[-1] / 1024 if peak else float("nan")), done.returncode
+
+
+def best_of(argv: list[str], trees: dict[str, Path], repeat: int) -> dict[str, tuple[float, float, int]]:
+    """Per tree, the run with the least wall time out of ``repeat`` (old and new alternate, so a burst of load
+    from elsewhere falls on both)."""
+    runs: dict[str, list] = {name: [] for name in trees}
+    for _ in range(repeat):
+        for name, tree in trees.items():
+            runs[name].append(measure(argv, tree))
+    return {name: min(r, key=lambda t: t[0]) for name, r in runs.items()}
 
 
 def main(argv=None) -> int:
-    import argparse
-
-    argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                            epilog="Takes about two minutes; no options.").parse_args(argv)
-    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
-    verify_s, verify_mb, out, rc = measure(["verify", "--format", "json"])
-    derive_s, derive_mb, _, _ = measure(["derive"])
-    doc = json.loads(out)
-    rows = [["python -m verify", f"{verify_s:.1f}", f"{verify_mb:.0f}",
-             f"{doc['summary']['passed']}/{doc['summary']['claims']} passed, exit {rc}"],
-            ["python -m derive", f"{derive_s:.1f}", f"{derive_mb:.0f}", ""]]
-    print(tabulate(rows, ["run", "wall s", "peak MB", "note"], tablefmt="github"))
-    slow = sorted(doc["claims"], key=lambda c: -c["seconds"])[:5]
-    print("\nslowest claims:")
-    print(tabulate([[c["id"], f"{c['seconds']:.2f}"] for c in slow], ["claim", "s"], tablefmt="github"))
-    print("\nMonte Carlo scaling with the sample budget:")
-    scale_rows = []
-    for cid in SCALING_CLAIMS:
-        runs = {}
-        for budget in ("1", "10"):
-            _, mb, out, _ = measure(["verify", "-k", cid, "--budget", budget, "--format", "json"])
-            claims = json.loads(out)["claims"]
-            runs[budget] = (sum(c["seconds"] for c in claims), mb)
-        scale_rows.append([cid, f"{runs['1'][0]:.2f}", f"{runs['10'][0]:.2f}", f"{runs['10'][0] / runs['1'][0]:.1f}",
-                           f"{runs['1'][1]:.0f}", f"{runs['10'][1]:.0f}"])
-    print(tabulate(scale_rows, ["claim", "s @1", "s @10", "time ratio", "peak MB @1", "peak MB @10"],
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each command per commit (default 3)")
+    parser.add_argument("--skip-tests", action="store_true", help="do not time the test suite (tests_ratio=nan)")
+    parser.add_argument("--baseline", default=BASELINE, help=f"the old commit (default {BASELINE})")
+    args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be >= 1")
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, Python {sys.version.split()[0]}")
+    commands = {"verify": ["verify", "--format", "json"], "derive": ["derive"],
+                "tests": ["pytest", "-q", "-n", "2", "-p", "no:cacheprovider"]}
+    if args.skip_tests:
+        commands.pop("tests")
+    with tempfile.TemporaryDirectory(prefix="dlmath-bench-") as tmp:
+        old = Path(tmp) / "old"
+        subprocess.run(["git", "worktree", "add", "--detach", "--force", str(old), args.baseline], cwd=ROOT,
+                       check=True, capture_output=True)
+        try:
+            trees = {"old": old, "new": ROOT}
+            results = {name: best_of(cmd, trees, args.repeat) for name, cmd in commands.items()}
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT, capture_output=True)
+    rows, ratios = [], {}
+    for name in ("verify", "derive", "tests"):
+        if name not in results:
+            ratios[name] = float("nan")
+            continue
+        o, n = results[name]["old"], results[name]["new"]
+        ratios[name] = n[0] / o[0]
+        rows.append([name, f"{o[0]:.1f}", f"{n[0]:.1f}", f"{ratios[name]:.2f}", f"{o[1]:.0f}", f"{n[1]:.0f}",
+                     f"{o[2]}/{n[2]}"])
+    print(f"best of {args.repeat}, cold, old = {args.baseline}, new = {ROOT}")
+    print(tabulate(rows, ["run", "old s", "new s", "new/old", "old peak MB", "new peak MB", "exit old/new"],
                    tablefmt="github"))
-    print(f"verify_seconds={verify_s:.1f} verify_peak_mb={verify_mb:.0f} derive_seconds={derive_s:.1f}")
+    print(f"verify_ratio={ratios['verify']:.2f} derive_ratio={ratios['derive']:.2f} "
+          f"tests_ratio={ratios['tests']:.2f}")
     return 0
 
 

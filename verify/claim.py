@@ -25,9 +25,10 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from .closed import linked, shown
-from .mc import DEFAULT_ALPHA, claim_seed_sequence, z_critical
+from .mc import DEFAULT_ALPHA, PowerPlan, claim_seed_sequence, miss_probability, planned_replicates, z_critical
 
-__all__ = ["Claim", "Measurement", "Budget", "CheckResult", "ClaimResult", "run_claim", "proof_status", "KINDS"]
+__all__ = ["Claim", "Measurement", "Budget", "CheckResult", "ClaimResult", "run_claim", "proof_status", "plan_sizes",
+           "KINDS"]
 
 KINDS = ("monte-carlo", "bounded", "exact")
 
@@ -42,12 +43,20 @@ class Budget:
     """How much simulation to spend: claims ask ``budget.replicates(n)`` for their default ``n``."""
 
     scale: float = 1.0
+    fixed: int | None = None
+    """Set by the engine for a power-planned check: ``replicates`` returns it (capped by ``cap``) whatever the
+    default asked for; ``asked`` records the defaults asked for, so the engine sees how a measure sizes."""
+    cap: bool = False
+    asked: list = dataclasses.field(default_factory=list, compare=False, repr=False)
 
     def __post_init__(self):
         if not (isinstance(self.scale, (int, float)) and math.isfinite(self.scale) and self.scale > 0):
             raise ValueError(f"budget scale must be a finite number > 0, got {self.scale!r}")
 
     def replicates(self, default: int) -> int:
+        self.asked.append(default)
+        if self.fixed is not None:
+            return max(2, min(self.fixed, default) if self.cap else self.fixed)
         return max(2, int(round(default * self.scale)))
 
 
@@ -101,8 +110,13 @@ class Claim:
     configs: Sequence[Mapping] = ({},)
     proof: Callable[[], Any] | None = None
     notes: str = ""
+    sample_size: str = "fixed"
+    """'fixed': each measure's default replicates (times --budget); 'power': the engine plans them from a pilot
+    (``verify.mc.PowerPlan``): the fewest that reject the control with a miss probability <= the check's α."""
 
     def __post_init__(self):
+        if self.sample_size not in ("fixed", "power"):
+            raise ValueError(f"claim {self.id!r}: sample_size must be 'fixed' or 'power', got {self.sample_size!r}")
         if not self.id or any(c.isspace() for c in self.id):
             raise ValueError(f"claim id must be a non-empty string without spaces, got {self.id!r}")
         if not self.configs:
@@ -176,6 +190,7 @@ class CheckResult:
     control_rejected: bool | None = None
     note: str = ""
     error: str = ""
+    plan: dict | None = None
 
 
 @dataclasses.dataclass
@@ -261,7 +276,63 @@ def _judge(m: Measurement, target, limit: float) -> tuple[bool, float]:
     return worst <= limit, worst
 
 
-def run_claim(claim: Claim, seed: int = 0, alpha: float = DEFAULT_ALPHA, budget: Budget = Budget()) -> ClaimResult:
+def _pilot(claim: Claim, config, ss: np.random.SeedSequence, plan: PowerPlan, derivation):
+    """A pilot measurement for power planning: (elements, effect, per-sample variance, pilot cases), or None
+    where the check cannot be planned (not Monte Carlo, sized by more than one default, random points, no
+    control, or no element where the control differs). The effect is the largest |closed - control| / σ."""
+    pilot_budget = Budget(fixed=plan.pilot, cap=True)
+    try:
+        m = claim.measure(config, np.random.default_rng(ss), pilot_budget)
+        if not isinstance(m, Measurement) or m.kind != "monte-carlo" or m.points is not None \
+                or len(pilot_budget.asked) != 1 or m.cases < 2:
+            return None
+        right = claim.closed(config, None, derivation, [])
+        wrong = claim.wrong(config, None, derivation)
+        if wrong is None:
+            return None
+        est, right, wrong, se = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in
+                                                       (m.estimate, right, wrong, m.scale)))
+    except Exception:  # noqa: BLE001 -- the main measurement reports the error
+        return None
+    with np.errstate(all="ignore"):
+        sigma = se * math.sqrt(m.cases)
+        effect = np.where(sigma > 0, np.abs(right - wrong) / sigma, np.where(right != wrong, np.inf, 0.0))
+    effect = np.where(np.isfinite(right) & np.isfinite(wrong), effect, 0.0).reshape(-1)
+    best = int(np.argmax(effect))
+    if not effect[best] > 0:
+        return None
+    return int(est.size), float(effect[best]), float(sigma.reshape(-1)[best] ** 2), int(m.cases)
+
+
+def plan_sizes(claim: Claim, streams, alpha: float, budget: Budget, plan: PowerPlan, derivation):
+    """Per configuration: (seed stream for the measurement, budget, plan record or None).
+
+    Fixed-size claims measure on their own stream with ``budget``. A power-planned claim first pilots every
+    configuration on a stream of its own (``spawn``: the pilot's draws are not reused), then measures on a
+    second stream with the planned number of replicates times ``budget.scale``."""
+    if claim.sample_size != "power":
+        return [(ss, budget, None) for ss in streams]
+    pairs = [ss.spawn(2) for ss in streams]
+    pilots = [_pilot(claim, config, pilot_ss, plan, derivation) for config, (pilot_ss, _) in zip(claim.configs, pairs)]
+    elements = sum(p[0] for p in pilots if p is not None)
+    z_crit = z_critical(alpha / max(elements, 1))
+    miss = plan.miss if plan.miss is not None else alpha / max(elements, 1)
+    out = []
+    for (_, main_ss), pilot in zip(pairs, pilots):
+        if pilot is None:
+            out.append((main_ss, budget, None))
+            continue
+        _, effect, variance, cases = pilot
+        wanted = plan.floor if math.isinf(effect) else planned_replicates(effect, z_crit, miss, plan.safety, plan.floor)
+        n = max(2, int(round(wanted * budget.scale)))
+        record = {"replicates": n, "miss": miss_probability(effect, n, z_crit) if math.isfinite(effect) else 0.0,
+                  "pilot_variance": variance, "pilot_replicates": cases, "effect": effect}
+        out.append((main_ss, Budget(budget.scale, fixed=n), record))
+    return out
+
+
+def run_claim(claim: Claim, seed: int = 0, alpha: float = DEFAULT_ALPHA, budget: Budget = Budget(),
+              power: PowerPlan = PowerPlan()) -> ClaimResult:
     """Build the claim's proof, run every configuration and judge the closed form and the control."""
     start = time.perf_counter()
     proof, proof_detail, assumptions, derivation = proof_status(claim)
@@ -269,29 +340,31 @@ def run_claim(claim: Claim, seed: int = 0, alpha: float = DEFAULT_ALPHA, budget:
         proof, proof_detail = "failed", "a linked closed form needs a derivation"
 
     streams = claim_seed_sequence(seed, claim.id).spawn(len(claim.configs))
+    sizes = plan_sizes(claim, streams, alpha, budget, power, derivation)
     reads: list[int] = []
     checks: list[CheckResult] = []
     measured = []
-    for config, ss in zip(claim.configs, streams):
+    for config, (ss, config_budget, record) in zip(claim.configs, sizes):
         rng = np.random.default_rng(ss)
         try:
-            m = claim.measure(config, rng, budget)
+            m = claim.measure(config, rng, config_budget)
             if not isinstance(m, Measurement):
                 raise TypeError(f"measure returned {type(m).__name__}, not a Measurement")
-            measured.append((config, m, claim.closed(config, m.points, derivation, reads)))
+            measured.append((config, m, claim.closed(config, m.points, derivation, reads), record))
         except USER_ERRORS as exc:  # user code: a failed check with the reason
             checks.append(CheckResult(dict(config), "error", None, None, None, math.inf, None, False, 0,
                                       error=f"{type(exc).__name__}: {exc}",
                                       note=traceback.format_exc(limit=3)))
     # Bonferroni: the claim's alpha is shared by every element of every Monte Carlo check.
-    elements = sum(int(np.size(m.estimate)) for _, m, _ in measured if m.kind == "monte-carlo")
+    elements = sum(int(np.size(m.estimate)) for _, m, _, _ in measured if m.kind == "monte-carlo")
     z_crit = z_critical(alpha / max(elements, 1))
-    for config, m, expected in measured:
+    for config, m, expected, record in measured:
         limit = z_crit if m.kind == "monte-carlo" else 1.0 if m.kind == "bounded" else 0.0
         try:
             passed, z = _judge(m, expected, limit)
             result = CheckResult(dict(config), m.kind, expected, m.estimate, m.scale, z,
-                                 z_crit if m.kind == "monte-carlo" else None, passed, m.cases, note=m.note)
+                                 z_crit if m.kind == "monte-carlo" else None, passed, m.cases, note=m.note,
+                                 plan=record)
             if claim.control is not None:
                 wrong = claim.wrong(config, m.points, derivation)
                 if wrong is not None:

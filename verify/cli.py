@@ -15,6 +15,7 @@ import sys
 from derive.interrupt import Interrupted, signals_as_exceptions
 
 from .errors import UsageError
+from .parallel import Terminated
 
 SUBCOMMANDS = {
     "run": "verify.commands.run",
@@ -39,7 +40,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Prove, implement and check the mathematics of deep learning.",
                      epilog="Without a subcommand, `run` is assumed: `python -m verify -k xavier`; its options "
-                            "(-k, --seed, --format, --list, --module, --alpha, --budget, --wide): "
+                            "(-k, --seed, --format, --list, --module, --alpha, --budget, --wide, -j): "
                             "`python -m verify run --help`. An argument that starts with '-' (an expression) "
                             "goes after `--`.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -88,8 +89,11 @@ def _main(argv: list[str] | None) -> int:
         print(f"verify: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("verify: interrupted", file=sys.stderr)
+        print("verify: interrupted by SIGINT", file=sys.stderr)
         return 130
+    except Terminated:
+        print("verify: interrupted by SIGTERM", file=sys.stderr)   # raised by -j's workers' supervisor
+        return 143
     except BrokenPipeError:
         return 0
     except Exception as exc:  # an internal error still gets one line; VERIFY_DEBUG=1 shows the traceback

@@ -8,6 +8,7 @@ two-sided normal quantile of the per-check false-alarm rate.
 """
 from __future__ import annotations
 
+import math
 import zlib
 from dataclasses import dataclass
 from statistics import NormalDist
@@ -22,6 +23,9 @@ __all__ = [
     "claim_seed_sequence",
     "stream",
     "DEFAULT_CHUNK",
+    "PowerPlan",
+    "planned_replicates",
+    "miss_probability",
 ]
 
 DEFAULT_ALPHA = 1e-6
@@ -36,6 +40,62 @@ def z_critical(alpha: float) -> float:
     if not (isinstance(alpha, (int, float)) and 0 < alpha < 1):
         raise ValueError(f"alpha must be a probability in (0, 1), got {alpha!r}")
     return -NormalDist().inv_cdf(alpha / 2)  # not inv_cdf(1 - alpha/2): 1 - 5e-17 rounds to 1
+
+
+PILOT_REPLICATES = 2000
+"""Replicates of the pilot run that estimates the per-sample variance (or the claim's default, if smaller)."""
+
+MIN_REPLICATES = 2000
+"""Fewest replicates a power-planned check may use: a floor for the normal approximation. The pass rule
+reads a two-sided tail of about 1e-7 from the normal law (z ≈ 5.3). There the first Edgeworth correction
+cancels, and the next, relative to the tail, is about κz⁴/24n + γ²z⁶/72n (γ the skewness, κ the excess
+kurtosis of one replicate): at n = 2000, below 1.3 for γ² ≤ 8 and κ ≤ 6 (a χ²₁-like replicate), so the
+false-alarm rate stays within about twice its nominal value. Heavier tails (products over depth) are not
+power-planned at all (DESIGN.md, Monte Carlo); the calibration study is the judge."""
+
+SAFETY = 2.0
+"""Factor on the planned sample size. The pilot's variance is itself an estimate: with 2000 replicates
+its relative standard error is √((κ + 2)/2000), 3.2 % for Gaussian data and 8.4 % at κ = 12; a factor 2
+on n (√2 on the margin) covers an underestimate of σ² by 50 %, beyond 5 of those standard errors, and
+the selection of the best element of a multi-element estimate from the same noisy pilot."""
+
+
+@dataclass(frozen=True)
+class PowerPlan:
+    """How a power-planned check chooses its sample size: ``miss`` is the planned probability that the
+    negative control is not rejected (None: the check's own per-element α), ``safety`` multiplies the
+    planned size, ``floor`` is the fewest replicates, ``pilot`` the pilot's replicates."""
+
+    miss: float | None = None
+    safety: float = SAFETY
+    floor: int = MIN_REPLICATES
+    pilot: int = PILOT_REPLICATES
+
+    def __post_init__(self):
+        if self.miss is not None and not 0 < self.miss < 1:
+            raise ValueError(f"miss must be a probability in (0, 1), got {self.miss!r}")
+        if not self.safety >= 1:
+            raise ValueError(f"safety must be >= 1, got {self.safety!r}")
+        if self.floor < 2 or self.pilot < 2:
+            raise ValueError(f"floor and pilot must be >= 2 replicates, got {self.floor!r}, {self.pilot!r}")
+
+
+def planned_replicates(effect: float, z_crit: float, miss: float, safety: float = SAFETY,
+                       floor: int = MIN_REPLICATES) -> int:
+    """The fewest replicates n with which a control ``effect`` per-sample standard deviations away from the
+    truth (|closed form - control| / σ) is rejected by |estimate - control| > z_crit·se with probability at
+    least 1 - miss: √n·effect = z_crit + z_miss (one-sided quantile), times ``safety``, at least ``floor``."""
+    if not (effect > 0 and math.isfinite(effect)):
+        raise ValueError(f"effect must be a finite number > 0, got {effect!r}")
+    z_miss = NormalDist().inv_cdf(1 - miss)
+    return max(int(floor), math.ceil(safety * ((z_crit + z_miss) / effect) ** 2))
+
+
+def miss_probability(effect: float, replicates: int, z_crit: float) -> float:
+    """P(|N(δ, 1)| <= z_crit) with δ = effect·√replicates: the chance the control is not rejected."""
+    shift = effect * math.sqrt(replicates)
+    # Φ(z - δ) - Φ(-z - δ) through erfc, which keeps tiny tails that 1 + erf would round to 0
+    return max(0.0, 0.5 * math.erfc((shift - z_crit) / math.sqrt(2)) - 0.5 * math.erfc((shift + z_crit) / math.sqrt(2)))
 
 
 def claim_seed_sequence(root_seed: int, claim_id: str) -> np.random.SeedSequence:

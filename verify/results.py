@@ -42,6 +42,15 @@ def _worst_element(c: CheckResult) -> tuple[float | None, float | None, float | 
             int(est.size))
 
 
+def _plan(record: dict | None):
+    """A power-planned check's sample size, planned miss probability and pilot variance (None if fixed)."""
+    if record is None:
+        return None
+    return {"replicates": int(record["replicates"]), "miss": float(f"{record['miss']:.3g}"),
+            "pilot_variance": _finite(record["pilot_variance"]), "pilot_replicates": int(record["pilot_replicates"]),
+            "effect": _finite(record["effect"])}
+
+
 def check_to_json(c: CheckResult) -> dict:
     """One check; an estimate with many elements (pointwise checks) is shown at its worst element."""
     expected, estimate, scale, size = _worst_element(c)
@@ -59,6 +68,7 @@ def check_to_json(c: CheckResult) -> dict:
         "cases": int(c.cases),
         "control_z": _finite(c.control_z),
         "control_rejected": c.control_rejected,
+        "plan": _plan(c.plan),
         **({"error": c.error} if c.error else {}),
     }
 

@@ -96,8 +96,11 @@ def _difference_vanishes(a, b) -> tuple[bool, str]:
         if all(sp.simplify(entry) == 0 for entry in diff):
             return True, "simplify(lhs - rhs) == 0, entrywise"
         return False, "lhs - rhs does not simplify to 0 in every entry"
-    if sp.expand(diff) == 0:
+    expanded = sp.expand(diff)
+    if expanded == 0:
         return True, "expand(lhs - rhs) == 0"
+    if _cancels(expanded):
+        return True, "cancel(lhs - rhs) == 0"
     simple = sp.simplify(diff)
     if simple == 0 or simple.is_zero is True:
         return True, "simplify(lhs - rhs) == 0"
@@ -105,6 +108,16 @@ def _difference_vanishes(a, b) -> tuple[bool, str]:
             simple.has(sp.erfc, sp.erfi) and sp.simplify(simple.rewrite(sp.erf)) == 0):
         return True, "simplify(lhs - rhs) == 0 after rewriting in exponentials"
     return False, f"lhs - rhs does not simplify to 0 (it is {sp.sstr(simple)[:120]})"
+
+
+def _cancels(expr) -> bool:
+    """Whether ``cancel`` (numerator and denominator as polynomials, common factors removed) takes expr to 0:
+    an exact test for a rational function of its generators, much cheaper than simplify. Only a success
+    counts: a non-zero result falls through to simplify (generators may be related, sqrt(x)² = x)."""
+    try:
+        return sp.cancel(sp.together(expr)) == 0
+    except Exception:  # noqa: BLE001 -- cancel refuses some expressions (non-commutative, relational)
+        return False
 
 
 def _eq(lhs, rhs):

@@ -19,6 +19,19 @@ from .facts import (EVIDENCE, NUMERIC, E, Fact, Independent, Maximum, Minimum, N
                     time_cap)
 
 
+_INTEGRALS: dict[tuple, sp.Basic] = {}
+
+
+def _integral(term, z, lo, hi):
+    """sympy's ∫ term dz over (lo, hi), computed once per process for each term (the srepr key carries
+    every symbol's assumptions): a lemma's terms come back in the derivations that cite them. The result
+    is what sympy returned; the caller still checks it (identity and quadrature) at every use."""
+    key = (sp.srepr(term), sp.srepr(z), sp.srepr(lo), sp.srepr(hi))
+    if key not in _INTEGRALS:
+        _INTEGRALS[key] = sp.integrate(term, (z, lo, hi), conds="none")
+    return _INTEGRALS[key]
+
+
 class Checks:
     """The rules that check: identity, instance, inequality, floor, division, limit, extremum, bound,
     gaussian, quadrature, telescoping, induction, expectation, substitution (and evidence, never counted)."""
@@ -149,7 +162,7 @@ class Checks:
                     else self._unfold(f)
                 density = _density(z, self._unfold(q))
                 # term by term: sympy 1.14 drops terms of some expanded sums integrated whole
-                got = sp.Add(*[sp.integrate(term, (z, lo, hi), conds="none")
+                got = sp.Add(*[_integral(term, z, lo, hi)
                                for term in sp.Add.make_args(sp.expand(integrand * density))])
             if got.has(sp.Integral):
                 ok, how = False, "sympy left the integral unevaluated"

@@ -70,6 +70,19 @@ def values_agree(a, b, symbols=None) -> tuple[bool, str]:
     return True, f"numeric agreement at {checked} sample point(s)"
 
 
+def _remembered(fn):
+    """fn with its values kept by argument: the quadrature of |fn| visits the same nodes as that of fn
+    (same rule, interval and precision), so each node is evaluated once. The values are fn's own."""
+    seen: dict = {}
+
+    def at(t):
+        key = (t, mpmath.mp.prec)
+        if key not in seen:
+            seen[key] = fn(t)
+        return seen[key]
+    return at
+
+
 def _weighted_parts(fn, ends):
     lo, hi = ends
     points = [lo, mpmath.mpf(0), hi] if lo < 0 < hi else [lo, hi]
@@ -87,7 +100,7 @@ def integral_agrees(integrand, z, lo, hi, got) -> tuple[bool, str]:
     notes = []
     for values in samples(others):
         try:
-            fn = sp.lambdify(z, integrand.xreplace(values), modules="mpmath")
+            fn = _remembered(sp.lambdify(z, integrand.xreplace(values), modules="mpmath"))
             with mpmath.workdps(30):
                 ends = [e.xreplace(values) for e in (lo, hi)]
                 ends = [mpmath.mpf(sp.N(e, 30)) if e.is_finite else (mpmath.inf if e > 0 else -mpmath.inf)

@@ -243,6 +243,7 @@ CLAIMS = [
     ),
     Claim(
         id="activation.relu.moments",
+        sample_size="power",
         title="E[ReLU(z)²] = E[z²]/2 for symmetric z; for N(0, q): mean √(q/(2π)), variance q(1/2 - 1/(2π))",
         source="001 §Kaiming Initialization",
         expected=linked(_moments_expected, (D.RELU_SECOND, D.RELU_MEAN, D.RELU_VARIANCE)),

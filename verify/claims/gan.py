@@ -285,6 +285,7 @@ SHOWN_GRADIENTS = tuple(G.GRAD[name] for name in LOSS_NAMES) + tuple(G.GRAD_D[na
 CLAIMS = [
     Claim(
         id="gan.optimal_discriminator",
+        sample_size="power",
         title="D*(x) = p_d/(p_d + p_g); 1/2 and value -log 4 at p_g = p_d; for two unit-variance Gaussians "
               "logit D* = (μ_d - μ_g)x + (μ_g² - μ_d²)/2",
         source=_SOURCE_D,
@@ -298,6 +299,7 @@ CLAIMS = [
     ),
     Claim(
         id="gan.fake_score_bound",
+        sample_size="power",
         title="with the optimal discriminator E_{p_g}[D*] <= 1/2, equality iff p_g = p_d: an average D(G(z)) "
               "near 1 means a poor discriminator, not a poor generator",
         source=_SOURCE_D,

@@ -201,6 +201,7 @@ _INIT_SOURCE = "001 §Initialization Derivation"
 CLAIMS = [
     Claim(
         id="variance.product",
+        sample_size="power",
         title="W ⟂ x, E[W] = 0 ⇒ Var(Wx) = Var(W)·E[x²]; = Var(W)·Var(x) only when also E[x] = 0",
         source=_INIT_SOURCE,
         expected=linked(lambda config, points, form: form(D.PRODUCT, **_product_values(config)), D.PRODUCT),
@@ -212,6 +213,7 @@ CLAIMS = [
     ),
     Claim(
         id="variance.fan_in",
+        sample_size="power",
         title="Var(Σ_{j≤n} W_j x_j) = n·Var(W)·E[x²] for symbolic n; the x_j may be correlated",
         source=_INIT_SOURCE,
         expected=linked(lambda config, points, form: form(D.FAN_IN, **_fan_in_values(config)), D.FAN_IN),
@@ -321,6 +323,7 @@ CLAIMS = [
     ),
     Claim(
         id="init.gains",
+        sample_size="power",
         title="calculate_gain reproduces PyTorch's table; the second-moment gain 1/√E[φ(ξ)²] beside it "
               "(relu √2 exact, tanh ≈ 1.5925 not 5/3, sigmoid ≈ 1.847 not 1)",
         source="torch.nn.init.calculate_gain",

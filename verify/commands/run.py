@@ -7,14 +7,13 @@ import math
 import sys
 import time
 
-import numpy as np
 from derive.layout import paragraph
 from derive.layout import table as _layout
 
-from ..claim import Budget, ClaimResult, run_claim
-from ..results import result_to_json
+from ..claim import Budget, ClaimResult
 from ..errors import UsageError
 from ..mc import DEFAULT_ALPHA
+from ..parallel import Outcome, available_cores, jobs_argument, run_claims
 from ..registry import RegistryError, all_claims, select
 from ._args import layout as _layout_option
 from ._args import seed as _seed
@@ -72,6 +71,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--budget", type=_positive, default=1.0,
                    help="multiply every claim's default number of replicates (default 1)")
     _layout_option(p)
+    p.add_argument("-j", "--jobs", type=jobs_argument, default=None, metavar="N",
+                   help=f"run claims in N worker processes, same output as -j 1 "
+                        f"(default: the cores available, here {available_cores()})")
 
 
 def _fmt(value, digits: int = 6) -> str:
@@ -178,23 +180,25 @@ def main(args: argparse.Namespace) -> int:
         return 0
 
     budget = Budget(args.budget)
+    jobs = args.jobs if args.jobs is not None else available_cores()
     start = time.perf_counter()
     progress = sys.stderr.isatty()
-    results: list[ClaimResult] = []
-    for i, claim in enumerate(claims, 1):
-        if progress:
-            print(f"\r\033[K[{i}/{len(claims)}] {claim.id}", end="", file=sys.stderr, flush=True)
-        with np.errstate(all="ignore"):
-            results.append(run_claim(claim, seed=args.seed, alpha=args.alpha, budget=budget))
+
+    def show(done: int, claim_id: str) -> None:
+        print(f"\r\033[K[{done}/{len(claims)}] {claim_id}", end="", file=sys.stderr, flush=True)
+
+    outcomes = run_claims(claims, seed=args.seed, alpha=args.alpha, budget=budget, jobs=jobs,
+                          modules=args.module, patterns=args.patterns, explain=_explain,
+                          progress=show if progress else None)
     if progress:
         print("\r\033[K", end="", file=sys.stderr, flush=True)
     seconds = time.perf_counter() - start
-    rows = [result_to_json(r) for r in results]
-    passed = sum(r.passed for r in results)
+    rows = [o.row for o in outcomes]
+    passed = sum(o.passed for o in outcomes)
     proofs: dict[str, int] = {}
-    for r in results:
-        proofs[r.proof] = proofs.get(r.proof, 0) + 1
-    summary = {"claims": len(results), "passed": passed, "failed": len(results) - passed, "proofs": proofs,
+    for o in outcomes:
+        proofs[o.proof] = proofs.get(o.proof, 0) + 1
+    summary = {"claims": len(outcomes), "passed": passed, "failed": len(outcomes) - passed, "proofs": proofs,
                "seconds": round(seconds, 3)}
     if args.format == "json":
         print(json.dumps({"seed": args.seed, "alpha": args.alpha, "budget": args.budget, "claims": rows,
@@ -202,13 +206,13 @@ def main(args: argparse.Namespace) -> int:
     else:
         print(_table(rows, args.format, args.wide))
         out = summary_stream(args.format)
-        for r in results:
-            if not r.passed:
-                print(paragraph(_explain(r), args.wide), file=out)
-        print(paragraph(f"{_plural(len(results), 'claim')}: {passed} passed, {len(results) - passed} failed "
+        for o in outcomes:
+            if not o.passed:
+                print(paragraph(o.explanation, args.wide), file=out)
+        print(paragraph(f"{_plural(len(outcomes), 'claim')}: {passed} passed, {len(outcomes) - passed} failed "
                         f"(seed {args.seed}, α = {args.alpha:g} per claim, {_seconds(seconds)}); "
-                        f"proofs: {_proof_counts(results)}", args.wide), file=out)
-    return 0 if passed == len(results) else 1
+                        f"proofs: {_proof_counts(outcomes)}", args.wide), file=out)
+    return 0 if passed == len(outcomes) else 1
 
 
 def _plural(n: int, noun: str) -> str:
@@ -221,10 +225,10 @@ def _seconds(seconds: float) -> str:
     return f"{seconds:.1f} s" if seconds >= 0.95 else f"{seconds:.2g} s"
 
 
-def _proof_counts(results: list[ClaimResult]) -> str:
+def _proof_counts(outcomes: list[Outcome]) -> str:
     """How many proofs are proved, proved given assumptions, numeric, failed, unlinked, none."""
     counts: dict[str, int] = {}
-    for r in results:
+    for r in outcomes:
         key = "proved given assumptions" if r.proof.startswith("proved given") else \
             "numeric given assumptions" if r.proof.startswith("numeric given") else r.proof
         counts[key] = counts.get(key, 0) + 1
