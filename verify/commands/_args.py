@@ -42,3 +42,17 @@ def summary_stream(fmt: str):
     from derive.layout import WRAPPED_FORMATS
 
     return sys.stdout if fmt in WRAPPED_FORMATS else sys.stderr
+
+
+def integer_between(low: int, high: int):
+    """An argparse type: a decimal integer in [low, high], else a one-line error saying the range."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text, 10)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be between {low} and {high}, got {text!r}")
+        return value
+
+    return parse

@@ -38,6 +38,7 @@ from numeric import gain as N
 
 from ..errors import UsageError
 from ..mc import DEFAULT_ALPHA, claim_seed_sequence, stream, z_critical
+from ._args import integer_between
 from ._args import layout as _layout_option
 from ._stages import Stages as _Stages
 from ._stages import json_safe as _json_safe
@@ -88,14 +89,7 @@ def _number(name: str, low: float, strict: bool, high: float = math.inf):
     return parse
 
 
-def _depth(text: str) -> int:
-    try:
-        value = int(text, 10)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
-    if not 1 <= value <= MAX_DEPTH:
-        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_DEPTH}, got {text!r}")
-    return value
+_depth = integer_between(1, MAX_DEPTH)   # --depth
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -27,6 +27,7 @@ from numeric import correlation as N
 
 from ..errors import UsageError
 from ..mc import claim_seed_sequence
+from ._args import integer_between
 from ._args import seed as _seed
 from ._args import table_format as _format
 from .gain import MAX_SCALE, _float, _number
@@ -39,14 +40,7 @@ ILLUSTRATION = {"width": 256, "networks": 16, "c0": 0.5, "max_depth": 50}
 """Correlations of the two inputs at layer 0 whose depth-L image is printed."""
 
 
-def _depth(text: str) -> int:
-    try:
-        value = int(text, 10)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
-    if not 1 <= value <= MAX_DEPTH:
-        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_DEPTH}, got {text!r}")
-    return value
+_depth = integer_between(1, MAX_DEPTH)   # --depth
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
