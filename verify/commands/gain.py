@@ -39,6 +39,7 @@ from numeric import gain as N
 from ..errors import UsageError
 from ..mc import DEFAULT_ALPHA, claim_seed_sequence, stream, z_critical
 from ._args import integer_between
+from .gain_table import _float
 from ._args import layout as _layout_option
 from ._stages import Stages as _Stages
 from ._stages import json_safe as _json_safe
@@ -116,17 +117,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-
-
-def _float(value) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, sp.Basic):
-        value = sp.N(value, 17)
-        if not (value.is_real and value.is_finite):
-            return None
-    number = float(value)
-    return number if math.isfinite(number) else None
 
 
 _NUMERIC_PARAMETERS = {"leaky_relu": {A.a: "slope"}, "elu": {A.alpha: "alpha"}, "selu": {}}
@@ -311,132 +301,7 @@ def _torch_reason(act: A.Activation, builtin: A.Activation | None, torch, g: flo
     return text
 
 
-LONGEST_FORM = 160
-"""A closed form longer than this (SELU's with its 30-digit constants) is not printed in the table."""
-
-
-def _short(text: str | None) -> str | None:
-    if text is None or len(text) <= LONGEST_FORM:
-        return text
-    return f"({len(text)} characters: --format json shows it)"
-
-
-def _torch_call(builtin: A.Activation | None) -> str | None:
-    """calculate_gain('leaky_relu', 0.2): the call whose value the PyTorch row shows."""
-    if builtin is None or builtin.name not in A.TORCH_GAINS:
-        return None
-    if builtin.name == "leaky_relu":
-        return f"calculate_gain('leaky_relu', {float(dict(builtin.parameters)[A.a]):g})"
-    return f"calculate_gain('{builtin.name}')"
-
-
-def advice(r: dict) -> str:
-    """The sentence the table ends with: which σ_w to use for fan-in initialization, against PyTorch's."""
-    g, t = r["forward_gain"], r["torch_gain"]
-    text = (f"For fan-in initialization draw W with std σ_w/√fan_in, σ_w = {g:.6g}: it keeps E[z²] = 1 "
-            "from layer to layer (σ_b = 0)")
-    if r["torch_call"] is None:
-        named = r["recognized"] or "a typed expression"
-        return text + f"; PyTorch's calculate_gain has no value for {named}."
-    call = f"PyTorch's {r['torch_call']} (what kaiming_normal_ with mode='fan_in' uses)"
-    if abs(t - g) <= 1e-9 * g:
-        return text + f"; {call} gives the same {t:.6g}."
-    return text + f"; {call} gives {t:.6g}, {abs(t / g - 1):.1%} {'more' if t > g else 'less'}."
-
-
-def _fmt(value, digits: int = 10, error: float | None = None) -> str:
-    """``value`` to ``digits`` significant digits, fewer when its relative ``error`` leaves fewer certain."""
-    if value is None:
-        return "—"
-    if error is not None and value != 0:
-        certain = math.floor(-math.log10(max(error / abs(value), 1e-300)))
-        if certain < 1:
-            return f"{value:.1g} (±{error:.1g})"
-        digits = min(digits, certain)
-    return f"{value:.{digits}g}"
-
-
-def _fmt_relative(value, relative: float | None, digits: int = 10) -> str:
-    return _fmt(value, digits, None if relative is None or value is None else relative * abs(value))
-
-
-def _fixed_text(r: dict) -> str:
-    kind, slope = r["fixed_point_kind"], r["fixed_point_slope"]
-    if kind == "critical":
-        return "critical: q* = 0 exactly, φ(0) = 0 and σ_b = 0, with χ₁ = σ_w²·φ'(0)² = 1 (exact)"
-    where = f"iterating V from q = {r['q']:g}"
-    if kind == "unstable":
-        return f"unstable, V'(q*) = {slope:.4g} > 1: q = {r['q']:g} sits on it, any deviation grows"
-    if kind in ("attracting", "neutral"):
-        return f"{kind}, V'(q*) = {slope:.4g}; {where}"
-    return f"{kind}: {where}"
-
-
-def _deep_text(deep: dict) -> str:
-    if deep["infinite_width"] is None and deep["infinite_width_log10"] is not None:
-        return f"10^{deep['infinite_width_log10']:.6g}"
-    return _fmt(deep["infinite_width"], 6)
-
-
-def _moment_text(r: dict, kind: str) -> str:
-    value, error = r["moments"][kind], r["moment_errors"][kind]
-    if value == 0 and error is not None:
-        return f"0 (|E| <= {error:.1g})"
-    return _fmt(value, 10, error if error is None else max(error, 1e-12 * abs(value or 0)))
-
-
-def _rows(r: dict) -> list[list[str]]:
-    methods, closed = r["methods"], r["closed_forms"]
-    c, deep = r["check"], r["deep"]
-
-    def how(kind):
-        return f"{methods[kind]}: {_short(closed[kind])}" if kind in closed else methods[kind]
-
-    chi = r["chi1"]
-    slack = 1e-12 if r["chi1_error"] is None else r["chi1_error"]
-    regime = "—" if chi is None else "critical (= 1, exact)" if r["fixed_point_kind"] == "critical" else (
-        "ordered (< 1)" if chi < 1 - slack else "chaotic (> 1)" if chi > 1 + slack
-        else f"critical (= 1 to within {slack:.1g})")
-    rows = [
-        ["φ(x)", r["expression"], "typed expression" if not r["recognized"] else f"built-in {r['recognized']}"
-         if r["recognized"] in A.BUILTINS else f"{r['recognized']} (known by name, no claim of its own)"],
-        ["φ'(x)", _short(r["derivative"]), "sympy (piecewise: almost everywhere)"],
-        [f"E[φ(z)], z ~ N(0, {r['q']:g})", _moment_text(r, "mean"), how("mean")],
-        ["E[φ(z)²]", _moment_text(r, "second_moment"), how("second_moment")],
-        ["E[φ'(z)²]", _moment_text(r, "derivative_second_moment"), how("derivative_second_moment")],
-        ["forward gain 1/√E[φ(z)²]", _fmt(r["forward_gain"]), _short(r["forward_gain_exact"]) or "quadrature, at q = 1"],
-        ["backward gain 1/√E[φ'(z)²]", _fmt(r["backward_gain"]), "at q = 1"],
-        ["PyTorch calculate_gain", _fmt(r["torch_gain"]), r["torch_note"]],
-        ["σ_w, σ_b", f"{r['sigma_w']:.6g}, {r['sigma_b']:.6g}",
-         "as given (--sigma-w, --sigma-b)" if r["sigma_w_given"] else
-         "σ_w: the forward gain (the default); σ_b: " + ("the default" if r["sigma_b"] == 0 else "as given")],
-        ["fixed point q*", _fmt_relative(r["fixed_point"], r["fixed_point_error"]), _fixed_text(r)],
-        ["χ₁ = σ_w²·E[φ'(√q* z)²]", _fmt_relative(chi, r["chi1_error"]), regime],
-        ["critical σ_w (σ_b = 0)", _fmt(r["critical_sigma_w"]), r["critical_note"]],
-        ["Monte Carlo, one layer", f"{c['estimate']:.6g} ± {c['stderr']:.2g}",
-         f"E[y²] = V(q) = {c['expected']:.6g}: z = {c['z']:.2f} (limit {c['z_critical']:.2f}), {c['verdict']}; "
-         f"{c['replicates']} layers of width {c['width']}; φ from {c['sampled_with']}"
-         + (f"; {c['note']}" if c["note"] else "")],
-        [f"depth {deep['depth']} (width {deep['width']})",
-         "—" if deep["estimate"] is None else f"{deep['estimate']:.6g} ± {deep['stderr']:.2g}",
-         f"infinite width q_L = {_deep_text(deep)}; deviation "
-         f"{'—' if deep['deviation'] is None else format(deep['deviation'], '+.2%')} (finite width, not judged)"],
-    ]
-    return rows
-
-
-def _names_table(fmt: str, wide: bool) -> str:
-    """The activations known by name: formula, parameter and default, PyTorch's gain, own claim."""
-    rows = []
-    for name in [*A.BUILTINS, *A.OTHERS]:
-        act = A.builtin(name)
-        torch = A.torch_gain(act)
-        parameter = f"{A.PARAMETERS[name][1]} = {sp.sstr(dict(act.parameters)[A.PARAMETERS[name][1]])}" \
-            if name in A.PARAMETERS else ""
-        rows.append([name + (f"({A.PARAMETERS[name][1]})" if name in A.PARAMETERS else ""), sp.sstr(act.formula),
-                     parameter, "—" if torch is None else f"{_float(torch):.6g}",
-                     f"gain.{name}" if name in A.BUILTINS else "—"])
-    return _layout(rows, ["name", "φ(x)", "default", "calculate_gain", "claim"], fmt, keep=(0, 4), wide=wide)
+from .gain_table import _names_table, _rows, _torch_call, advice  # noqa: E402,F401 -- the table
 
 
 def main(args: argparse.Namespace) -> int:

@@ -16,7 +16,6 @@ import math
 
 import numpy as np
 import sympy as sp
-from tabulate import tabulate
 
 from derive import catalogue as A
 from derive import correlation as DC
@@ -27,6 +26,9 @@ from numeric import correlation as N
 
 from ..errors import UsageError
 from ..mc import claim_seed_sequence
+from derive.layout import table as _layout
+
+from ._args import layout as _layout_option
 from ._args import integer_between
 from ._args import seed as _seed
 from ._args import table_format as _format
@@ -56,6 +58,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=_seed, default=0, help="root seed of the finite-width illustration (default 0)")
     p.add_argument("--format", type=_format, default="simple", metavar="FMT",
                    help="json, or a tabulate table format: simple (default), github, latex, ...")
+    _layout_option(p)
 
 
 def _nonlinearity(act: A.Activation, builtin: A.Activation | None) -> tuple[N.Nonlinearity, str]:
@@ -193,5 +196,5 @@ def main(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(record, indent=2, allow_nan=False))
     else:
-        print(tabulate(_rows(record), ["quantity", "value", "how"], tablefmt=args.format, disable_numparse=True))
+        print(_layout(_rows(record), ["quantity", "value", "how"], args.format, keep=(1,), wide=args.wide))
     return 0
