@@ -69,7 +69,8 @@ def test_readme_critical_table_is_recomputed_digit_for_digit():
         assert f"{crit['q_star']:.8f}" == q
 
 
-def test_readme_block_is_the_real_output(capsys):
+def test_readme_block_is_the_real_output(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")   # the README shows a 100-column terminal (tests/test_readme.py)
     block = re.search(r"```\n\$ python -m verify kernel (.+?)\n(.*?)```", _readme(), re.DOTALL)
     args = block.group(1).split()
     code, out, _ = run(capsys, *args)
