@@ -12,13 +12,11 @@
 """
 from __future__ import annotations
 
-import contextlib
 import inspect
 import json
 import math
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -28,27 +26,18 @@ import numpy as np
 import pytest
 
 from derive.cli import main as derive_main
-from derive.kernel import SymbolicTimeout as Hang  # what the alarm raises
+from derive.budget import StageTimeout as Hang  # what the alarm raises (a BaseException: no
+from derive.budget import stage                 # pytest.raises(ValueError) can swallow it)
 from numeric import activations, conv, dynamics, gain, gan, init, linear, propagation, receptive_field
 from verify.cli import main as verify_main
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@contextlib.contextmanager
 def _deadline(seconds):
-    """A wall-clock alarm (SIGALRM): a blocked call (a sleep, a read) fails the case instead of hanging.
-    derive's time_cap counts CPU time, which a blocked call does not use."""
-    def _raise(signum, frame):
-        raise Hang(f"no answer within {seconds:g} s of wall time")
-
-    previous = signal.signal(signal.SIGALRM, _raise)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+    """A wall-clock limit (derive.budget.stage, SIGALRM): a blocked call (a sleep, a read) fails the case
+    instead of hanging; derive's time_cap counts CPU time, which a blocked call does not use."""
+    return stage("robustness case", seconds)
 
 
 MODULES = (activations, init, linear, propagation, conv, receptive_field, dynamics, gan, gain)
