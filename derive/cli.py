@@ -9,6 +9,7 @@ import json
 import sys
 
 from . import registry, tables
+from .tables import short_status
 from .errors import DeriveError as UsageError
 from .interrupt import Interrupted, signals_as_exceptions
 
@@ -65,8 +66,8 @@ def _print(ids: list[str], args) -> int:
         from .layout import table
 
         fmt = {"text": "simple", "markdown": "github", "latex": "latex"}[args.format]
-        print(table([[d.claim_id, d.title, str(d.status), len(d.steps)] for d in derivations],
-                    ["derivation", "title", "status", "steps"], fmt, keep=(0, 3), wide=args.wide))
+        print(table([[d.claim_id, d.title, short_status(str(d.status)), len(d.steps)] for d in derivations],
+                    ["derivation", "title", "status", "steps"], fmt, keep=(0, 2, 3), wide=args.wide))
     else:
         for d in derivations:
             if args.format == "latex":

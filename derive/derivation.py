@@ -176,7 +176,7 @@ class Derivation:
             fact = self._proof.assume(name, statement, reference, for_all)
         except Exception as exc:  # noqa: BLE001
             fact = self._proof.refuse(sp.Symbol("refused"), "assumption", f"{type(exc).__name__}: {exc}")
-        self._steps.append(Step(fact, justification or f"assumption '{name}' ({reference})"))
+        self._steps.append(Step(fact, justification or f"assumption '{name}'"))  # its reference: the how column
         return fact
 
     def use(self, claim_id: str, justification: str = "", values: dict | None = None):

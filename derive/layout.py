@@ -11,7 +11,6 @@ escaped by ``derive.tables.escape`` (specials and unicode as LaTeX), so the tabl
 from __future__ import annotations
 
 import shutil
-import textwrap
 
 from tabulate import MIN_PADDING, multiline_formats, tabulate
 
@@ -36,11 +35,41 @@ def _width(cell: str) -> int:
     return max((len(line) for line in cell.split("\n")), default=0)
 
 
+_BREAK_AFTER = frozenset("·,;+−-*/=)]}")
+"""A word longer than its column is broken after one of these (an operator, a comma, a closing bracket),
+so that a formula never splits inside a name, a number or a subscript (``u₂`` stays whole)."""
+
+
+def _pieces(word: str, width: int) -> list[str]:
+    """``word`` in pieces of at most ``width`` characters, each ending after a character of _BREAK_AFTER
+    where one is in reach; a run longer than ``width`` with no such character (a long number) is cut."""
+    out = []
+    while len(word) > width:
+        cut = max((i + 1 for i, c in enumerate(word[:width]) if c in _BREAK_AFTER and i + 1 < len(word)), default=0)
+        if cut < width // 3:  # no break point in reach, or only near the start: cut at the width
+            cut = width
+        out.append(word[:cut])
+        word = word[cut:]
+    return out + [word] if word else out
+
+
 def _wrap(cell: str, width: int) -> str:
-    """Wrap between words; a word longer than the column (a long number) is cut, nothing else is."""
+    """Wrap between words; a word longer than the column is broken after an operator or bracket
+    (``_pieces``), and cut only where it has none (a long number)."""
     lines = []
     for para in cell.split("\n"):
-        lines.extend(textwrap.wrap(para, width, break_on_hyphens=False) or [""])
+        current = ""
+        for word in para.split():
+            pieces = _pieces(word, width)
+            for k, piece in enumerate(pieces):
+                glue = "" if k else " "  # the pieces of one word are rejoined without a space
+                if current and len(current) + len(glue) + len(piece) <= width:
+                    current += glue + piece
+                else:
+                    if current:
+                        lines.append(current)
+                    current = piece
+        lines.append(current)
     return "\n".join(lines)
 
 

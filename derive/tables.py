@@ -12,7 +12,7 @@ try:
 except ImportError:  # pragma: no cover -- the printer is optional while it is written
     render = None
 
-__all__ = ["rows", "markdown", "text", "latex_table", "as_json", "HEADERS", "MARKS"]
+__all__ = ["rows", "markdown", "text", "latex_table", "as_json", "result_text", "short_status", "HEADERS", "MARKS"]
 
 HEADERS = ["#", "statement", "justification", "rule", "checked", "how"]
 MARKS = {K.PROVED: "✓", K.NUMERIC: "≈", K.DEFINITION: "def", K.ASSUMED: "assumed", K.CITED: "cited",
@@ -46,10 +46,49 @@ def _meta(d, markup: bool = True) -> str:
     if verdict.uses:
         meta += " Uses: " + ", ".join(f"{code}{u}{code}" for u in verdict.uses) + "."
     if d.result is not None:
-        meta += f" Result: {escape(_text(d.result), False) if markup else _text(d.result)}."
+        meta += f" Result: {escape(result_text(d.result), False) if markup else result_text(d.result)}."
     if verdict.reasons:
         meta += " Why it fails: " + "; ".join(verdict.reasons)[:400] + "."
     return meta
+
+
+_SIGNS = (("positive", "> 0"), ("negative", "< 0"), ("nonnegative", "≥ 0"), ("nonpositive", "≤ 0"),
+          ("zero", "= 0"), ("nonzero", "≠ 0"))
+
+
+def _condition(symbol: sp.Symbol) -> str:
+    """What a symbol's assumptions say about its sign, as text ("t > 0"), or "" if nothing."""
+    for key, text in _SIGNS:
+        if symbol.assumptions0.get(key):
+            return f"{_text(symbol)} {text}"
+    return ""
+
+
+def result_text(result) -> str:
+    """A concluded statement as text. Parts that differ only in the assumptions on a same-named symbol
+    (t > 0 and t < 0, shown alike) each say which case they hold in: "...(for t > 0); ...(for t < 0)"."""
+    parts = K._parts(result)
+    if len(parts) < 2:
+        return _text(result)
+    seen: dict[str, set] = {}
+    for part in parts:
+        for symbol in part.free_symbols:
+            seen.setdefault(symbol.name, set()).add(symbol)
+    shared = {name for name, symbols in seen.items() if len(symbols) > 1}
+    texts = []
+    for part in parts:
+        cases = [c for c in (_condition(s) for s in sorted(part.free_symbols, key=lambda s: s.name)
+                             if s.name in shared) if c]
+        texts.append(_text(part) + (f" (for {', '.join(cases)})" if cases else ""))
+    return "; ".join(texts)
+
+
+def short_status(status: str) -> str:
+    """'proved given 5 assumptions' -> 'proved, 5 assumed', for a table column (the JSON keeps the status)."""
+    for base in ("proved", "numeric"):
+        if status.startswith(f"{base} given "):
+            return f"{base}, {status.split()[2]} assumed"
+    return status
 
 
 def markdown(d) -> str:

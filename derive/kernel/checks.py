@@ -32,6 +32,19 @@ def _integral(term, z, lo, hi):
     return _INTEGRALS[key]
 
 
+
+_SHOWN = 60
+"""What sympy returned is quoted in a step's ``how`` when it is this short; longer, only its size is (a
+cut-off formula would be misread: the statement column shows the value it was checked against)."""
+
+
+def _shown(expr) -> str:
+    from ..render import text
+
+    shown = text(expr)
+    return shown if len(shown) <= _SHOWN else f"an expression of {len(shown)} characters"
+
+
 class Checks:
     """The rules that check: identity, instance, inequality, floor, division, limit, extremum, bound,
     gaussian, quadrature, telescoping, induction, expectation, substitution (and evidence, never counted)."""
@@ -92,7 +105,7 @@ class Checks:
                 got = sp.limit(self._unfold(expr), var, point) if infinite else \
                     sp.limit(self._unfold(expr), var, point, dir=direction)
             ok, how = self._identity(got, value)
-            how = f"sympy.limit gives {sp.sstr(got)[:80]}; {how}"
+            how = f"sympy.limit gives {_shown(got)}; {how}"
             if ok:
                 agree, note = limit_agrees(self._unfold(expr), var, _as_sympy(point), _as_sympy(value), direction)
                 ok, how = agree, f"{how}; {note}"
@@ -112,7 +125,7 @@ class Checks:
             with time_cap(self.cap):
                 got = (maximum if kind == "max" else minimum)(self._unfold(expr), var, domain)
             ok, how = self._identity(got, value)
-            how = f"sympy {kind}imum over {domain} = {sp.sstr(got)[:60]}; {how}"
+            how = f"sympy {kind}imum over {domain} = {_shown(got)}; {how}"
             if ok:
                 agree, note = extreme_agrees(self._unfold(expr), var, domain, _as_sympy(value), kind)
                 ok, how = agree, f"{how}; {note}"
@@ -168,7 +181,7 @@ class Checks:
                 ok, how = False, "sympy left the integral unevaluated"
             else:
                 ok, how = self._identity(got, value)
-                how = f"∫ f·N(0, q) = {sp.sstr(got)[:80]}; {how}"
+                how = f"sympy's ∫ f·N(0, q) = {_shown(got)}; {how}"
                 if ok:   # an independent numeric check of sympy's integration at sample parameter values
                     agree, note = integral_agrees(integrand * density, z, lo, hi, got)
                     ok, how = agree, f"{how}; {note}"

@@ -58,3 +58,21 @@ def test_paragraph_wraps_between_words():
     text = L.paragraph(PROSE, width=40)
     assert widest(text) <= 40 and text.replace("\n", " ") == PROSE
     assert L.paragraph(PROSE, wide=True, width=40) == PROSE
+
+
+FORMULA = "E[ReLU(u₁)ReLU(u₂)](q₁, q₂, t) = √q₁·√q₂·(t²·atan(|t|)/|t| + π·t/2 + 1)/(2π·√(t² + 1))"
+
+
+@pytest.mark.parametrize("width", [12, 17, 23, 30])
+def test_a_formula_longer_than_its_column_breaks_after_an_operator_never_inside_a_name(width):
+    lines = L._wrap(FORMULA, width).split("\n")
+    assert max(len(line) for line in lines) <= width
+    assert "".join(lines).replace(" ", "") == FORMULA.replace(" ", "")  # nothing lost or added
+    for before, after in zip(lines, lines[1:]):
+        # a break after a letter or digit (u / ₂, atan / (, 2 / π) would split a token: every break
+        # follows an operator, a comma or a closing bracket, or a space that was in the formula
+        assert before[-1] in L._BREAK_AFTER or f"{before} {after.split()[0]}" in FORMULA, (before, after)
+
+
+def test_a_long_number_without_break_points_is_cut_at_the_width():
+    assert L._wrap("1234567890123456 x", 10).split("\n") == ["1234567890", "123456 x"]

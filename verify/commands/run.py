@@ -9,6 +9,7 @@ import time
 
 from derive.layout import paragraph
 from derive.layout import table as _layout
+from derive.tables import short_status
 
 from ..claim import Budget, ClaimResult
 from ..errors import UsageError
@@ -139,14 +140,6 @@ def _z_cell(row: dict) -> str:
     return _z_text(row["z"], worst["kind"])
 
 
-def _proof_cell(status: str) -> str:
-    """'proved given 5 assumptions' -> 'proved, 5 assumed' (the JSON keeps the status as it is)."""
-    for base in ("proved", "numeric"):
-        if status.startswith(f"{base} given "):
-            return f"{base}, {status.split()[2]} assumed"
-    return status
-
-
 def _table(rows: list[dict], fmt: str, wide: bool = False) -> str:
     body = []
     for r in rows:
@@ -157,7 +150,7 @@ def _table(rows: list[dict], fmt: str, wide: bool = False) -> str:
             f"({control_z + ': ' if control_z else ''}NOT rejected)"
         verdict = "fail (proof)" if r["proof"] == "failed" else r["verdict"] if r["check"] != "inconclusive" \
             else "fail (inconclusive)"
-        body.append([r["id"], _proof_cell(r["proof"]), r["formula"], _expected_cell(r), _estimate_cell(r),
+        body.append([r["id"], short_status(r["proof"]), r["formula"], _expected_cell(r), _estimate_cell(r),
                      f"{_z_cell(r)} {control_cell}", verdict])
     headers = ["claim", "proof", "closed form", "compared with", "estimate", "z (control z)", "verdict"]
     return _layout(body, headers, fmt, keep=(0,), wide=wide)
