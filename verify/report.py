@@ -167,44 +167,13 @@ def _tanh(rng):
 
 @plot("finite_width_spread")
 def _spread(rng):
-    plt = _pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-    depth, networks = 50, 200
-    layers = np.arange(depth + 1)
-    for n in (16, 64, 128):
-        def draw(r, k, n=n):
-            out = np.empty((k, depth + 1))
-            for i in range(k):
-                h = r.standard_normal(n)
-                m0 = h @ h
-                out[i, 0] = 1.0
-                for l in range(1, depth + 1):
-                    h = A.relu(I.kaiming_normal((n, n), rng=r) @ h)
-                    out[i, l] = (h @ h) / m0
-            return out
+    from derive import propagation as P
 
-        ratios = draw(rng, networks)
-        lo, med, hi = np.percentile(ratios, [10, 50, 90], axis=0)
-        (l,) = axes[0].plot(layers, med, "-", lw=1.2, label=f"n = {n}: median, 10–90 % band")
-        axes[0].fill_between(layers, lo, hi, color=l.get_color(), alpha=0.2)
-        square = ratios**2
-        mean, se = square.mean(axis=0), square.std(axis=0, ddof=1) / math.sqrt(networks)
-        from derive import propagation as P
+    from . import report_spread as S
 
-        spread = _closed("propagation.finite_width", P.SPREAD, n=n, L=layers)
-        axes[1].plot(layers, spread, "-", color=l.get_color(), label=f"n = {n}: (1 + 5/n)^L (exact)")
-        axes[1].errorbar(layers[::5], mean[::5], yerr=2 * se[::5], fmt="o", ms=3, color=l.get_color(), capsize=2)
-    axes[0].axhline(1.0, color="k", lw=0.8, label="E[M_L/M_0] = 1 at every depth")
-    axes[0].set(title=f"one network's scale M_L/M_0 = ‖h_L‖²/‖h_0‖² ({networks} networks)", xlabel="depth L",
-                ylabel="M_L / M_0 (log)", yscale="log")
-    axes[1].set(title="E[(M_L/M_0)²]: lines exact, points Monte Carlo (±2 se)", xlabel="depth L", yscale="log")
-    axes[0].legend(fontsize=7)
-    axes[1].legend(fontsize=7)
-    fig.suptitle("He init, ReLU: stable in expectation, spreading with L/n")
-    return fig, ("The mean ratio is exactly 1 at every depth, but a single network's scale wanders: each layer "
-                 "multiplies it by an independent factor with second moment 1 + 5/n, so the median drifts down "
-                 "and the spread grows like (1 + 5/n)^L (heavy-tailed: at n = 16 the Monte Carlo second moment "
-                 "is itself noisy, which is why the claim is checked one layer at a time).")
+    data = {n: S.ratios(rng, n) for n in S.WIDTHS}
+    return S.figure(data, lambda n, layers: _closed("propagation.finite_width", P.SPREAD, n=n, L=layers),
+                    _pyplot())
 
 
 @plot("residual_gradients")
