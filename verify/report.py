@@ -67,7 +67,7 @@ INIT_LABEL = {"lecun_normal": "LeCun 1/n", "xavier_normal": "Xavier 2/(n+n)", "k
               "torch_default": "PyTorch default 1/(3n)"}
 
 
-def _propagation(rng, weight_init, activation, depth=DEPTH, width=WIDTH):
+def _propagation(rng, weight_init, activation, depth=DEPTH, width=WIDTH, replicates=REPLICATES):
     """Per-replicate second moments of h_l (forward) and of ∂L/∂h_l per coordinate (backward)."""
     phi, dphi = {"relu": (A.relu, A.relu_grad), "tanh": (A.tanh, A.tanh_grad)}[activation]
     init = getattr(I, weight_init)
@@ -92,7 +92,7 @@ def _propagation(rng, weight_init, activation, depth=DEPTH, width=WIDTH):
                 out[i, 1, l - 1] = np.mean(g * g)
         return out
 
-    return stream(draw, REPLICATES, rng, chunk=4)
+    return stream(draw, replicates, rng, chunk=4)
 
 
 def _backward_line(width: int, var: float, depth: int) -> float:
@@ -142,27 +142,9 @@ def _relu(rng):
 
 @plot("propagation_tanh")
 def _tanh(rng):
-    from derive.gain import activation, variance_iterates
+    from . import report_tanh
 
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6.5, 4.2))
-    layers = np.arange(DEPTH + 1)
-    for name in ("lecun_normal", "kaiming_normal"):
-        acc = _propagation(rng, name, "tanh")
-        scale = WIDTH * _init_variance(name, WIDTH)
-        # the infinite-width variance map (derive.gain, by quadrature): q_(l+1) = n·Var(W)·E[tanh(√q_l z)²],
-        # from q_1 = n·Var(W)·E[x²]; E[h_l²] = q_(l+1)/(n·Var(W))
-        qs = variance_iterates(activation("tanh"), math.sqrt(scale), 0, scale, DEPTH)
-        m = [1.0] + [float(v) / scale for v in qs]
-        (l,) = ax.plot(layers, m, "-", lw=1.2, label=f"{INIT_LABEL[name]}: variance map (quadrature)")
-        ax.errorbar(layers, acc.mean[0], yerr=2 * acc.stderr[0], fmt="o", ms=3, color=l.get_color(), capsize=2,
-                    label=f"{INIT_LABEL[name]}: Monte Carlo, width {WIDTH}")
-    ax.set(title="tanh: E[h_l²] against depth (shown, not judged)", xlabel="layer l", ylabel="second moment",
-           yscale="log")
-    ax.legend(fontsize=7)
-    return fig, ("tanh has no closed form over depth: the line iterates the infinite-width variance map by "
-                 "quadrature; the finite-width simulation sits on it to O(1/n). With LeCun's 1/n the second "
-                 "moment decays slowly towards 0 (σ_w = 1 is critical); with 2/n it settles at a fixed point.")
+    return report_tanh.figure(rng, _pyplot())
 
 
 @plot("finite_width_spread")
