@@ -1,8 +1,11 @@
 """``python -m verify report DIR``: REPORT.md (claims, audit, derivations) and PNG plots.
 
 Every plot shows closed forms as lines and Monte Carlo estimates as points with ±2 standard-error bars
-(new weights for every replicate). Every line is a derivation's conclusion evaluated here (``_closed``),
-never a formula typed again. matplotlib is imported here only, when a plot is drawn.
+(new weights for every replicate), except where a mean is too heavy-tailed for its standard error to mean
+anything: ``finite_width_spread`` draws those points hollow, without a bar, by a stated rule
+(verify.tail's Pareto k̂; report_spread.py). propagation_tanh is drawn in report_tanh.py. Every line is
+a derivation's conclusion evaluated here (``_closed``), never a formula typed again. matplotlib is
+imported only when a plot is drawn.
 """
 from __future__ import annotations
 

@@ -73,13 +73,13 @@ def figure(rng, plt):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     gaps = ", ".join(f"{gap:+.1%} ± {bar:.1%} at n = {w}" for w, gap, bar in at_depth)
     collapse = ", ".join(f"{gap:+.1f} ± {bar:.1f} at n = {w}" for w, gap, bar in scaled)
+    low, high = GAP_WIDTHS[0], GAP_WIDTHS[-1]
     return fig, ("tanh has no closed form over depth: the lines iterate the infinite-width variance map by "
                  "quadrature. With LeCun's 1/n the second moment decays slowly towards 0 (σ_w = 1 is "
                  "critical); with 2/n it settles at a fixed point. A finite-width network sits below the "
                  f"LeCun line by a gap that grows with depth and shrinks with width (layer {R.DEPTH}: {gaps}; "
-                 "±2 se). The right panel multiplies the gap by n: at layer "
-                 f"{R.DEPTH} it reads {collapse}. A gap of order 1/n keeps these "
-                 f"equal within their bars; one of order 1/√n or 1 would make them grow {math.sqrt(GAP_WIDTHS[-1] / GAP_WIDTHS[0]):.0f}× or "
-                 f"{GAP_WIDTHS[-1] // GAP_WIDTHS[0]}× from n = {GAP_WIDTHS[0]} to {GAP_WIDTHS[-1]}. Below, not "
-                 "above: the map q ↦ E[tanh(√q z)²] is concave, so a finite layer's fluctuating q̂ loses on "
-                 "average (Jensen's inequality).")
+                 f"±2 se). The right panel multiplies the gap by n: at layer {R.DEPTH} it reads {collapse}. "
+                 "A gap of order 1/n keeps these equal within their bars; one of order 1/√n or 1 would make "
+                 f"them grow {math.sqrt(high / low):.0f}× or {high // low}× from n = {low} to {high}. Below, "
+                 "not above: the map q ↦ E[tanh(√q z)²] is concave, so a finite layer's fluctuating q̂ loses "
+                 "on average (Jensen's inequality).")
