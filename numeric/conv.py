@@ -7,6 +7,16 @@ windows are strided views of the padded input and the contractions are matrix pr
 References: Dumoulin & Visin, "A guide to convolution arithmetic for deep learning" (2016),
 relationships 6 and 15 (output sizes, with dilation) and 14 (transposed); PyTorch ``torch.nn.Conv2d``,
 ``MaxPool2d``, ``AvgPool2d`` and ``ConvTranspose2d`` documentation (shape formulas, ceil mode).
+
+Pooling against PyTorch (2.x; tests/numeric/test_conv_torch.py checks each):
+
+- matched: the padding rule (at most kernel // 2), output sizes in floor and ceil mode, values and
+  gradients; a dilated max-pooling window that lies wholly in the padding (kernel 2, padding 1,
+  dilation 6 on a row of 5) gives -inf, the max over -inf padding, as in PyTorch.
+- differs on purpose: that -inf output passes no gradient here. PyTorch 2.13's backward sends it to
+  the window's flat index, one past the end of the plane: the next plane's first element.
+- average pooling has no dilation, so with padding at most kernel // 2 no window can lie wholly in
+  the padding; ``_refuse_empty_windows`` raises if one ever did rather than divide by zero.
 """
 from __future__ import annotations
 
@@ -303,10 +313,13 @@ def _pool_setup(input_shape, kernel, stride, padding, dilation, ceil_mode):
                     f"{side}), got {p}: a window could lie entirely in the padding"
                 )
     flag("ceil_mode", ceil_mode)
-    geometry = _geometry(input_shape[2:], kernel, stride, padding, dilation, ceil_mode)
-    _, stride, _, dilation, out, _ = geometry
+    return _geometry(input_shape[2:], kernel, stride, padding, dilation, ceil_mode)
+
+
+def _refuse_empty_windows(input_shape, geometry):
+    """Average pooling: a window wholly in the padding would divide by zero cells (or average padding)."""
+    kernel, stride, padding, dilation, out, _ = geometry
     for axis in range(2):
-        # with dilation a window can skip over the whole input even when padding <= kernel // 2
         taps = (np.arange(out[axis])[:, None] * stride[axis] - padding[axis][0]
                 + np.arange(kernel[axis])[None, :] * dilation[axis])
         inside = ((taps >= 0) & (taps < input_shape[2 + axis])).any(axis=1)
@@ -318,13 +331,13 @@ def _pool_setup(input_shape, kernel, stride, padding, dilation, ceil_mode):
                 f"{input_shape[2 + axis]}) (kernel={kernel[axis]}, dilation={dilation[axis]}, "
                 f"padding={padding[axis]})"
             )
-    return geometry
 
 
 def max_pool2d(x, kernel, stride=None, padding=0, dilation=1, ceil_mode=False):
     """y[n,c,i,j] = max_{u,v} x_pad[n, c, i·s_h + u·d_h, j·s_w + v·d_w], padding with -∞.
 
-    ``stride`` defaults to ``kernel``; padding must be at most half the kernel (PyTorch's rule).
+    ``stride`` defaults to ``kernel``; padding must be at most half the kernel (PyTorch's rule). A
+    dilated window that lies wholly in the padding gives -∞ (and no gradient), as in PyTorch.
     """
     x = _array4("x", x)
     kernel, stride, padding, dilation, out, extra = _pool_setup(
@@ -368,8 +381,9 @@ def _avg_divisor(input_hw, kernel, stride, padding, out, count_include_pad):
 
 
 def _avg_setup(x_shape, kernel, stride, padding, ceil_mode, count_include_pad):
-    kernel, stride, padding, dilation, out, extra = _pool_setup(
-        x_shape, kernel, stride, padding, 1, ceil_mode)
+    geometry = _pool_setup(x_shape, kernel, stride, padding, 1, ceil_mode)
+    _refuse_empty_windows(x_shape, geometry)
+    kernel, stride, padding, dilation, out, extra = geometry
     flag("count_include_pad", count_include_pad)
     divisor = _avg_divisor(x_shape[2:], kernel, stride, padding, out, count_include_pad)
     return kernel, stride, padding, dilation, out, extra, divisor

@@ -1,8 +1,11 @@
 """``python -m verify report DIR``: REPORT.md (claims, audit, derivations) and PNG plots.
 
 Every plot shows closed forms as lines and Monte Carlo estimates as points with ±2 standard-error bars
-(new weights for every replicate). Every line is a derivation's conclusion evaluated here (``_closed``),
-never a formula typed again. matplotlib is imported here only, when a plot is drawn.
+(new weights for every replicate), except where a mean is too heavy-tailed for its standard error to mean
+anything: ``finite_width_spread`` draws those points hollow, without a bar, by a stated rule
+(verify.tail's Pareto k̂; report_spread.py). propagation_tanh is drawn in report_tanh.py. Every line is
+a derivation's conclusion evaluated here (``_closed``), never a formula typed again. matplotlib is
+imported only when a plot is drawn.
 """
 from __future__ import annotations
 
@@ -67,7 +70,7 @@ INIT_LABEL = {"lecun_normal": "LeCun 1/n", "xavier_normal": "Xavier 2/(n+n)", "k
               "torch_default": "PyTorch default 1/(3n)"}
 
 
-def _propagation(rng, weight_init, activation, depth=DEPTH, width=WIDTH):
+def _propagation(rng, weight_init, activation, depth=DEPTH, width=WIDTH, replicates=REPLICATES):
     """Per-replicate second moments of h_l (forward) and of ∂L/∂h_l per coordinate (backward)."""
     phi, dphi = {"relu": (A.relu, A.relu_grad), "tanh": (A.tanh, A.tanh_grad)}[activation]
     init = getattr(I, weight_init)
@@ -92,7 +95,7 @@ def _propagation(rng, weight_init, activation, depth=DEPTH, width=WIDTH):
                 out[i, 1, l - 1] = np.mean(g * g)
         return out
 
-    return stream(draw, REPLICATES, rng, chunk=4)
+    return stream(draw, replicates, rng, chunk=4)
 
 
 def _backward_line(width: int, var: float, depth: int) -> float:
@@ -142,69 +145,20 @@ def _relu(rng):
 
 @plot("propagation_tanh")
 def _tanh(rng):
-    from derive.gain import activation, variance_iterates
+    from . import report_tanh
 
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6.5, 4.2))
-    layers = np.arange(DEPTH + 1)
-    for name in ("lecun_normal", "kaiming_normal"):
-        acc = _propagation(rng, name, "tanh")
-        scale = WIDTH * _init_variance(name, WIDTH)
-        # the infinite-width variance map (derive.gain, by quadrature): q_(l+1) = n·Var(W)·E[tanh(√q_l z)²],
-        # from q_1 = n·Var(W)·E[x²]; E[h_l²] = q_(l+1)/(n·Var(W))
-        qs = variance_iterates(activation("tanh"), math.sqrt(scale), 0, scale, DEPTH)
-        m = [1.0] + [float(v) / scale for v in qs]
-        (l,) = ax.plot(layers, m, "-", lw=1.2, label=f"{INIT_LABEL[name]}: variance map (quadrature)")
-        ax.errorbar(layers, acc.mean[0], yerr=2 * acc.stderr[0], fmt="o", ms=3, color=l.get_color(), capsize=2,
-                    label=f"{INIT_LABEL[name]}: Monte Carlo, width {WIDTH}")
-    ax.set(title="tanh: E[h_l²] against depth (shown, not judged)", xlabel="layer l", ylabel="second moment",
-           yscale="log")
-    ax.legend(fontsize=7)
-    return fig, ("tanh has no closed form over depth: the line iterates the infinite-width variance map by "
-                 "quadrature; the finite-width simulation sits on it to O(1/n). With LeCun's 1/n the second "
-                 "moment decays slowly towards 0 (σ_w = 1 is critical); with 2/n it settles at a fixed point.")
+    return report_tanh.figure(rng, _pyplot())
 
 
 @plot("finite_width_spread")
 def _spread(rng):
-    plt = _pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-    depth, networks = 50, 200
-    layers = np.arange(depth + 1)
-    for n in (16, 64, 128):
-        def draw(r, k, n=n):
-            out = np.empty((k, depth + 1))
-            for i in range(k):
-                h = r.standard_normal(n)
-                m0 = h @ h
-                out[i, 0] = 1.0
-                for l in range(1, depth + 1):
-                    h = A.relu(I.kaiming_normal((n, n), rng=r) @ h)
-                    out[i, l] = (h @ h) / m0
-            return out
+    from derive import propagation as P
 
-        ratios = draw(rng, networks)
-        lo, med, hi = np.percentile(ratios, [10, 50, 90], axis=0)
-        (l,) = axes[0].plot(layers, med, "-", lw=1.2, label=f"n = {n}: median, 10–90 % band")
-        axes[0].fill_between(layers, lo, hi, color=l.get_color(), alpha=0.2)
-        square = ratios**2
-        mean, se = square.mean(axis=0), square.std(axis=0, ddof=1) / math.sqrt(networks)
-        from derive import propagation as P
+    from . import report_spread as S
 
-        spread = _closed("propagation.finite_width", P.SPREAD, n=n, L=layers)
-        axes[1].plot(layers, spread, "-", color=l.get_color(), label=f"n = {n}: (1 + 5/n)^L (exact)")
-        axes[1].errorbar(layers[::5], mean[::5], yerr=2 * se[::5], fmt="o", ms=3, color=l.get_color(), capsize=2)
-    axes[0].axhline(1.0, color="k", lw=0.8, label="E[M_L/M_0] = 1 at every depth")
-    axes[0].set(title=f"one network's scale M_L/M_0 = ‖h_L‖²/‖h_0‖² ({networks} networks)", xlabel="depth L",
-                ylabel="M_L / M_0 (log)", yscale="log")
-    axes[1].set(title="E[(M_L/M_0)²]: lines exact, points Monte Carlo (±2 se)", xlabel="depth L", yscale="log")
-    axes[0].legend(fontsize=7)
-    axes[1].legend(fontsize=7)
-    fig.suptitle("He init, ReLU: stable in expectation, spreading with L/n")
-    return fig, ("The mean ratio is exactly 1 at every depth, but a single network's scale wanders: each layer "
-                 "multiplies it by an independent factor with second moment 1 + 5/n, so the median drifts down "
-                 "and the spread grows like (1 + 5/n)^L (heavy-tailed: at n = 16 the Monte Carlo second moment "
-                 "is itself noisy, which is why the claim is checked one layer at a time).")
+    data = {n: S.ratios(rng, n) for n in S.WIDTHS}
+    return S.figure(data, lambda n, layers: _closed("propagation.finite_width", P.SPREAD, n=n, L=layers),
+                    _pyplot())
 
 
 @plot("residual_gradients")

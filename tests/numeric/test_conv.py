@@ -207,17 +207,26 @@ def test_max_pool2d_matches_loops_and_routes_gradient_to_the_max(case):
     size, kernel, stride, padding, dilation, seed = case
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((2, 2, *size))
-    try:
-        y = max_pool2d(x, kernel, stride, padding, dilation)
-    except ValueError as error:
-        assert "every pooling window must contain an input element" in str(error)
-        return
-    np.testing.assert_array_equal(y, naive_pool(x, kernel, stride, padding, dilation, max))
+    y = max_pool2d(x, kernel, stride, padding, dilation)
+    # a dilated window wholly in the padding is the max over -inf padding only: -inf, as in PyTorch
+    expected = naive_pool(x, kernel, stride, padding, dilation, lambda v: max(v, default=-np.inf))
+    np.testing.assert_array_equal(y, expected)
     g = rng.standard_normal(y.shape)
     grad = max_pool2d_grad_input(g, x, kernel, stride, padding, dilation)
-    # ⟨y, g⟩ = ⟨x, ∂⟩ since each output is one input value; and ∂ lives on window maxima
-    assert np.sum(x * grad) == pytest.approx(np.sum(y * g), rel=RTOL, abs=ATOL)
+    # ⟨y, g⟩ = ⟨x, ∂⟩ over the outputs that are input values (a -inf window passes no gradient);
+    # and ∂ lives on window maxima
+    real = np.isfinite(y)
+    assert np.sum(x * grad) == pytest.approx(np.sum(y[real] * g[real]), rel=RTOL, abs=ATOL)
     assert np.all((grad == 0) | np.isin(x, y))
+
+
+def test_max_pool2d_window_wholly_in_the_padding_is_minus_infinity_without_gradient():
+    # a row of 5, kernel 2, padding 1, dilation 6: the one window's taps are -1 and 5, both padding
+    x = np.arange(1.0, 6.0).reshape(1, 1, 1, 5)
+    y = max_pool2d(x, (1, 2), 1, (0, 1), (1, 6))
+    assert y.shape == (1, 1, 1, 1) and y[0, 0, 0, 0] == -np.inf
+    np.testing.assert_array_equal(max_pool2d_grad_input(np.ones_like(y), x, (1, 2), 1, (0, 1), (1, 6)),
+                                  np.zeros_like(x))
 
 
 @given(pool_geometries(dilated=False), st.booleans())
@@ -281,8 +290,6 @@ INVALID = [
      r"padding must be <= kernel // 2 = 1 for pooling .axis 0, left., got 2"),
     (lambda: avg_pool2d(np.ones((1, 1, 5, 5)), (2, 4), padding=(1, 3)),
      r"padding must be <= kernel // 2 = 2 for pooling .axis 1, left., got 3"),
-    (lambda: max_pool2d(np.ones((1, 1, 1, 1)), 2, 2, padding=1, dilation=2),
-     "every pooling window must contain an input element"),
     (lambda: max_pool2d(np.ones((1, 1, 5, 5)), 0), "kernel must be >= 1, got 0"),
 ]
 

@@ -195,3 +195,25 @@ def test_pooling_padding_rule_is_pytorchs(kernel, padding, dilation):
         F.max_pool2d(torch.tensor(x), kernel, 1, padding, dilation)
     with pytest.raises(ValueError, match=f"padding must be <= kernel // 2 = {kernel // 2}"):
         max_pool2d(x, kernel, 1, padding, dilation)
+
+
+@pytest.mark.parametrize("size, kernel, stride, padding, dilation, ceil_mode", [
+    ((1, 5), (1, 2), 1, (0, 1), (1, 6), False),       # the one window's taps: -1 and 5
+    ((1, 5), (1, 2), (1, 3), (0, 1), (1, 6), True),   # ceil mode, same window
+    ((5, 5), 2, 1, 1, 6, False),                      # both axes: the corner windows
+    ((7, 4), (3, 2), 2, (1, 1), (4, 5), False),       # rows reach the input, columns do not
+])
+def test_max_pool2d_window_wholly_in_the_padding_matches_torch(size, kernel, stride, padding, dilation,
+                                                               ceil_mode):
+    x = np.random.default_rng(SEED + 7).standard_normal((2, 3, *size))
+    xt = torch.tensor(x, requires_grad=True)
+    yt = F.max_pool2d(xt, kernel, stride, padding, dilation, ceil_mode)
+    y = max_pool2d(x, kernel, stride, padding, dilation, ceil_mode)
+    assert np.isneginf(yt.detach().numpy()).any(), "the case must have a window wholly in the padding"
+    np.testing.assert_array_equal(y, yt.detach().numpy())
+    # our -inf windows pass no gradient; PyTorch's backward sends theirs to a flat index one past the
+    # plane (the next plane's first element, seen in torch 2.13.0): so compare with torch fed zeros there
+    g = np.random.default_rng(SEED + 8).standard_normal(y.shape)
+    yt.backward(torch.tensor(np.where(np.isneginf(y), 0.0, g)))
+    np.testing.assert_array_equal(
+        max_pool2d_grad_input(g, x, kernel, stride, padding, dilation, ceil_mode), xt.grad.numpy())
