@@ -168,6 +168,11 @@ def test_graph_table_fits_and_says_varying_fields(capsys):
     (["conv k3 p1 same"], "padding given twice"),
     (["up999 *9"], "upsampling factors too large to tabulate"),
     (["cat input"], "cat needs at least two node names"),
+    (["a = conv k3; add @a b"], "'@a' at column 18: add takes node names without @ ('add a ...')"),
+    # errors in the order of the spec: the bad value of layer 1 before the missing kernel of layer 2
+    (["conv k3 s0; pool"], "'s0' at column 9: stride must be >= 1"),
+    (["conv k3 s2; conv k0; pool"], "'k0' at column 18: kernel must be >= 1"),
+    (["conv k3 s2; pool"], "'pool' at column 13: layer 2 has no kernel"),
     (["conv k3", "--torch", "nets:Shared", "--input", "3x8x8"], "not both"),
     (["--torch", "nets:Shared", "--input", "8"], "--torch needs --input CxHxW"),
     (["--torch", "nets:Nothing", "--input", "3x8x8"], "has no callable 'Nothing'"),

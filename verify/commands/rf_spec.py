@@ -118,6 +118,8 @@ def _statement(segment, offset, number):
         if len(parameters) < 2:
             raise SpecError(f"{kind} needs at least two node names", kind, kind_column)
         for token, where in parameters:
+            if token.startswith("@") and _NAME.fullmatch(token[1:]):
+                raise SpecError(f"{kind} takes node names without @ ('{kind} {token[1:]} ...')", token, where)
             if not _NAME.fullmatch(token):
                 raise SpecError(f"{kind} takes node names", token, where)
         return Statement(name, None, kind, {}, repeat, parameters, text, column)
@@ -160,7 +162,12 @@ def parse_statements(text):
         raise SpecError("spec is empty (expected layers such as 'conv k3 s1 p1; pool k2 s2')", text, 1)
     out, offset = [], 0
     for number, segment in enumerate(text.split(";"), start=1):
-        out.append(_statement(segment, offset, number))
+        try:
+            out.append(_statement(segment, offset, number))
+        except SpecError:
+            if out:  # an earlier layer's bad value ('conv k3 s0; pool') is the first thing to fix: say it first
+                build_graph(out)
+            raise
         offset += len(segment) + 1
     return out
 
