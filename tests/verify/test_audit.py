@@ -204,3 +204,16 @@ def test_the_readme_counts_are_today_s():
                   r"units\s+not checkable", readme)
     counts = [len(STATEMENTS)] + [sum(s.verdict == v for s in STATEMENTS) for v in VERDICTS]
     assert m and [int(g) for g in m.groups()] == counts + [len(not_checkable_list())]
+
+
+def test_the_terminal_table_drops_markdown_emphasis_and_json_keeps_the_quote(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
+    quoted = [s.quote for s in STATEMENTS if s.source == "000 Q2.2" and "**" in s.quote]
+    assert quoted, "the case needs a quote with ** in the notes"
+    main(["audit", "-k", "000 Q2.2"])
+    text = capsys.readouterr().out
+    assert "**" not in text and "==" not in text
+    assert "Padding changes" in text  # the quote is still shown, without its markup
+    main(["audit", "-k", "000 Q2.2", "--format", "json"])
+    found = [f["quote"] for f in json.loads(capsys.readouterr().out)["findings"]]
+    assert set(quoted) <= set(found)

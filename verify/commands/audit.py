@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 
 from derive.layout import WRAPPED_FORMATS, paragraph
@@ -15,6 +16,16 @@ from ._args import summary_stream
 from ._args import table_format as _format
 
 HELP = "audit the notes: each checkable statement quoted, with its verdict, evidence computed now, and a correction"
+
+
+
+_EMPHASIS = re.compile(r"\*\*|==")
+
+
+def plain_quote(quote: str) -> str:
+    """A quote for the terminal: the notes' Markdown emphasis (``**bold**``, ``==highlight==``) dropped.
+    JSON and the markup formats keep the quote exactly as the notes write it (it is searched for in them)."""
+    return _EMPHASIS.sub("", quote)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -62,13 +73,14 @@ def main(args: argparse.Namespace) -> int:
         if fits:
             # to fit a terminal, source, claim and verdict share the first column, one per line: the claim id
             # stays whole (it is what -k takes) and the quote, evidence and correction get the width
-            body = [[f"{source}\n{claim}\n{verdict}", quote, evidence, correction]
+            body = [[f"{source}\n{claim}\n{verdict}", plain_quote(quote), evidence, correction]
                     for source, quote, verdict, claim, evidence, correction in body]
             headers = ["source\nclaim\nverdict", "quote", "evidence", "correction / reading"]
         print(_layout(body, headers, args.format, keep=(0,), wide=args.wide))
     if skipped:
         print()
-        print(_layout([[n.source, n.quote, n.reason] for n in skipped], ["source", "not checkable", "reason"],
+        print(_layout([[n.source, plain_quote(n.quote) if fits else n.quote, n.reason] for n in skipped],
+                      ["source", "not checkable", "reason"],
                       args.format, keep=(0, 2), wide=args.wide))
     counts = {v: sum(r.statement.verdict == v for r in rows) for v in ("holds", "conditional", "fails", "notation")}
     out = summary_stream(args.format)
