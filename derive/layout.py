@@ -35,9 +35,12 @@ def _width(cell: str) -> int:
     return max((len(line) for line in cell.split("\n")), default=0)
 
 
-_BREAK_AFTER = frozenset("·,;+−-*/=)]}")
+_BREAK_AFTER = frozenset("·,;+*/=([{)]}")
 """A word longer than its column is broken after one of these (an operator, a comma, a closing bracket),
-so that a formula never splits inside a name, a number or a subscript (``u₂`` stays whole)."""
+so that a formula never splits inside a name, a number or a subscript (``u₂`` stays whole). A minus sign
+inside a word is unary (the printer spaces a binary one): no break after it."""
+_NO_LINE_START = frozenset(",;:.)]}")
+"""No piece starts with one of these: a lone ``;`` or ``)`` at the start of a line reads as an orphan."""
 
 
 def _pieces(word: str, width: int) -> list[str]:
@@ -45,7 +48,8 @@ def _pieces(word: str, width: int) -> list[str]:
     where one is in reach; a run longer than ``width`` with no such character (a long number) is cut."""
     out = []
     while len(word) > width:
-        cut = max((i + 1 for i, c in enumerate(word[:width]) if c in _BREAK_AFTER and i + 1 < len(word)), default=0)
+        cut = max((i + 1 for i, c in enumerate(word[:width])
+                   if c in _BREAK_AFTER and i + 1 < len(word) and word[i + 1] not in _NO_LINE_START), default=0)
         if cut < width // 3:  # no break point in reach, or only near the start: cut at the width
             cut = width
         out.append(word[:cut])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sympy as sp
 
 from ..derivation import Derivation
+from ..sums import rhs  # noqa: F401  (re-exported for the dynamics derivations)
 
 __all__ = ["phi", "z", "rhs", "conclude_held"]
 
@@ -12,12 +13,6 @@ phi = sp.Function("phi")
 """Any differentiable activation (the symmetry network's, and the generic residual branch's)."""
 z = sp.Symbol("z", real=True)
 """The argument of an activation's defining formula, and the variable of a Gaussian moment."""
-
-
-def rhs(fact):
-    """The right side of a fact's equation; a refused step's placeholder otherwise (its failure is already recorded)."""
-    statement = fact.statement
-    return statement.rhs if isinstance(statement, sp.Equality) else sp.Symbol("refused")
 
 
 def conclude_held(dv: Derivation, *results):

@@ -76,3 +76,12 @@ def test_a_formula_longer_than_its_column_breaks_after_an_operator_never_inside_
 
 def test_a_long_number_without_break_points_is_cut_at_the_width():
     assert L._wrap("1234567890123456 x", 10).split("\n") == ["1234567890", "123456 x"]
+
+
+@pytest.mark.parametrize("word, width", [("q/2; √2·√q/(2√π); q·(1/2 − 1/(2π))", 11), ("−softplus(−x)", 11)])
+def test_no_line_starts_with_an_orphan_and_no_break_follows_a_unary_minus(word, width):
+    lines = L._wrap(word, width).split("\n")
+    assert len(lines) > 1 and max(len(line) for line in lines) <= width
+    assert not any(line[0] in L._NO_LINE_START for line in lines[1:]), lines
+    # a binary minus has spaces around it ("1/2 − 1/(2π)"): a break may follow it; a unary one may not
+    assert not any(line.endswith("−") and not line.endswith(" −") for line in lines), lines
