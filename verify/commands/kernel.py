@@ -32,7 +32,7 @@ from ._args import layout as _layout_option
 from ._args import integer_between
 from ._args import seed as _seed
 from ._args import table_format as _format
-from .gain import MAX_SCALE, _float, _number
+from .gain import MAX_SCALE, _float, _number, error_text
 
 HELP = "correlation map, fixed points, depth scales, phase and critical σ_w of any activation"
 MAX_DEPTH = 10_000
@@ -192,7 +192,7 @@ def main(args: argparse.Namespace) -> int:
     try:
         record = analyse(args.expression, args.sigma_w, args.sigma_b, args.depth, args.seed)
     except (ValueError, TypeError, ZeroDivisionError) as exc:
-        raise UsageError(f"kernel: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+        raise UsageError(error_text("kernel", exc)) from None
     if args.format == "json":
         print(json.dumps(record, indent=2, allow_nan=False))
     else:
