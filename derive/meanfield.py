@@ -8,6 +8,7 @@ q ↦ V(q) = σ_w²·E[φ(√q z)²] + σ_b², z ~ N(0, 1), with fixed point q* 
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import mpmath
 import sympy as sp
@@ -296,7 +297,8 @@ def critical_sigma_w(act: Activation) -> CriticalSigmaW | None:
                 value = mpmath.sqrt(root / _second_moment_at(act, root))
                 found = _bracket(gap_bounded, root)
                 if found is None:
-                    return CriticalSigmaW(sp.Float(value, MAP_DPS), False, "by quadrature; no digit certain")
+                    return CriticalSigmaW(sp.Float(value, MAP_DPS), False, "by quadrature; no digit certain",
+                                          math.inf, math.inf, float(root))
                 q_low, q_high = found
                 m, bound = moment_shift(act, "second_moment", root, q_low, q_high)
                 low = mpmath.sqrt(q_low / (m + bound))
