@@ -131,8 +131,8 @@ def _deep_text(deep: dict) -> str:
 def _deep_how(r: dict) -> str:
     deep = r["deep"]
     if r["fixed_point_kind"] == "unstable" and deep["estimate"] is not None:
-        return (f"infinite width q_L = {_deep_text(deep)}: q = {r['q']:g} sits on q*, which is unstable "
-                f"(V'(q*) > 1), so finite width pushes q off it and q grows away (not judged)")
+        return (f"not judged: infinite width q_L = {_deep_text(deep)} stays on q*, which is unstable "
+                f"(V'(q*) > 1), so finite width pushes q off it and q moves away")
     dev = deep["deviation"]
     shown = "—" if dev is None else format(dev, "+.2%") if abs(dev) < 10 else f"×{1 + dev:.3g}"
     return f"infinite width q_L = {_deep_text(deep)}; deviation {shown} (finite width, not judged)"

@@ -176,7 +176,7 @@ def _fmt(value, digits: int = 10) -> str:
     if value is None:
         return "—"
     if isinstance(value, str):
-        return value
+        return "∞" if value == "inf" else value
     return f"{value:.{digits}g}"
 
 
@@ -184,9 +184,8 @@ def _c_star_how(r: dict) -> str:
     if r["c_star"] is None:
         return "—"
     if r["c_star"] == 1:
-        return ("c = 1 is always a fixed point; χ₁ <= 1 makes it the attractor (C convex, C'(1) = χ₁)"
-                if r["chi1"] <= 1 else "")
-    return "the root of C(c) = c below 1 (χ₁ > 1), bracketed by certain signs of C(c) - c"
+        return "C(1) = 1; attracting as χ₁ <= 1 (C is convex)" if r["chi1"] <= 1 else ""
+    return "root of C(c) = c below 1 (χ₁ > 1), certain signs"
 
 
 def _c_star_value(r: dict) -> str:
