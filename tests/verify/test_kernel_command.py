@@ -117,7 +117,7 @@ def test_odd_phi_without_bias_in_the_chaotic_phase_has_c_star_exactly_0():
 
 
 @pytest.mark.parametrize("expression, sigma_w, sigma_b", [("gelu", None, 0.0), ("tanh", 1.5, 0.3),
-                                                           ("x*tanh(softplus(x))", 2.5, 0.1)])
+                                                           ("erf(x)", 2.0, 0.1)])
 def test_c_star_below_1_is_where_the_iteration_goes(expression, sigma_w, sigma_b):
     """c* is found by bisection on certain signs; iterating C from 0 and from 0.9 (another route) for
     enough layers that χ_c^L < 1e-14 ends inside the bracket."""
@@ -126,7 +126,7 @@ def test_c_star_below_1_is_where_the_iteration_goes(expression, sigma_w, sigma_b
     record = analyse(expression, sigma_w, sigma_b)
     assert record["phase"] == "chaotic" and 0 < record["c_star"] < 1
     low, high = record["c_star_bracket"]
-    assert low <= record["c_star"] <= high and high - low < 1e-12
+    assert low <= record["c_star"] <= high and high - low < 1e-6  # Gauss-Hermite estimates: ~1e-8 wide
     layers = int(math.log(1e-14) / math.log(record["chi_c"])) + 1
     from verify.commands.kernel import _nonlinearity
     from derive import catalogue as A
