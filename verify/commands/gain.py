@@ -43,7 +43,7 @@ from ..mc import DEFAULT_ALPHA, claim_seed_sequence, stream, z_critical
 from ._args import integer_between
 from .gain_table import _float
 from ._args import layout as _layout_option
-from ._stages import Stages as _Stages
+from .gain_memory import DEFAULT_MEMORY_MB, MEMORY_RANGE, CappedStages as _CappedStages
 from ._stages import json_safe as _json_safe
 from ._args import seed as _seed
 from ._args import summary_stream
@@ -113,6 +113,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    metavar="S", help=f"seconds the whole analysis may take (stages: parse, recognize, symbolic "
                                      f"moments, quadrature, fixed point, monte carlo; the one that runs out is "
                                      f"named), <= {MAX_TIME_LIMIT:g} (default {DEFAULT_LIMIT:g})")
+    p.add_argument("--memory-limit", type=_number("memory_limit", MEMORY_RANGE[0], False, MEMORY_RANGE[1]),
+                   default=DEFAULT_MEMORY_MB, metavar="MB",
+                   help=f"megabytes the symbolic and quadrature stages may add to the process, >= "
+                        f"{MEMORY_RANGE[0]:g} (default {DEFAULT_MEMORY_MB:g})")
     p.add_argument("--format", type=_format, default="simple", metavar="FMT",
                    help="json, or a tabulate table format: simple (default), github, latex, ...")
     _layout_option(p)
@@ -150,10 +154,12 @@ def _sample_functions(act: A.Activation, builtin: A.Activation | None):
 
 
 def analyse(text: str, q: float = 1.0, sigma_w: float | None = None, sigma_b: float = 0.0, depth: int = 50,
-            seed: int = 0, time_limit: float | None = DEFAULT_LIMIT) -> dict:
+            seed: int = 0, time_limit: float | None = DEFAULT_LIMIT,
+            memory_limit: float | None = DEFAULT_MEMORY_MB) -> dict:
     """Everything the command prints, as the JSON record (raises ValueError/TypeError on bad input, and
-    ``StageTimeout`` when a stage runs past ``time_limit`` seconds)."""
-    run = _Stages(time_limit)
+    ``StageTimeout`` when a stage runs past ``time_limit`` seconds; the symbolic and quadrature stages may
+    grow the address space by at most ``memory_limit`` MB)."""
+    run = _CappedStages(time_limit, memory_limit)
     act = run("parse", A.activation, text)
     builtin = run("recognize", A.recognize, act)
     if builtin is not None and builtin == A.builtin(builtin.name):
@@ -277,8 +283,8 @@ def error_text(command: str, exc: Exception) -> str:
         return f"{command}: {text}"
     name = match[1] if len(match[1]) <= 32 else match[1][:28] + "...'"
     names = textwrap.fill(match[2], width=96, initial_indent="  ", subsequent_indent="  ")
-    return (f"{command}: unknown activation {name}; type an expression in x such as {match[3]},\n"
-            f"  or one of these names:\n{names}")
+    return (f"{command}: unknown activation {name}\n"
+            f"  write an expression in x such as {match[3][:40]}, or one of the names:\n{names}")
 
 
 def _has_pieces(act: A.Activation) -> bool:
@@ -337,7 +343,7 @@ def main(args: argparse.Namespace) -> int:
                          "`python -m verify gain --list` lists the names")
     try:
         record = analyse(args.expression, args.q, args.sigma_w, args.sigma_b, args.depth, args.seed,
-                         args.time_limit)
+                         args.time_limit, args.memory_limit)
     except StageTimeout as exc:
         raise UsageError(f"gain: {exc} (raise it with --time-limit)") from None
     except (ValueError, TypeError, ZeroDivisionError) as exc:
