@@ -1,5 +1,6 @@
 """``python -m verify gain EXPR``: numbers against independent quadrature, the JSON contract, refusals."""
 import json
+import os
 import subprocess
 import sys
 import time
@@ -166,3 +167,28 @@ def test_a_100_kb_expression_on_the_command_line(tmp_path):
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr.count("\n") == 1 and "the limit is 1000 characters" in proc.stderr
     assert not sentinel.exists()
+
+
+MEMORY_DRIVER = """
+import resource, sys
+from verify.commands.gain import analyse
+before = resource.getrlimit(resource.RLIMIT_AS)
+try:
+    analyse(sys.argv[1], time_limit=120, memory_limit=16)
+except ValueError as exc:
+    print(exc)
+print(resource.getrlimit(resource.RLIMIT_AS) == before)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="the cap reads /proc (Linux)")
+def test_a_memory_hungry_input_stops_at_the_cap_naming_the_stage():
+    """A product of 20 piecewise factors made recognize's expansion grow memory for minutes (issue 14);
+    under a 16 MB cap it ends in a ValueError naming the stage and the cap, and the limit is restored."""
+    expression = "*".join(f"max(x, {k})" for k in range(20))
+    proc = subprocess.run([sys.executable, "-c", MEMORY_DRIVER, expression], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 2 and "Traceback" not in proc.stderr, (proc.stdout, proc.stderr[-2000:])
+    assert lines[0].startswith("stage '") and "ran out of memory" in lines[0] and "16 MB" in lines[0]
+    assert lines[1] == "True"
