@@ -210,16 +210,13 @@ _ROUNDING = 1e-14
 
 
 def correlation_fixed_point(activation, q, sigma_w, sigma_b=0.0, chi1_value=None) -> tuple[float, float, float]:
-    """(c*, low, high): the fixed point of C that iterates from any c₀ in [0, 1) approach, in [low, high].
+    """(c*, low, high): the fixed point of C that iterates from c₀ in [0, 1) approach, inside [low, high].
 
-    C(c) = Σ_k a_k c^k with a_k >= 0 (the Hermite expansion of E[φ(u₁)φ(u₂)], Poole et al. 2016; Daniely
-    et al. 2016), so C is increasing and convex on [0, 1], C(1) = 1 at q = q*, and C'(1) = χ₁. Hence
-    h(c) = C(c) - c is convex with h(1) = 0 and h(0) = C(0) >= 0: if χ₁ <= 1, h(c) >= (1 - χ₁)(1 - c) >= 0
-    and c* = 1 (exact, low = high = 1); if χ₁ > 1, h < 0 just below 1 and h has one root c* in [0, 1),
-    found by bisection that keeps h(low) certainly >= 0 and h(high) certainly < 0 (beyond the
-    quadrature's error estimate plus rounding) and stops where the sign is no longer certain.
-    ``chi1_value``: χ₁ if already known (computed otherwise).
-    """
+    C(c) = Σ_k a_k c^k, a_k >= 0 (Hermite expansion of E[φ(u₁)φ(u₂)]; Poole et al. 2016, Daniely et al.
+    2016): C is increasing and convex on [0, 1], C(1) = 1 at q*, C'(1) = χ₁; so h(c) = C(c) - c is convex,
+    h(1) = 0, h(0) >= 0. χ₁ <= 1: h(c) >= (1 - χ₁)(1 - c) >= 0 and c* = 1 exactly. χ₁ > 1: one root in
+    [0, 1), bisected keeping h(low) >= 0 and h(high) < 0 beyond the quadrature's error estimate plus
+    rounding, stopping where no sign is certain. ``chi1_value``: χ₁ if known."""
     act = nonlinearity(activation)
     q = real("q", q, 0, strict=True)
     x1 = chi1(act, q, sigma_w)[0] if chi1_value is None else chi1_value
@@ -295,11 +292,15 @@ def depth_scales(activation, sigma_w, sigma_b=0.0, grad=None) -> dict:
         x1 = 1.0  # within float rounding and the quadrature's error of 1: c* = 1 with χ_c = χ₁ = 1
     c_star, c_low, c_high = correlation_fixed_point(act, q, sigma_w, sigma_b, x1) if q > 0 else (1.0, 1.0, 1.0)
     xc = chi_c(act, c_star, q, sigma_w)[0] if c_star < 1 else x1
+    # C' = χ_c(c) increases on [0, 1] (C convex), so χ_c(c*) lies between its values at the bracket's ends
+    ends = [chi_c(act, c, q, sigma_w) for c in (c_low, c_high)] if c_star < 1 else [(x1, 0.0 if critical else x1_error)] * 2
+    xc_bracket = (ends[0][0] - ends[0][1] - _ROUNDING * ends[0][0], ends[1][0] + ends[1][1] + _ROUNDING * ends[1][0])
     phase = "critical" if critical else "ordered" if x1 < 1 else "chaotic"
 
     def scale(rate):
         return math.inf if rate == 1 or abs(rate - 1) <= 1e-12 else (-1 / math.log(rate) if 0 < rate < 1 else None)
     return {"q_star": q, "chi1": x1, "c_star": c_star, "c_star_bracket": (c_low, c_high), "chi_c": xc,
+            "chi_c_bracket": xc_bracket,
             "xi_q": scale(v_prime), "xi_c": scale(xc), "phase": phase}
 
 
