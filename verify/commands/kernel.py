@@ -186,6 +186,8 @@ def _c_star_how(r: dict) -> str:
         return "—"
     if r["c_star"] == 1:
         return "C(1) = 1; attracting as χ₁ <= 1 (C is convex)" if r["chi1"] <= 1 else ""
+    if r["c_star_exact_zero"] and r["c_star_bracket"] and r["c_star_bracket"][0] == 0:
+        return "exact: φ odd and σ_b = 0 give C(0) = 0, the root below 1"
     return "root of C(c) = c below 1 (χ₁ > 1), certain signs"
 
 
@@ -213,7 +215,8 @@ def _rows(r: dict) -> list[list[str]]:
         [f"critical σ_w (σ_b = {r['sigma_b']:g})",
          _certain(crit["sigma_w"], *(crit.get("bracket") or (None, None))),
          crit["how"] + ("" if crit["error"] is None else f" {crit['error']:.0e}")
-         + (f": σ_w = {crit['exact']}" if crit.get("exact") and len(crit["exact"]) <= 12 else "")],
+         + (f": σ_w = {crit['exact']}" if crit.get("exact") and len(crit["exact"]) <= 12
+            and not crit["exact"].replace(".", "").isdigit() else "")],
         ["critical σ_w²", _certain(crit["sigma_w2"], *[v * v for v in crit.get("bracket") or (None, None)]
                                    if crit.get("bracket") else (None, None)),
          "at every q" if crit["sigma_w"] is not None and crit["q_star"] is None
