@@ -168,7 +168,9 @@ def fixed_point(act: Activation, sigma_w, sigma_b=0, q0=1) -> FixedPoint:
             h = _SLOPE_STEP * q
             slope = (V(q + h) - V(q - h)) / (2 * h)
             kind = "neutral" if abs(slope - 1) <= 1e-6 else "attracting" if abs(slope) < 1 else "unstable"
-            found = _bracket(f_bounded, q)
+            # neutral (V'(q*) = 1: a homogeneous φ at its gain keeps every q): V(q) - q has no certain sign
+            # near q*, so no bracket is sought; q* = q0 is reported as kept (error None)
+            found = None if kind == "neutral" else _bracket(f_bounded, q)
             if found is None:
                 return FixedPoint(float(q), kind, float(slope), detail, None if kind == "neutral" else mpmath.inf)
             low, high = found
