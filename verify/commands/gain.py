@@ -9,6 +9,10 @@ one and why it differs, the variance map's fixed point q* and χ₁ at (σ_w, σ
 for σ_b = 0, and a one-layer Monte Carlo check (exact at any width): z ~ N(0, q) through a layer
 with Var(W) = σ_w²/fan_in and bias variance σ_b² has E[y²] = V(q) = σ_w²·E[φ(√q z)²] + σ_b². A
 depth-L finite-width run is shown beside the infinite-width recursion, with its deviation, not judged.
+q* and the critical σ_w are enclosed in brackets where V(q) - q (or q·E[φ'²] - E[φ²]) changes sign by more
+than the quadrature's error, χ₁ is bounded over q*'s bracket (derive.meanfield), and only the digits the
+ends share are printed: the one assumption is that the quadrature's error is within its estimate.
+``--memory-limit`` caps the memory of the stages before the Monte Carlo (verify/commands/gain_memory.py).
 The table (wrapped to the terminal unless ``--wide``) ends with a sentence: the σ_w to use for fan-in
 initialization, against PyTorch's ``calculate_gain``.
 

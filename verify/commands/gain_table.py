@@ -65,10 +65,6 @@ def _fmt(value, digits: int = 10, error: float | None = None) -> str:
     return f"{value:.{digits}g}"
 
 
-def _fmt_relative(value, relative: float | None, digits: int = 10) -> str:
-    return _fmt(value, digits, None if relative is None or value is None else relative * abs(value))
-
-
 def _certain(value, low, high, digits: int = 10) -> str:
     """``value`` to the significant digits that ``low`` and ``high`` share when rounded (at most ``digits``):
     rounding is monotone, so every number in [low, high], the true one included, rounds to the string shown.
