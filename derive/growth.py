@@ -56,9 +56,10 @@ def _check_tail(name: str, kind: str, h: sp.Expr, end, q: sp.Rational) -> None:
         return
     towards = "+∞" if end == sp.oo else "-∞"
     if rate > 1 / q:
-        how = "faster than any multiple of x²" if rate == sp.oo else f"like {sp.sstr(rate / 2)}·x²"
+        how = "faster than any multiple of x²" if rate == sp.oo else \
+            f"like {sp.sstr(rate / 2)}·x², faster than the Gaussian's decay x²/(2q),"
         raise ValueError(f"{what} is infinite for φ = {name} at q = {sp.sstr(q)}: log of the integrand grows "
-                         f"{how} as x → {towards}, faster than the Gaussian's decay x²/(2q)")
+                         f"{how} as x → {towards}")
     if rate == 1 / q:
         order = _limit((sp.log(h**2) / 2 - x**2 / (2 * q)) / sp.log(sp.Abs(x)), end)
         if order is not None and order >= -1:
