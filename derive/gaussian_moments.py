@@ -61,6 +61,8 @@ def _integrand(kind: str, g: sp.Expr) -> sp.Expr:
         return sp.diff(g, x) ** 2
     if kind == "fourth_moment":
         return g**4
+    if kind == "derivative_fourth_moment":
+        return sp.diff(g, x) ** 4
     raise ValueError(f"moment must be one of {', '.join(MOMENT_NAMES)}, got {kind!r}")
 
 

@@ -54,16 +54,18 @@ def _check_tail(name: str, kind: str, h: sp.Expr, end, q: sp.Rational) -> None:
     rate = _limit(sp.log(h**2) / x**2, end)
     if rate is None:
         return
+    towards = "+∞" if end == sp.oo else "-∞"
     if rate > 1 / q:
+        how = "faster than any multiple of x²" if rate == sp.oo else \
+            f"like {sp.sstr(rate / 2)}·x², faster than the Gaussian's decay x²/(2q),"
         raise ValueError(f"{what} is infinite for φ = {name} at q = {sp.sstr(q)}: log of the integrand grows "
-                         f"like {sp.sstr(rate / 2)}·x² as x → {end}, faster than x²/(2q), the Gaussian's decay; "
-                         "the moment may be infinite")
+                         f"{how} as x → {towards}")
     if rate == 1 / q:
         order = _limit((sp.log(h**2) / 2 - x**2 / (2 * q)) / sp.log(sp.Abs(x)), end)
         if order is not None and order >= -1:
+            how = "does not decay" if order == sp.oo else f"decays only like |x|^{sp.sstr(order)}"
             raise ValueError(f"{what} is infinite for φ = {name} at q = {sp.sstr(q)}: the integrand times the "
-                             f"Gaussian weight decays only like |x|^{sp.sstr(order)} as x → {end}; "
-                             "the moment may be infinite")
+                             f"Gaussian weight {how} as x → {towards}, too slowly to be integrable")
 
 
 def _limit(expr: sp.Expr, end) -> sp.Expr | None:

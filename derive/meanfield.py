@@ -8,6 +8,7 @@ q ↦ V(q) = σ_w²·E[φ(√q z)²] + σ_b², z ~ N(0, 1), with fixed point q* 
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import mpmath
 import sympy as sp
@@ -17,7 +18,8 @@ from .kernel import time_cap
 from .gaussian_moments import CLOSED_FORM_CAP, MAP_DPS, moment, quadrature, real_argument, simplify_capped
 from .pieces import pieces
 
-__all__ = ["variance_map", "FixedPoint", "fixed_point", "chi1", "critical_sigma_w", "variance_iterates"]
+__all__ = ["variance_map", "FixedPoint", "fixed_point", "chi1", "chi1_bound", "CriticalSigmaW", "critical_sigma_w",
+           "variance_iterates", "bounded_moment", "chi_square", "moment_shift"]
 
 
 def _second_moment_at(act: Activation, q: mpmath.mpf) -> mpmath.mpf:
@@ -48,24 +50,78 @@ class FixedPoint:
     is kept), 'critical' (exactly: φ(0) = 0, σ_b = 0 and χ₁ = σ_w²·φ'(0)² = 1, so q* = 0 with χ₁ = 1),
     'zero' (the signal dies out) or 'diverges' (no finite fixed point above q0)."""
     slope: float | None = None
-    """V'(q*), by a centred difference of the quadrature."""
+    """V'(q*), by a centred difference of the quadrature: for the label only, never for a bound."""
     detail: str = ""
     error: float | None = None
-    """A bound on |q* - true q*|/q* from the quadrature's accuracy and the slope: 10^-13/|1 - V'(q*)|
-    (0 for an exact q*); digits beyond it are not printed."""
+    """A bound on |q* - true q*|/q*: max(q* - low, high - q*)/q* (0 for an exact q*; inf when no bracket
+    could be certified; None for 'neutral', where V(q0) = q0 to within the quadrature's error)."""
+    low: float | None = None
+    high: float | None = None
+    """A bracket that holds a root of V(q) - q: V(q) - q has opposite signs at its ends, each by more
+    than the quadrature's error bound (assuming the quadrature's error is within its estimate)."""
 
 
 _Q_CEILING = mpmath.mpf(1e6)
 _Q_FLOOR = mpmath.mpf(1e-10)
 _SLOPE_STEP = mpmath.mpf("1e-5")
-_MAP_ACCURACY = mpmath.mpf("1e-13")
-"""Relative accuracy of V(q) by quadrature at MAP_DPS = 15 working digits (two digits of margin)."""
 _ROOT_TOL = mpmath.mpf("1e-14")
-"""Illinois stops once |V(q) - q| < 1e-14·(lower end of the bracket) <= 1e-14·q*: then q* is off by at most
-about (1e-14 + the quadrature's 1e-15)/|1 - V'(q*)|, inside the 1e-13/|1 - V'(q*)| reported. (A smaller
-tolerance than the quadrature can meet never stops it and fails mpmath's verification.)"""
+"""Illinois stops once |V(q) - q| < 1e-14·(lower end of the bracket); the root is then certified by _bracket.
+(A smaller tolerance than the quadrature can meet never stops it and fails mpmath's verification.)"""
+_ROUNDING = mpmath.mpf("1e-14")
+"""Added to mpmath's error estimate, relative to the moment: rounding at MAP_DPS = 15 working digits."""
+_DELTA = (mpmath.mpf("1e-14"), mpmath.mpf("0.25"))
+"""Relative half-widths tried by _bracket: from 1e-14, times 4, up to 1/4."""
 _FLOAT_SLACK = 4 * 2.0**-52
 """σ_w typed as a float equals the critical value to within float rounding when σ_w²·φ'(0)² is this close to 1."""
+
+
+def bounded_moment(act: Activation, kind: str, q) -> tuple[mpmath.mpf, mpmath.mpf]:
+    """(E[h(√q z)], a bound on its error) for h = φ², φ'², φ⁴ or φ'⁴ (kind as in gaussian_moments), by
+    quadrature at MAP_DPS digits. The bound is mpmath's error estimate plus 1e-14 of the value (rounding):
+    every bound in this module rests on this one assumption, that the quadrature's error is within its
+    estimate."""
+    value, estimate = quadrature(pieces(act.expr), kind, q, MAP_DPS)
+    return value, estimate + _ROUNDING * abs(value)
+
+
+def chi_square(a, b) -> mpmath.mpf:
+    """χ²(N(0, a) ‖ N(0, b)) = b/√(a·(2b - a)) - 1 for 0 < a < 2b (inf otherwise), written as
+    t²/(√(1 - t²)·(1 + √(1 - t²))) with t = (a - b)/b so that it keeps its digits for a near b
+    (tests/verify/test_gain_bounds.py derives both forms with sympy)."""
+    a, b = mpmath.mpf(a), mpmath.mpf(b)
+    if not 0 < a < 2 * b:
+        return mpmath.inf
+    t = (a - b) / b
+    s = mpmath.sqrt(1 - t * t)
+    return t * t / (s * (1 + s))
+
+
+def moment_shift(act: Activation, kind: str, q, low, high) -> tuple[mpmath.mpf, mpmath.mpf]:
+    """(E_q[h], B) with |E_s[h] - E_q[h]| <= B for every s in [low, high], h = φ² or φ'², E_s over N(0, s).
+
+    Cauchy-Schwarz on the likelihood ratio L = dN(0, s)/dN(0, q): E_s[h] - E_q[h] = E_q[h·(L - 1)], so
+    |E_s[h] - E_q[h]| <= √(E_q[h²])·√(χ²(N(0, s) ‖ N(0, q))), and χ² grows away from s = q, so its largest
+    value on [low, high] is at an end. E_q[h²] (E[φ⁴] or E[φ'⁴]) by quadrature; no derivative of φ is
+    needed beyond φ', so kinked φ are covered. B includes the quadrature error bound of E_q[h]."""
+    square = {"second_moment": "fourth_moment", "derivative_second_moment": "derivative_fourth_moment"}[kind]
+    value, error = bounded_moment(act, kind, q)
+    h2, h2_error = bounded_moment(act, square, q)
+    divergence = max(chi_square(low, q), chi_square(high, q))
+    return value, error + mpmath.sqrt(h2 + h2_error) * mpmath.sqrt(divergence)
+
+
+def _bracket(f, root):
+    """(low, high) = root·(1 ∓ δ) for the smallest δ in 1e-14·4^k <= 1/4 at which f = (value, error bound)
+    has opposite signs at the two ends, each beyond its error bound, so that the exact function has a root
+    in between (if the quadrature's error is within its estimate); None if no such δ."""
+    delta = _DELTA[0]
+    while delta <= _DELTA[1]:
+        low, high = root * (1 - delta), root * (1 + delta)
+        (f_low, e_low), (f_high, e_high) = f(low), f(high)
+        if abs(f_low) > e_low and abs(f_high) > e_high and (f_low > 0) != (f_high > 0):
+            return low, high
+        delta *= 4
+    return None
 
 
 def _exactly_critical(act: Activation, sigma_w, sigma_b) -> FixedPoint | None:
@@ -90,8 +146,9 @@ def fixed_point(act: Activation, sigma_w, sigma_b=0, q0=1) -> FixedPoint:
 
     For V increasing (every φ whose |φ| grows away from 0), the iterates move monotonically towards
     the nearest root of V(q) - q in the direction of V(q0) - q0: that root is bracketed by multiplying
-    (or dividing) q by 4, then located by the Illinois method. If V(q0) = q0 the answer is q0, whose
-    stability V'(q0) is reported.
+    (or dividing) q by 4, then located by the Illinois method, then enclosed by _bracket in
+    [low, high] with V(q) - q of certain opposite signs at the ends (assuming the quadrature's error is
+    within its estimate). If V(q0) = q0 the answer is q0, enclosed the same way.
     """
     q0 = real_argument("q", q0, strict=True)
     sigma_w, sigma_b = real_argument("sigma_w", sigma_w), real_argument("sigma_b", sigma_b)
@@ -102,12 +159,23 @@ def fixed_point(act: Activation, sigma_w, sigma_b=0, q0=1) -> FixedPoint:
         def f(q):
             return V(q) - q
 
+        def f_bounded(q):
+            m, error = bounded_moment(act, "second_moment", q)
+            value = sigma_w**2 * m + sigma_b**2
+            return value - q, sigma_w**2 * error + mpmath.mpf("1e-15") * (value + q)
+
         def classify(q, detail):
             h = _SLOPE_STEP * q
             slope = (V(q + h) - V(q - h)) / (2 * h)
             kind = "neutral" if abs(slope - 1) <= 1e-6 else "attracting" if abs(slope) < 1 else "unstable"
-            error = None if kind == "neutral" else float(_MAP_ACCURACY / abs(1 - slope))
-            return FixedPoint(float(q), kind, float(slope), detail, error)
+            # neutral (V'(q*) = 1: a homogeneous φ at its gain keeps every q): V(q) - q has no certain sign
+            # near q*, so no bracket is sought; q* = q0 is reported as kept (error None)
+            found = None if kind == "neutral" else _bracket(f_bounded, q)
+            if found is None:
+                return FixedPoint(float(q), kind, float(slope), detail, None if kind == "neutral" else mpmath.inf)
+            low, high = found
+            error = float(max(q - low, high - q) / q)
+            return FixedPoint(float(q), kind, float(slope), detail, error, float(low), float(high))
 
         start = f(q0)
         if abs(start) <= mpmath.mpf(1e-15) * q0:
@@ -154,25 +222,70 @@ def chi1(act: Activation, sigma_w, q_star) -> mpmath.mpf:
     return sigma_w**2 * _derivative_second_moment_at(act, q_star)
 
 
-def critical_sigma_w(act: Activation) -> sp.Expr | None:
+def chi1_bound(act: Activation, sigma_w, fixed: FixedPoint) -> tuple[float, float]:
+    """(χ₁ at the reported q*, a bound on |that - χ₁ at the true q*|), from derivative-free checks: the
+    quadrature error of E[φ'(√q* z)²] plus moment_shift over fixed.low..fixed.high (assuming the
+    quadrature's error is within its estimate). Exact q* = 0: the one-sided limit, to float rounding.
+    No bracket (a neutral q* = q0 kept as given): the quadrature error alone."""
+    sigma_w = real_argument("sigma_w", sigma_w)
+    with mpmath.workdps(MAP_DPS):
+        if fixed.q == 0:
+            value = chi1(act, sigma_w, 0)
+            return float(value), float(abs(value)) * 2.0**-52
+        q = mpmath.mpf(fixed.q)
+        if fixed.low is None:
+            value, error = bounded_moment(act, "derivative_second_moment", q)
+            bound = error if fixed.error is None else mpmath.inf
+        else:
+            value, bound = moment_shift(act, "derivative_second_moment", q, fixed.low, fixed.high)
+        return float(sigma_w**2 * value), float(sigma_w**2 * bound)
+
+
+@dataclasses.dataclass(frozen=True)
+class CriticalSigmaW:
+    """The σ_w with χ₁ = 1 at the σ_b = 0 fixed point: ``value`` exact (a sympy number) or enclosed in
+    [low, high] (a Float, assuming the quadrature's error is within its estimate); ``q`` the fixed point."""
+
+    value: sp.Expr
+    exact: bool
+    how: str
+    low: float | None = None
+    high: float | None = None
+    q: float | None = None
+
+    def __float__(self) -> float:
+        return float(self.value)
+
+
+def critical_sigma_w(act: Activation) -> CriticalSigmaW | None:
     """σ_w with χ₁ = 1 at the fixed point for σ_b = 0 (the edge of chaos, Schoenholz et al. 2017).
 
-    φ(0) = 0: q* = 0 is a fixed point and χ₁ = σ_w²·(φ'(0-)² + φ'(0+)²)/2 there, so
-    σ_w = 1/√((φ'(0-)² + φ'(0+)²)/2), exact (tanh 1, ReLU √2, GELU and SiLU 2, Mish 5/3).
+    φ positively homogeneous (relu, leaky_relu, c·x): χ₁ = σ_w²·E[φ'(z)²] at every q, exact.
+    Otherwise φ(0) = 0: q* = 0 is a fixed point and χ₁ = σ_w²·(φ'(0-)² + φ'(0+)²)/2 there, so
+    σ_w = 1/√((φ'(0-)² + φ'(0+)²)/2), exact (tanh 1, GELU and SiLU 2, Mish 5/3).
     φ(0) ≠ 0: q* > 0 for every σ_w, and along the fixed points σ_w² = q/E[φ(√q z)²], so χ₁ = 1 where
-    q·E[φ'(√q z)²] = E[φ(√q z)²]; the smallest such q in [4⁻⁷, 4⁷] is bracketed on a grid and
-    located by quadrature (a Float), or None if χ₁ stays on one side of 1 there (softplus: χ₁ < 1).
+    gap(q) = q·E[φ'(√q z)²] - E[φ(√q z)²] = 0; the smallest such q in [4⁻⁷, 4⁷] is found on a grid and by
+    the Illinois method, enclosed by sign checks of gap beyond its quadrature error (_bracket), and σ_w =
+    √(q/E[φ(√q z)²]) enclosed over that bracket with moment_shift. None if gap keeps one sign there
+    (softplus: χ₁ < 1).
     """
+    if _homogeneous(act):  # φ' is constant on each half-line: E[φ'(√q z)²] = (φ'(0-)² + φ'(0+)²)/2
+        slope = _derivative_at_zero(act)
+        return None if slope == 0 else CriticalSigmaW(
+            simplify_capped(1 / sp.sqrt(slope)), True,
+            "φ positively homogeneous: χ₁ = σ_w²·E[φ'(z)²] = 1 at every q (exact)")
     at_zero = sp.limit(act.expr, x, 0, dir="+"), sp.limit(act.expr, x, 0, dir="-")
     if all(v == 0 for v in at_zero):
         slope = _derivative_at_zero(act)
-        return None if slope == 0 else simplify_capped(1 / sp.sqrt(slope))
+        return None if slope == 0 else CriticalSigmaW(
+            simplify_capped(1 / sp.sqrt(slope)), True, "q* = 0 is critical: χ₁ = σ_w²·φ'(0)² = 1 (exact)")
     with mpmath.workdps(MAP_DPS):
-        def m(q):
-            return _second_moment_at(act, q)
-
         def gap(q):
-            return q * _derivative_second_moment_at(act, q) - m(q)
+            return q * _derivative_second_moment_at(act, q) - _second_moment_at(act, q)
+
+        def gap_bounded(q):
+            (m1, e1), (m0, e0) = (bounded_moment(act, k, q) for k in ("derivative_second_moment", "second_moment"))
+            return q * m1 - m0, q * e1 + e0 + mpmath.mpf("1e-15") * (q * m1 + m0)
 
         grid = [mpmath.mpf(4) ** k for k in range(-7, 8)]
         previous = gap(grid[0])
@@ -183,7 +296,18 @@ def critical_sigma_w(act: Activation) -> sp.Expr | None:
                 break
             if (previous < 0) != (current < 0):
                 root = mpmath.findroot(gap, (lo, hi), solver="illinois", tol=_ROOT_TOL * lo)
-                return sp.Float(mpmath.sqrt(root / m(root)), MAP_DPS)
+                value = mpmath.sqrt(root / _second_moment_at(act, root))
+                found = _bracket(gap_bounded, root)
+                if found is None:
+                    return CriticalSigmaW(sp.Float(value, MAP_DPS), False, "by quadrature; no digit certain",
+                                          math.inf, math.inf, float(root))
+                q_low, q_high = found
+                m, bound = moment_shift(act, "second_moment", root, q_low, q_high)
+                low = mpmath.sqrt(q_low / (m + bound))
+                high = mpmath.sqrt(q_high / (m - bound)) if m > bound else mpmath.inf
+                return CriticalSigmaW(sp.Float(value, MAP_DPS), False,
+                                      "χ₁ = 1 at a fixed point q* > 0 (φ(0) ≠ 0), by quadrature", float(low),
+                                      float(high), float(root))
             previous = current
     return None
 

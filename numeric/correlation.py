@@ -205,15 +205,51 @@ def correlation_iterates(activation, c0, q, sigma_w, sigma_b=0.0, depth: int = 1
     return np.stack(out)
 
 
-def correlation_fixed_point(activation, q, sigma_w, sigma_b=0.0, c0=0.0, tol=1e-13, max_iter=20_000) -> float:
-    """c* reached by iterating C from c0 (1 in the ordered phase; < 1 in the chaotic one)."""
-    c = real("c0", c0)
-    for _ in range(max_iter):
-        nxt = float(np.clip(correlation_map(activation, c, q, sigma_w, sigma_b)[0], -1, 1))
-        if abs(nxt - c) <= tol:
-            return nxt
-        c = nxt
-    return c
+_ROUNDING = 1e-14
+"""Added to the quadrature's error estimate of C(c) - c, relative to |C(c)| + |c|: float64 rounding of the sums."""
+
+
+def correlation_fixed_point(activation, q, sigma_w, sigma_b=0.0, chi1_value=None) -> tuple[float, float, float]:
+    """(c*, low, high): the fixed point of C that iterates from c₀ in [0, 1) approach, inside [low, high].
+
+    C(c) = Σ_k a_k c^k, a_k >= 0 (Hermite expansion of E[φ(u₁)φ(u₂)]; Poole et al. 2016, Daniely et al.
+    2016): C is increasing and convex on [0, 1], C(1) = 1 at q*, C'(1) = χ₁; so h(c) = C(c) - c is convex,
+    h(1) = 0, h(0) >= 0. χ₁ <= 1: h(c) >= (1 - χ₁)(1 - c) >= 0 and c* = 1 exactly. χ₁ > 1: one root in
+    [0, 1), bisected keeping h(low) >= 0 and h(high) < 0 beyond the quadrature's error estimate plus
+    rounding, stopping where no sign is certain. ``chi1_value``: χ₁ if known."""
+    act = nonlinearity(activation)
+    q = real("q", q, 0, strict=True)
+    x1 = chi1(act, q, sigma_w)[0] if chi1_value is None else chi1_value
+    if x1 <= 1:
+        return 1.0, 1.0, 1.0
+
+    def h(c):
+        value, err = correlation_map(act, c, q, sigma_w, sigma_b)
+        value, err = float(value), float(err)
+        return value - c, err + _ROUNDING * (abs(value) + abs(c))
+
+    low, high = 0.0, None
+    for k in range(1, 60):  # the first point below 1 with h certainly < 0: 1 - 2^-k
+        c = 1 - 2.0**-k
+        value, err = h(c)
+        if value < -err:
+            high = c
+            break
+        if value > err:
+            low = c
+    if high is None:
+        raise NumericError(f"chi1 = {x1:.17g} > 1 but C(c) - c has no certain negative value below 1: "
+                           "χ₁ is too close to 1 for the quadrature's accuracy")
+    while high - low > 4e-16 * max(high, 1e-300):
+        mid = 0.5 * (low + high)
+        value, err = h(mid)
+        if value > err:
+            low = mid
+        elif value < -err:
+            high = mid
+        else:
+            break
+    return 0.5 * (low + high), low, high
 
 
 def chi1(activation, q, sigma_w, grad=None) -> tuple[float, float]:
@@ -248,17 +284,29 @@ def depth_scales(activation, sigma_w, sigma_b=0.0, grad=None) -> dict:
     if q is None:
         return {"q_star": None, "chi1": sigma_w**2 / 2 if act.name == "relu" else None, "c_star": None, "chi_c": None, "xi_q": None, "xi_c": None,
                 "phase": "no fixed point"}
-    x1, _ = chi1(act, q, sigma_w)
+    x1, x1_error = chi1(act, q, sigma_w)
     slope, _ = gaussian_expectation(lambda u: np.asarray(act.phi(u)) * np.asarray(d(u)) * u, q, 2 * ORDER)
     v_prime = sigma_w**2 * slope / q if q > 0 else x1
-    c_star = correlation_fixed_point(act, q, sigma_w, sigma_b) if q > 0 else 1.0
-    xc = chi_c(act, c_star, q, sigma_w)[0] if c_star < 1 - 1e-9 else x1
-    phase = "critical" if abs(x1 - 1) <= 1e-9 else "ordered" if x1 < 1 else "chaotic"
+    critical = abs(x1 - 1) <= max(_CRITICAL, 2 * x1_error)
+    if critical:
+        x1 = 1.0  # within float rounding and the quadrature's error of 1: c* = 1 with χ_c = χ₁ = 1
+    c_star, c_low, c_high = correlation_fixed_point(act, q, sigma_w, sigma_b, x1) if q > 0 else (1.0, 1.0, 1.0)
+    xc = chi_c(act, c_star, q, sigma_w)[0] if c_star < 1 else x1
+    # C' = χ_c(c) increases on [0, 1] (C convex), so χ_c(c*) lies between its values at the bracket's ends
+    ends = [chi_c(act, c, q, sigma_w) for c in (c_low, c_high)] if c_star < 1 else [(x1, 0.0 if critical else x1_error)] * 2
+    xc_bracket = (ends[0][0] - ends[0][1] - _ROUNDING * ends[0][0], ends[1][0] + ends[1][1] + _ROUNDING * ends[1][0])
+    phase = "critical" if critical else "ordered" if x1 < 1 else "chaotic"
 
     def scale(rate):
-        return math.inf if abs(rate - 1) <= 1e-12 else (-1 / math.log(rate) if 0 < rate < 1 else None)
-    return {"q_star": q, "chi1": x1, "c_star": c_star, "chi_c": xc, "xi_q": scale(v_prime), "xi_c": scale(xc),
-            "phase": phase}
+        return math.inf if rate == 1 or abs(rate - 1) <= 1e-12 else (-1 / math.log(rate) if 0 < rate < 1 else None)
+    return {"q_star": q, "chi1": x1, "c_star": c_star, "c_star_bracket": (c_low, c_high), "chi_c": xc,
+            "chi_c_bracket": xc_bracket,
+            "xi_q": scale(v_prime), "xi_c": scale(xc), "phase": phase}
+
+
+_CRITICAL = 16 * 2.0**-52
+"""|χ₁ - 1| below this (or twice χ₁'s quadrature error) is criticality: σ_w typed as a float (√2 for ReLU)
+is the critical value to within rounding."""
 
 
 def phase(activation, sigma_w, sigma_b=0.0, grad=None) -> str:

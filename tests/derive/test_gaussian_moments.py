@@ -82,7 +82,7 @@ BAD = [
     (lambda: moment(builtin("tanh"), "mean", -1), ValueError, "q must be a finite real number > 0, got -1"),
     (lambda: moments(builtin("tanh"), float("nan")), ValueError, "q must be a finite real number > 0, got nan"),
     (lambda: kurtosis_ratio(builtin("tanh"), 0), ValueError, "q must be finite and > 0, got 0"),
-    (lambda: moments(activation("exp(x**2)")), ValueError, "may be infinite"),
+    (lambda: moments(activation("exp(x**2)")), ValueError, "is infinite"),
     (lambda: moments(activation("log(abs(x))")), ValueError, "blows up at z = 0"),
 ]
 

@@ -159,3 +159,22 @@ def test_finite_width_correlation_is_one_correlation_per_network_and_reproducibl
 def test_finite_width_correlation_refuses_a_correlation_above_one():
     with pytest.raises(NumericError, match=r"\bc0\b"):
         C.finite_width_correlation(0, "tanh", 1.5, 1.0, 2, 1.0)
+
+
+def test_correlation_fixed_point_is_1_when_ordered_and_the_closed_form_root_when_chaotic():
+    """χ₁ <= 1: c* = 1 exactly (C convex with C(1) = 1, C'(1) = χ₁). χ₁ > 1: for erf (Williams' closed form,
+    no quadrature error) the bracket holds the 30-digit root of C(c) = c written here from the arcsine
+    formula, and is a few ulps wide."""
+    import mpmath
+
+    assert C.correlation_fixed_point("tanh", C.variance_fixed_point("tanh", 1.2, 0.3), 1.2, 0.3) == (1.0, 1.0, 1.0)
+    sigma_w, sigma_b = 2.0, 0.1
+    q = C.variance_fixed_point("erf", sigma_w, sigma_b)
+    c, low, high = C.correlation_fixed_point("erf", q, sigma_w, sigma_b)
+    with mpmath.workdps(30):
+        qm = mpmath.mpf(q)
+
+        def gap(t):
+            return (sigma_w**2 * 2 / mpmath.pi * mpmath.asin(2 * t * qm / (1 + 2 * qm)) + sigma_b**2) / qm - t
+        root = mpmath.findroot(gap, (mpmath.mpf(low) - 1e-6, mpmath.mpf(high) + 1e-6), solver="anderson")
+    assert 0 < root < 1 and low - 1e-15 <= root <= high + 1e-15 and high - low < 1e-13, (low, high, root)

@@ -1,5 +1,6 @@
 """``python -m verify gain EXPR``: numbers against independent quadrature, the JSON contract, refusals."""
 import json
+import os
 import subprocess
 import sys
 import time
@@ -133,7 +134,22 @@ def test_hostile_expressions_exit_2_with_one_line(capsys, expression):
     code, out, err = run(capsys, expression)
     assert time.process_time() - start < REFUSAL_SECONDS
     assert code == 2 and out == ""
-    assert err.count("\n") == 1 and err.startswith("verify: error: gain: ") and "Traceback" not in err
+    assert one_reason(err) and err.startswith("verify: error: gain: ") and "Traceback" not in err
+
+
+def one_reason(err: str) -> bool:
+    """One line; or, for an unknown name only, a reason line and the built-in names on indented lines
+    (issue 13 keeps the list, issue 14 fits it to 100 columns)."""
+    lines = err.splitlines()
+    return err.endswith("\n") and (len(lines) == 1 or "unknown activation" in lines[0] and all(
+        line.startswith("  ") for line in lines[1:]) and all(len(line) <= 100 for line in lines))
+
+
+def test_an_unknown_name_lists_the_built_ins_within_100_columns(capsys):
+    code, out, err = run(capsys, "nope")
+    assert code == 2 and out == "" and one_reason(err) and len(err.splitlines()) > 1
+    assert "unknown activation 'nope'" in err.splitlines()[0]
+    assert all(name in err for name in ("relu", "leaky_relu(a)", "swish(beta)", "hardtanh", "selu"))
 
 
 @pytest.mark.parametrize("argv", [["tanh", "--sigma-w", "-1"], ["tanh", "--q", "0"], ["tanh", "--depth", "0"],
@@ -151,3 +167,28 @@ def test_a_100_kb_expression_on_the_command_line(tmp_path):
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr.count("\n") == 1 and "the limit is 1000 characters" in proc.stderr
     assert not sentinel.exists()
+
+
+MEMORY_DRIVER = """
+import resource, sys
+from verify.commands.gain import analyse
+before = resource.getrlimit(resource.RLIMIT_AS)
+try:
+    analyse(sys.argv[1], time_limit=120, memory_limit=16)
+except ValueError as exc:
+    print(exc)
+print(resource.getrlimit(resource.RLIMIT_AS) == before)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="the cap reads /proc (Linux)")
+def test_a_memory_hungry_input_stops_at_the_cap_naming_the_stage():
+    """A product of 20 piecewise factors made recognize's expansion grow memory for minutes (issue 14);
+    under a 16 MB cap it ends in a ValueError naming the stage and the cap, and the limit is restored."""
+    expression = "*".join(f"max(x, {k})" for k in range(20))
+    proc = subprocess.run([sys.executable, "-c", MEMORY_DRIVER, expression], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 2 and "Traceback" not in proc.stderr, (proc.stdout, proc.stderr[-2000:])
+    assert lines[0].startswith("stage '") and "ran out of memory" in lines[0] and "16 MB" in lines[0]
+    assert lines[1] == "True"

@@ -92,3 +92,45 @@ def test_finite_width_run_is_shown_not_judged():
     fw = analyse("tanh", 1.5, 0.3, 5)["finite_width"]
     assert fw["judged"] is False and fw["depth"] == 5 and fw["stderr"] > 0
     assert fw["deviation"] == pytest.approx(fw["estimate"] - fw["infinite_width"])
+
+
+def test_relu_at_its_gain_is_exactly_critical_with_c_star_1(capsys):
+    """σ_w = √2, σ_b = 0: χ₁ = σ_w²/2 = 1 at every q, so c = 1 is the fixed point with χ_c = 1 and ξ_c = ∞
+    (iterating C from 0 for a fixed number of steps gave 0.9999998892, χ_c = 0.99985, ξ_c = 6672.62)."""
+    record = analyse("relu")
+    assert record["phase"] == "critical" and record["c_star"] == 1 and record["chi_c"] == 1
+    assert record["xi_c"] == "inf"
+    crit = record["critical"]
+    assert crit["sigma_w"] == pytest.approx(2**0.5, rel=1e-15) and crit["error"] is None
+    assert "homogeneous" in crit["how"] and crit["q_star"] is None
+    code, out, _ = run(capsys, "relu")
+    rows = {line[:24].strip(): line for line in out.splitlines()}
+    assert code == 0 and "0e+00" not in out and "φ'(0)" not in out
+    assert rows["ξ_c = -1/ln χ_c"].split()[4] == "∞"
+
+
+def test_odd_phi_without_bias_in_the_chaotic_phase_has_c_star_exactly_0():
+    record = analyse("tanh", 2.0, 0.0)
+    assert record["phase"] == "chaotic" and record["c_star_exact_zero"]
+    low, high = record["c_star_bracket"]
+    assert low == 0 and high < 1e-12
+
+
+@pytest.mark.parametrize("expression, sigma_w, sigma_b", [("gelu", None, 0.0), ("tanh", 1.5, 0.3),
+                                                           ("erf(x)", 2.0, 0.1)])
+def test_c_star_below_1_is_where_the_iteration_goes(expression, sigma_w, sigma_b):
+    """c* is found by bisection on certain signs; iterating C from 0 and from 0.9 (another route) for
+    enough layers that χ_c^L < 1e-14 ends inside the bracket."""
+    from numeric import correlation as N
+
+    record = analyse(expression, sigma_w, sigma_b)
+    assert record["phase"] == "chaotic" and 0 < record["c_star"] < 1
+    low, high = record["c_star_bracket"]
+    assert low <= record["c_star"] <= high and high - low < 1e-6  # Gauss-Hermite estimates: ~1e-8 wide
+    layers = int(math.log(1e-14) / math.log(record["chi_c"])) + 1
+    from verify.commands.kernel import _nonlinearity
+    from derive import catalogue as A
+    act = A.activation(expression)
+    nl, _ = _nonlinearity(act, A.recognize(act))
+    ends = N.correlation_iterates(nl, [0.0, 0.9], record["q_star"], record["sigma_w"], sigma_b, layers)[-1]
+    assert all(low - 1e-12 <= c <= high + 1e-12 for c in ends), (ends, low, high)

@@ -9,6 +9,10 @@ one and why it differs, the variance map's fixed point q* and χ₁ at (σ_w, σ
 for σ_b = 0, and a one-layer Monte Carlo check (exact at any width): z ~ N(0, q) through a layer
 with Var(W) = σ_w²/fan_in and bias variance σ_b² has E[y²] = V(q) = σ_w²·E[φ(√q z)²] + σ_b². A
 depth-L finite-width run is shown beside the infinite-width recursion, with its deviation, not judged.
+q* and the critical σ_w are enclosed in brackets where V(q) - q (or q·E[φ'²] - E[φ²]) changes sign by more
+than the quadrature's error, χ₁ is bounded over q*'s bracket (derive.meanfield), and only the digits the
+ends share are printed: the one assumption is that the quadrature's error is within its estimate.
+``--memory-limit`` caps the memory of the stages before the Monte Carlo (verify/commands/gain_memory.py).
 The table (wrapped to the terminal unless ``--wide``) ends with a sentence: the σ_w to use for fan-in
 initialization, against PyTorch's ``calculate_gain``.
 
@@ -21,6 +25,8 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
+import textwrap
 
 import mpmath
 import numpy as np
@@ -33,7 +39,7 @@ from derive import gain as D
 from derive import gaussian_moments as M
 from derive import meanfield as F
 from derive.budget import DEFAULT_LIMIT, StageTimeout
-from derive.pieces import as_piecewise
+from derive.pieces import as_piecewise, pieces
 from numeric import gain as N
 
 from ..errors import UsageError
@@ -41,7 +47,7 @@ from ..mc import DEFAULT_ALPHA, claim_seed_sequence, stream, z_critical
 from ._args import integer_between
 from .gain_table import _float
 from ._args import layout as _layout_option
-from ._stages import Stages as _Stages
+from .gain_memory import DEFAULT_MEMORY_MB, MEMORY_RANGE, CappedStages as _CappedStages
 from ._stages import json_safe as _json_safe
 from ._args import seed as _seed
 from ._args import summary_stream
@@ -111,6 +117,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    metavar="S", help=f"seconds the whole analysis may take (stages: parse, recognize, symbolic "
                                      f"moments, quadrature, fixed point, monte carlo; the one that runs out is "
                                      f"named), <= {MAX_TIME_LIMIT:g} (default {DEFAULT_LIMIT:g})")
+    p.add_argument("--memory-limit", type=_number("memory_limit", MEMORY_RANGE[0], False, MEMORY_RANGE[1]),
+                   default=DEFAULT_MEMORY_MB, metavar="MB",
+                   help=f"megabytes the symbolic and quadrature stages may add to the process, >= "
+                        f"{MEMORY_RANGE[0]:g} (default {DEFAULT_MEMORY_MB:g})")
     p.add_argument("--format", type=_format, default="simple", metavar="FMT",
                    help="json, or a tabulate table format: simple (default), github, latex, ...")
     _layout_option(p)
@@ -148,10 +158,12 @@ def _sample_functions(act: A.Activation, builtin: A.Activation | None):
 
 
 def analyse(text: str, q: float = 1.0, sigma_w: float | None = None, sigma_b: float = 0.0, depth: int = 50,
-            seed: int = 0, time_limit: float | None = DEFAULT_LIMIT) -> dict:
+            seed: int = 0, time_limit: float | None = DEFAULT_LIMIT,
+            memory_limit: float | None = DEFAULT_MEMORY_MB) -> dict:
     """Everything the command prints, as the JSON record (raises ValueError/TypeError on bad input, and
-    ``StageTimeout`` when a stage runs past ``time_limit`` seconds)."""
-    run = _Stages(time_limit)
+    ``StageTimeout`` when a stage runs past ``time_limit`` seconds; the symbolic and quadrature stages may
+    grow the address space by at most ``memory_limit`` MB)."""
+    run = _CappedStages(time_limit, memory_limit)
     act = run("parse", A.activation, text)
     builtin = run("recognize", A.recognize, act)
     if builtin is not None and builtin == A.builtin(builtin.name):
@@ -170,12 +182,12 @@ def analyse(text: str, q: float = 1.0, sigma_w: float | None = None, sigma_b: fl
     sigma_w_given = sigma_w is not None
     sigma_w = g if sigma_w is None else sigma_w
     fixed = run("fixed point", F.fixed_point, act, sigma_w, sigma_b, q)
-    chi = None if fixed.q is None else run("fixed point", lambda: float(F.chi1(act, sigma_w, fixed.q)))
-    chi_error = None if chi is None else run("fixed point", _chi_error, act, sigma_w, fixed)
+    chi, chi_bound = (None, None) if fixed.q is None else run("fixed point", F.chi1_bound, act, sigma_w, fixed)
+    chi_error = None if chi is None else (chi_bound / abs(chi) if chi else chi_bound)
     critical = run("fixed point", F.critical_sigma_w, act)
     critical_note = ("none: χ₁ stays on one side of 1 along the σ_b = 0 fixed points" if critical is None else
-                     "χ₁ = 1 at a fixed point q* > 0 (φ(0) ≠ 0), by quadrature" if isinstance(critical, sp.Float)
-                     else "q* = 0 is critical: χ₁ = σ_w²·φ'(0)² = 1 (exact)")
+                     critical.how if critical.exact else f"χ₁ = 1 at q* = {critical.q:.4g} > 0 (φ(0) ≠ 0): "
+                     "quadrature, digits certain if its error is within its estimate")
 
     torch = A.torch_gain(builtin) if builtin is not None else None
     reason = run("fixed point", _torch_reason, act, builtin, torch, g)
@@ -216,6 +228,7 @@ def analyse(text: str, q: float = 1.0, sigma_w: float | None = None, sigma_b: fl
     return {
         "expression": text.strip(),
         "derivative": sp.sstr(sp.diff(act.expr, A.x)),
+        "piecewise": _has_pieces(act),
         "recognized": builtin.name if builtin is not None else None,
         "q": q,
         "moments": {"mean": moment_json(moments.mean), "second_moment": moment_json(moments.second_moment),
@@ -237,11 +250,15 @@ def analyse(text: str, q: float = 1.0, sigma_w: float | None = None, sigma_b: fl
         "fixed_point_kind": fixed.kind,
         "fixed_point_slope": fixed.slope,
         "fixed_point_error": fixed.error,
+        "fixed_point_bracket": None if fixed.low is None else [fixed.low, fixed.high],
         "chi1": chi,
         "chi1_error": chi_error,
         "moment_errors": {k: getattr(moments, k).error for k in ("mean", "second_moment",
                                                                  "derivative_second_moment")},
-        "critical_sigma_w": _float(critical),
+        "critical_sigma_w": None if critical is None else _float(critical.value),
+        "critical_sigma_w_exact": None if critical is None or not critical.exact else sp.sstr(critical.value),
+        "critical_sigma_w_bracket": None if critical is None or critical.low is None else [critical.low,
+                                                                                         critical.high],
         "critical_note": critical_note,
         "status": "proved" if exact else "numeric",
         "check": {"estimate": estimate, "stderr": stderr, "z": z, "z_critical": limit, "verdict": verdict,
@@ -257,6 +274,31 @@ def analyse(text: str, q: float = 1.0, sigma_w: float | None = None, sigma_b: fl
     }
 
 
+_UNKNOWN = re.compile(r"unknown activation ('[^']*'|\"[^\"]*\"): the names are (.+?); or write an expression "
+                      r"in x such as (\S+)$")
+
+
+def error_text(command: str, exc: Exception) -> str:
+    """The first line of an error; an unknown name becomes a reason line and the built-in names (issue 13
+    requires the list) wrapped on indented lines, so that every line fits 100 columns."""
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    match = _UNKNOWN.fullmatch(text)
+    if match is None:
+        return f"{command}: {text}"
+    name = match[1] if len(match[1]) <= 32 else match[1][:28] + "...'"
+    names = textwrap.fill(match[2], width=96, initial_indent="  ", subsequent_indent="  ")
+    return (f"{command}: unknown activation {name}\n"
+            f"  write an expression in x such as {match[3][:40]}, or one of the names:\n{names}")
+
+
+def _has_pieces(act: A.Activation) -> bool:
+    """Whether φ is defined piece by piece (max, abs, where, ...): then φ' holds almost everywhere."""
+    try:
+        return len(pieces(act.expr)) > 1
+    except ValueError:
+        return True
+
+
 def _refuse_beyond_float64(text: str, moments) -> None:
     """A moment outside float64's range (E[exp(x)**64 ... ]) is reported by its logarithm, in one line."""
     for kind in ("mean", "second_moment", "derivative_second_moment"):
@@ -268,16 +310,6 @@ def _refuse_beyond_float64(text: str, moments) -> None:
 
 
 _FLOAT_MAX = 1.7976931348623157e308
-
-
-def _chi_error(act: A.Activation, sigma_w: float, fixed) -> float:
-    """A bound on χ₁'s relative error: the quadrature's 1e-13 plus q*'s error times |d log χ₁/d log q|."""
-    if fixed.error is None or fixed.q == 0:
-        return 1e-13
-    bumped = float(F.chi1(act, sigma_w, fixed.q * (1 + 1e-4)))
-    base = float(F.chi1(act, sigma_w, fixed.q))
-    elasticity = abs(bumped / base - 1) / 1e-4 if base else 0.0
-    return 1e-13 + 2 * elasticity * fixed.error
 
 
 def _torch_reason(act: A.Activation, builtin: A.Activation | None, torch, g: float) -> str:
@@ -315,11 +347,11 @@ def main(args: argparse.Namespace) -> int:
                          "`python -m verify gain --list` lists the names")
     try:
         record = analyse(args.expression, args.q, args.sigma_w, args.sigma_b, args.depth, args.seed,
-                         args.time_limit)
+                         args.time_limit, args.memory_limit)
     except StageTimeout as exc:
         raise UsageError(f"gain: {exc} (raise it with --time-limit)") from None
     except (ValueError, TypeError, ZeroDivisionError) as exc:
-        raise UsageError(f"gain: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+        raise UsageError(error_text("gain", exc)) from None
     if args.format == "json":
         record["advice"] = advice(record)
         print(json.dumps(_json_safe(record), indent=2, allow_nan=False))

@@ -65,8 +65,28 @@ def _fmt(value, digits: int = 10, error: float | None = None) -> str:
     return f"{value:.{digits}g}"
 
 
-def _fmt_relative(value, relative: float | None, digits: int = 10) -> str:
-    return _fmt(value, digits, None if relative is None or value is None else relative * abs(value))
+def _certain(value, low, high, digits: int = 10) -> str:
+    """``value`` to the significant digits that ``low`` and ``high`` share when rounded (at most ``digits``):
+    rounding is monotone, so every number in [low, high], the true one included, rounds to the string shown.
+    ``low`` None: ``value`` is exact (to ``digits``); no shared digit: the bracket itself."""
+    if value is None:
+        return "—"
+    if low is None:
+        return f"{value:.{digits}g}"
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return f"≈{value:.2g} (no digit certain)"
+    for d in range(digits, 0, -1):
+        if f"{low:.{d}g}" == f"{high:.{d}g}":
+            return f"{low:.{d}g}"
+    return f"in [{low:.3g}, {high:.3g}]"
+
+
+def _with_stderr(mean: float, se: float) -> str:
+    """A Monte Carlo mean ± its standard error, the mean to one digit beyond the error's first."""
+    if not se > 0:
+        return f"{mean:.6g} ± {se:.2g}"
+    digits = max(1, min(6, math.floor(math.log10(abs(mean))) - math.floor(math.log10(se)) + 2)) if mean else 1
+    return f"{mean:.{digits}g} ± {se:.2g}"
 
 
 def _fixed_text(r: dict) -> str:
@@ -81,10 +101,50 @@ def _fixed_text(r: dict) -> str:
     return f"{kind}: {where}"
 
 
+def _fixed_value(r: dict) -> str:
+    bracket = r["fixed_point_bracket"]
+    if bracket is not None:
+        return _certain(r["fixed_point"], *bracket)
+    if r["fixed_point_error"] is not None and math.isinf(r["fixed_point_error"]):
+        return _certain(r["fixed_point"], math.inf, math.inf)
+    return _fmt(r["fixed_point"])
+
+
+def _chi_value(r: dict) -> str:
+    chi, relative = r["chi1"], r["chi1_error"]
+    if chi is None or relative is None:
+        return _fmt(chi)
+    bound = relative * abs(chi) if chi else relative
+    return _certain(chi, chi - bound, chi + bound)
+
+
 def _deep_text(deep: dict) -> str:
     if deep["infinite_width"] is None and deep["infinite_width_log10"] is not None:
         return f"10^{deep['infinite_width_log10']:.6g}"
     return _fmt(deep["infinite_width"], 6)
+
+
+def _deep_how(r: dict) -> str:
+    deep = r["deep"]
+    if r["fixed_point_kind"] == "unstable" and deep["estimate"] is not None:
+        return (f"not judged: infinite width q_L = {_deep_text(deep)} stays on q*, which is unstable "
+                f"(V'(q*) > 1), so finite width pushes q off it and q moves away")
+    dev = deep["deviation"]
+    shown = "—" if dev is None else format(dev, "+.2%") if abs(dev) < 10 else f"×{1 + dev:.3g}"
+    return f"infinite width q_L = {_deep_text(deep)}; deviation {shown} (finite width, not judged)"
+
+
+def _exact_form(r: dict) -> str:
+    exact = r["critical_sigma_w_exact"]
+    if exact is None or len(exact) > 12 or exact.lstrip("-").replace(".", "").isdigit():
+        return ""
+    return f": σ_w = {exact}"
+
+
+def _critical_text(r: dict) -> str:
+    value = r["critical_sigma_w"]
+    low, high = r["critical_sigma_w_bracket"] or (None, None)
+    return _certain(value, low, high)
 
 
 def _moment_text(r: dict, kind: str) -> str:
@@ -109,7 +169,7 @@ def _rows(r: dict) -> list[list[str]]:
     rows = [
         ["φ(x)", r["expression"], "typed expression" if not r["recognized"] else f"built-in {r['recognized']}"
          if r["recognized"] in A.BUILTINS else f"{r['recognized']} (known by name, no claim of its own)"],
-        ["φ'(x)", _short(r["derivative"]), "sympy (piecewise: almost everywhere)"],
+        ["φ'(x)", _short(r["derivative"]), "sympy (piecewise: almost everywhere)" if r["piecewise"] else "sympy"],
         [f"E[φ(z)], z ~ N(0, {r['q']:g})", _moment_text(r, "mean"), how("mean")],
         ["E[φ(z)²]", _moment_text(r, "second_moment"), how("second_moment")],
         ["E[φ'(z)²]", _moment_text(r, "derivative_second_moment"), how("derivative_second_moment")],
@@ -119,17 +179,15 @@ def _rows(r: dict) -> list[list[str]]:
         ["σ_w, σ_b", f"{r['sigma_w']:.6g}, {r['sigma_b']:.6g}",
          "as given (--sigma-w, --sigma-b)" if r["sigma_w_given"] else
          "σ_w: the forward gain (the default); σ_b: " + ("the default" if r["sigma_b"] == 0 else "as given")],
-        ["fixed point q*", _fmt_relative(r["fixed_point"], r["fixed_point_error"]), _fixed_text(r)],
-        ["χ₁ = σ_w²·E[φ'(√q* z)²]", _fmt_relative(chi, r["chi1_error"]), regime],
-        ["critical σ_w (σ_b = 0)", _fmt(r["critical_sigma_w"]), r["critical_note"]],
+        ["fixed point q*", _fixed_value(r), _fixed_text(r)],
+        ["χ₁ = σ_w²·E[φ'(√q* z)²]", _chi_value(r), regime],
+        ["critical σ_w (σ_b = 0)", _critical_text(r), r["critical_note"] + _exact_form(r)],
         ["Monte Carlo, one layer", f"{c['estimate']:.6g} ± {c['stderr']:.2g}",
          f"E[y²] = V(q) = {c['expected']:.6g}: z = {c['z']:.2f} (limit {c['z_critical']:.2f}), {c['verdict']}; "
          f"{c['replicates']} layers of width {c['width']}; φ from {c['sampled_with']}"
          + (f"; {c['note']}" if c["note"] else "")],
         [f"depth {deep['depth']} (width {deep['width']})",
-         "—" if deep["estimate"] is None else f"{deep['estimate']:.6g} ± {deep['stderr']:.2g}",
-         f"infinite width q_L = {_deep_text(deep)}; deviation "
-         f"{'—' if deep['deviation'] is None else format(deep['deviation'], '+.2%')} (finite width, not judged)"],
+         "—" if deep["estimate"] is None else _with_stderr(deep["estimate"], deep["stderr"]), _deep_how(r)],
     ]
     return rows
 

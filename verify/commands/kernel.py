@@ -32,7 +32,8 @@ from ._args import layout as _layout_option
 from ._args import integer_between
 from ._args import seed as _seed
 from ._args import table_format as _format
-from .gain import MAX_SCALE, _float, _number
+from .gain import MAX_SCALE, _float, _number, error_text
+from .gain_table import _certain
 
 HELP = "correlation map, fixed points, depth scales, phase and critical σ_w of any activation"
 MAX_DEPTH = 10_000
@@ -85,18 +86,24 @@ def _nonlinearity(act: A.Activation, builtin: A.Activation | None) -> tuple[N.No
 
 
 def _critical(act, nl, sigma_b) -> dict:
+    if sigma_b == 0:   # derive.meanfield: exact, or enclosed by sign checks beyond the quadrature error
+        found = F.critical_sigma_w(act)
+        if found is None:
+            return {"sigma_w": None, "sigma_w2": None, "q_star": None, "mpmath": None, "error": None,
+                    "bracket": None, "how": "none: χ₁ stays on one side of 1 along the σ_b = 0 fixed points"}
+        value = _float(found.value)
+        return {"sigma_w": value, "sigma_w2": value**2, "q_star": found.q if not found.exact else
+                None if "homogeneous" in found.how else 0.0, "mpmath": value, "error": None,
+                "bracket": None if found.low is None else [found.low, found.high],
+                "exact": sp.sstr(found.value) if found.exact else None,
+                "how": found.how if found.exact else "derive.meanfield quadrature, enclosed: digits certain if "
+                                                     "its error is within its estimate"}
     found = N.critical_sigma_w(nl, sigma_b)
     if found is None:
         why = ("none: χ₁ = σ_w²/2; no q* at σ_w² = 2, σ_b > 0"
                if nl.name == "relu" else "none: χ₁ ≠ 1 on the fixed points with q in [1e-8, 1e2]")
         return {"sigma_w": None, "sigma_w2": None, "q_star": None, "mpmath": None, "error": None, "how": why}
     sigma_w, q = found
-    if sigma_b == 0 or not math.isfinite(q) or q == 0:
-        exact = F.critical_sigma_w(act)
-        value = _float(exact) if exact is not None else None
-        return {"sigma_w": sigma_w, "sigma_w2": sigma_w**2, "q_star": 0.0, "mpmath": value,
-                "error": None if value is None else abs(value - sigma_w),
-                "how": "q* = 0 is critical: σ_w = 1/|φ'(0)| (derive.meanfield, exact)"}
     try:
         ref, _ = DC.critical_sigma_w(act, sigma_b, (q * (1 - 1e-6), q * (1 + 1e-6)))
     except (ValueError, ZeroDivisionError) as exc:   # mpmath finds no root next to numeric's: say so
@@ -143,12 +150,23 @@ def analyse(text: str, sigma_w: float | None = None, sigma_b: float = 0.0, depth
         "expression": text.strip(), "recognized": builtin.name if builtin is not None else None,
         "phi_from": how, "sigma_w": sigma_w, "sigma_b": sigma_b, "depth": depth,
         "q_star": q, "chi1": scales["chi1"], "phase": scales["phase"], "c_star": scales["c_star"],
+        "c_star_bracket": list(scales["c_star_bracket"]) if scales.get("c_star_bracket") else None,
+        "c_star_exact_zero": sigma_b == 0 and _odd(act),
+        "chi_c_bracket": list(scales["chi_c_bracket"]) if scales.get("chi_c_bracket") else None,
         "chi_c": scales["chi_c"], "xi_q": _finite(scales["xi_q"]), "xi_c": _finite(scales["xi_c"]),
         "correlation_after_depth": iterates,
         "map_quadrature_error": map_error,
         "critical": _critical(act, nl, sigma_b),
         "finite_width": _illustration(nl, text, q, sigma_w, sigma_b, depth, seed),
     }
+
+
+def _odd(act: A.Activation) -> bool:
+    """φ(-x) = -φ(x) (sympy): then C(0) = 0 at σ_b = 0, so c* = 0 exactly when χ₁ > 1 (C convex)."""
+    try:
+        return sp.simplify(act.expr + act.expr.subs(A.x, -A.x)) == 0
+    except Exception:  # noqa: BLE001 -- sympy may fail on odd inputs; then not known to be odd
+        return False
 
 
 def _finite(v):
@@ -159,8 +177,27 @@ def _fmt(value, digits: int = 10) -> str:
     if value is None:
         return "—"
     if isinstance(value, str):
-        return value
+        return "∞" if value == "inf" else value
     return f"{value:.{digits}g}"
+
+
+def _c_star_how(r: dict) -> str:
+    if r["c_star"] is None:
+        return "—"
+    if r["c_star"] == 1:
+        return "C(1) = 1; attracting as χ₁ <= 1 (C is convex)" if r["chi1"] <= 1 else ""
+    if r["c_star_exact_zero"] and r["c_star_bracket"] and r["c_star_bracket"][0] == 0:
+        return "exact: φ odd and σ_b = 0 give C(0) = 0, the root below 1"
+    return "root of C(c) = c below 1 (χ₁ > 1), certain signs"
+
+
+def _c_star_value(r: dict) -> str:
+    low, high = r["c_star_bracket"] or (None, None)
+    if r["c_star"] == 1 or low is None:
+        return _fmt(r["c_star"])
+    if low == 0 and r["c_star_exact_zero"]:
+        return "0"
+    return _certain(r["c_star"], low, high)
 
 
 def _rows(r: dict) -> list[list[str]]:
@@ -170,13 +207,20 @@ def _rows(r: dict) -> list[list[str]]:
         ["σ_w, σ_b", f"{r['sigma_w']:.6g}, {r['sigma_b']:.6g}", f"φ from {r['phi_from']}"],
         ["fixed point q*", _fmt(r["q_star"]), "V(q) = σ_w²·E[φ(√q z)²] + σ_b², from q = 1"],
         ["χ₁ = σ_w²·E[φ'(√q* z)²]", _fmt(r["chi1"]), f"phase: {r['phase']}"],
-        ["c*", _fmt(r["c_star"]), "fixed point of C, iterated from c = 0"],
-        ["χ_c = σ_w²·E[φ'(u₁)φ'(u₂)]", _fmt(r["chi_c"]), "at c* (= χ₁ when c* = 1)"],
+        ["c*", _c_star_value(r), _c_star_how(r)],
+        ["χ_c = σ_w²·E[φ'(u₁)φ'(u₂)]", _certain(r["chi_c"], *(r["chi_c_bracket"] or (None, None))),
+         "at c* (= χ₁ when c* = 1)"],
         ["ξ_q = -1/ln V'(q*)", _fmt(r["xi_q"], 6), "layers over which q approaches q*"],
         ["ξ_c = -1/ln χ_c", _fmt(r["xi_c"], 6), "layers over which c approaches c*"],
-        [f"critical σ_w (σ_b = {r['sigma_b']:g})", _fmt(crit["sigma_w"]),
-         crit["how"] + ("" if crit["error"] is None else f" {crit['error']:.0e}")],
-        ["critical σ_w²", _fmt(crit["sigma_w2"]), "" if crit["q_star"] is None else f"at q* = {crit['q_star']:.6g}"],
+        [f"critical σ_w (σ_b = {r['sigma_b']:g})",
+         _certain(crit["sigma_w"], *(crit.get("bracket") or (None, None))),
+         crit["how"] + ("" if crit["error"] is None else f" {crit['error']:.0e}")
+         + (f": σ_w = {crit['exact']}" if crit.get("exact") and len(crit["exact"]) <= 12
+            and not crit["exact"].replace(".", "").isdigit() else "")],
+        ["critical σ_w²", _certain(crit["sigma_w2"], *[v * v for v in crit.get("bracket") or (None, None)]
+                                   if crit.get("bracket") else (None, None)),
+         "at every q" if crit["sigma_w"] is not None and crit["q_star"] is None
+         else "" if crit["q_star"] is None else f"at q* = {crit['q_star']:.6g}"],
     ]
     for c0, value in r["correlation_after_depth"].items():
         rows.append([f"c after {r['depth']} layers, c₀ = {c0}", _fmt(value), "infinite-width recursion at q*"])
@@ -192,7 +236,7 @@ def main(args: argparse.Namespace) -> int:
     try:
         record = analyse(args.expression, args.sigma_w, args.sigma_b, args.depth, args.seed)
     except (ValueError, TypeError, ZeroDivisionError) as exc:
-        raise UsageError(f"kernel: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+        raise UsageError(error_text("kernel", exc)) from None
     if args.format == "json":
         print(json.dumps(record, indent=2, allow_nan=False))
     else:
