@@ -32,6 +32,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from derive.render import text as render_text
 from derive import catalogue as A
 from derive.layout import paragraph
 from derive.layout import table as _layout
@@ -256,7 +257,7 @@ def analyse(text: str, q: float = 1.0, sigma_w: float | None = None, sigma_b: fl
         "moment_errors": {k: getattr(moments, k).error for k in ("mean", "second_moment",
                                                                  "derivative_second_moment")},
         "critical_sigma_w": None if critical is None else _float(critical.value),
-        "critical_sigma_w_exact": None if critical is None or not critical.exact else sp.sstr(critical.value),
+        "critical_sigma_w_exact": None if critical is None or not critical.exact else render_text(critical.value),
         "critical_sigma_w_bracket": None if critical is None or critical.low is None else [critical.low,
                                                                                          critical.high],
         "critical_note": critical_note,

@@ -17,6 +17,7 @@ import math
 import numpy as np
 import sympy as sp
 
+from derive.render import text as render_text
 from derive import catalogue as A
 from derive import correlation as DC
 from derive import gain as DG
@@ -95,7 +96,7 @@ def _critical(act, nl, sigma_b) -> dict:
         return {"sigma_w": value, "sigma_w2": value**2, "q_star": found.q if not found.exact else
                 None if "homogeneous" in found.how else 0.0, "mpmath": value, "error": None,
                 "bracket": None if found.low is None else [found.low, found.high],
-                "exact": sp.sstr(found.value) if found.exact else None,
+                "exact": render_text(found.value) if found.exact else None,
                 "how": found.how if found.exact else "derive.meanfield quadrature, enclosed: digits certain if "
                                                      "its error is within its estimate"}
     found = N.critical_sigma_w(nl, sigma_b)
