@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import sys
 import time
 
@@ -129,7 +130,7 @@ def _expected_cell(row: dict) -> str:
 def _z_text(z, kind: str) -> str:
     if z is None:
         return "exact" if kind == "exact" else "—"
-    return f"{_fmt(z, 3)}×bound" if kind == "bounded" else _fmt(z, 3)
+    return f"{_fmt(z, 3)} × bound" if kind == "bounded" else _fmt(z, 3)
 
 
 def _z_cell(row: dict) -> str:
@@ -138,6 +139,15 @@ def _z_cell(row: dict) -> str:
     if worst is None or row["z"] is None:
         return "exact" if set(kinds) == {"exact"} else "—"
     return _z_text(row["z"], worst["kind"])
+
+
+_LONG_DECIMAL = re.compile(r"(?<![\w.])\d+\.\d{7,}")
+
+
+def _short_numbers(formula: str) -> str:
+    """A closed form's long decimals (quadrature values, 12 digits) to 6 significant digits for a terminal
+    column; the JSON and --wide keep every digit."""
+    return _LONG_DECIMAL.sub(lambda m: f"{float(m.group()):.6g}", formula)
 
 
 def _table(rows: list[dict], fmt: str, wide: bool = False) -> str:
@@ -153,7 +163,8 @@ def _table(rows: list[dict], fmt: str, wide: bool = False) -> str:
         proof = short_status(r["proof"])
         if fmt in WRAPPED_FORMATS and not wide:  # 'proved, 3 assumed' on two lines, never broken inside
             proof = proof.replace(", ", ",\n")
-        body.append([r["id"], proof, r["formula"], _expected_cell(r), _estimate_cell(r),
+        body.append([r["id"], proof, _short_numbers(r["formula"]) if fmt in WRAPPED_FORMATS and not wide else r["formula"],
+                     _expected_cell(r), _estimate_cell(r),
                      f"{_z_cell(r)} {control_cell}", verdict])
     headers = ["claim", "proof", "closed form", "compared with", "estimate", "z (control z)", "verdict"]
     return _layout(body, headers, fmt, keep=(0, 1), wide=wide)  # ids and statuses never break
