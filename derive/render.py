@@ -134,10 +134,13 @@ class TextPrinter(StrPrinter):
         out = self._print(item).replace(" ", "")
         return out if re.fullmatch(rf"{MINUS}?(?:\d+|∞|[^\W\d_][₀-₉]*)", out) else f"({out})"
 
-    def _join(self, items, texts) -> str:
+    def _join(self, items, texts, tight_allowed: bool = True) -> str:
+        """Factors joined by "·", or written tight after a coefficient ("2x", "2(k − 1)"); an unevaluated
+        product (a worked instance, ``tight_allowed=False``) keeps every "·": "−1·1·(−1 + 3)", not "1(−1 + 3)"."""
         out = texts[0]
         for left, right in zip(items, texts[1:]):
-            tight = left.is_Integer and left > 0 and re.match(r"[(√|]|[A-Za-zα-ωΑ-Ω](?![A-Za-zα-ωΑ-Ω])", right)
+            tight = tight_allowed and left.is_Integer and left > 0 and \
+                re.match(r"[(√|]|[A-Za-zα-ωΑ-Ω](?![A-Za-zα-ωΑ-Ω])", right)
             out += ("" if tight else "·") + right
         return out
 
@@ -210,10 +213,10 @@ class TextPrinter(StrPrinter):
                 and items[0].could_extract_minus_sign() else []
             return first + [self.parenthesize(a, PRECEDENCE["Mul"]) for a in items[len(first):]]
 
-        top = self._join(num, factors(num)) if num else "1"
+        top = self._join(num, factors(num), not keep_first) if num else "1"
         if not den:
             return top
-        bottom = self._join(den, factors(den))
+        bottom = self._join(den, factors(den), not keep_first)
         return f"{top}/({bottom})" if len(den) > 1 else f"{top}/{bottom}"
 
     def _print_MatMul(self, expr):
