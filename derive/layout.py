@@ -14,7 +14,8 @@ import shutil
 
 from tabulate import MIN_PADDING, multiline_formats, tabulate
 
-__all__ = ["DEFAULT_WIDTH", "LONG_WORD", "MIN_COLUMN", "WRAPPED_FORMATS", "terminal_width", "table", "paragraph"]
+__all__ = ["DEFAULT_WIDTH", "LONG_WORD", "MIN_COLUMN", "WRAPPED_FORMATS", "terminal_width", "table", "paragraph",
+           "pipe_table"]
 
 DEFAULT_WIDTH = 100
 """Width when neither $COLUMNS nor a terminal says otherwise (output piped to a file or a test)."""
@@ -142,3 +143,13 @@ def paragraph(text: str, wide: bool = False, width: int | None = None) -> str:
     if wide:
         return text
     return "\n".join(_wrap(text, terminal_width() if width is None else width).split("\n"))
+
+
+def pipe_table(rows, headers) -> str:
+    """A Markdown (GitHub) pipe table without padding: a renderer aligns the columns, so padding every cell
+    to its column's widest (tabulate's ``github``) only multiplies the file's size. Cells must already have
+    their ``|`` escaped; a line break in a cell becomes a space (a pipe-table row is one line)."""
+    def line(cells):
+        return "| " + " | ".join("" if c is None else str(c).replace("\n", " ") for c in cells) + " |"
+
+    return "\n".join([line(headers), "|" + "|".join("---" for _ in headers) + "|"] + [line(r) for r in rows])

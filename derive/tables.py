@@ -92,10 +92,10 @@ def short_status(status: str) -> str:
 
 
 def markdown(d) -> str:
-    from tabulate import tabulate
+    from .layout import pipe_table
 
     head = f"### `{d.claim_id}`: {d.title}\n\n"
-    return head + _meta(d) + "\n\n" + tabulate(rows(d), HEADERS, tablefmt="github", disable_numparse=True) + "\n"
+    return head + _meta(d) + "\n\n" + pipe_table(rows(d), HEADERS) + "\n"
 
 
 def text(d, wide: bool = False) -> str:

@@ -157,3 +157,13 @@ def uncovered(unit: Unit, quotes: list[str]) -> str:
             covered[start:start + len(q)] = [True] * len(q)
             start = unit.text.find(q, start + 1)
     return "".join(ch if not c and ch.isalnum() else " " for ch, c in zip(unit.text, covered)).strip()
+
+
+_EMPHASIS = re.compile(r"\*\*|==")
+
+
+def plain_quote(quote: str) -> str:
+    """A quote for reading: the notes' Markdown emphasis (``**bold**``, ``==highlight==``) dropped, so a
+    terminal shows no asterisks and a Markdown report no bold span cut across two cells. The audit's JSON
+    keeps the quote exactly as the notes write it (it is searched for in them)."""
+    return _EMPHASIS.sub("", quote)

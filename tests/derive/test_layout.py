@@ -85,3 +85,8 @@ def test_no_line_starts_with_an_orphan_and_no_break_follows_a_unary_minus(word, 
     assert not any(line[0] in L._NO_LINE_START for line in lines[1:]), lines
     # a binary minus has spaces around it ("1/2 − 1/(2π)"): a break may follow it; a unary one may not
     assert not any(line.endswith("−") and not line.endswith(" −") for line in lines), lines
+
+
+def test_a_pipe_table_has_no_padding_and_one_line_per_row():
+    text = L.pipe_table([["a", "two\nlines"], ["long cell", "b"]], ["h1", "h2"])
+    assert text.split("\n") == ["| h1 | h2 |", "|---|---|", "| a | two lines |", "| long cell | b |"]

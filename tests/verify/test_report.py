@@ -27,6 +27,11 @@ def test_report_writes_markdown_linking_every_plot(tmp_path):
     for section in ("## Claims", "## Plots", "## The notes, audited", "## Derivations"):
         assert section in text
     assert "activation.sigmoid.derivative" in text and "Status: **proved**" in text
+    audited = text[text.index("## The notes, audited"):text.index("## Derivations")]
+    assert "**" not in audited and "==" not in audited  # the notes' emphasis would cut bold spans across cells
+    tables = [line for line in text.splitlines() if line.startswith("|")]
+    # no padding (a renderer aligns the columns): no cell's text is followed by a run of spaces
+    assert tables and not any(re.search(r"[^|\s] {2,}\|", line) for line in tables)
 
 
 def test_report_refuses_a_file_as_its_folder(tmp_path, capsys):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 
 from derive.layout import WRAPPED_FORMATS, paragraph
 from derive.layout import table as _layout
 
+from ..audit_units import plain_quote
 from ._args import layout as _layout_option
 from ._args import seed as _seed
 from ._args import summary_stream
@@ -17,15 +17,6 @@ from ._args import table_format as _format
 
 HELP = "audit the notes: each checkable statement quoted, with its verdict, evidence computed now, and a correction"
 
-
-
-_EMPHASIS = re.compile(r"\*\*|==")
-
-
-def plain_quote(quote: str) -> str:
-    """A quote for the terminal: the notes' Markdown emphasis (``**bold**``, ``==highlight==``) dropped.
-    JSON and the markup formats keep the quote exactly as the notes write it (it is searched for in them)."""
-    return _EMPHASIS.sub("", quote)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
