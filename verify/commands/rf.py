@@ -22,7 +22,7 @@ from ..errors import UsageError
 from ._args import layout as _layout_option
 from ._args import table_format as _format
 from .rf_graph import render
-from .rf_spec import MAX_DIGITS, SpecError, as_layers, build_graph, parse_statements
+from .rf_spec import MAX_DIGITS, SpecError, analyse_spec_graph, as_layers, build_graph, parse_statements
 
 HELP = "per-layer receptive field, effective stride and start (and output size) of a layer stack or graph"
 
@@ -163,7 +163,7 @@ def _graph_rows(statements, size):
         shape = (1, *(size if isinstance(size, tuple) else (size,)))
         if len(shape) > 4:
             raise UsageError("--input for a spec is N, HxW or DxHxW")
-    rows = build_graph(statements, shape).analyse()
+    rows = analyse_spec_graph(build_graph(statements, shape))
     for row in rows:            # a spec has no channels: spatial sizes only, no parameter or MAC counts
         row.params = row.macs = None
         row.output_shape = None if row.output_shape is None else row.output_shape[1:]

@@ -18,6 +18,7 @@ c = conv k1; cat a b c``.
 """
 from __future__ import annotations
 
+import difflib
 import re
 
 from numeric.receptive_field import (
@@ -34,7 +35,7 @@ from numeric.receptive_field import (
 
 from ..errors import UsageError
 
-__all__ = ["MAX_DIGITS", "SpecError", "as_layers", "build_graph", "parse_statements"]
+__all__ = ["MAX_DIGITS", "SpecError", "analyse_spec_graph", "as_layers", "build_graph", "parse_statements"]
 
 MAX_DIGITS = 9
 """Numbers in a spec have at most this many digits (a field wider than 10⁹ is a typo)."""
@@ -125,8 +126,9 @@ def _statement(segment, offset, number):
         return Statement(name, None, kind, {}, repeat, parameters, text, column)
     up = re.fullmatch(r"up([0-9]{1,3})", kind, re.ASCII)
     if kind not in KINDS and not up:
-        raise SpecError(f"layer {number} must start with a kind ({', '.join(KINDS)}), add or cat",
-                        kind, kind_column)
+        guess = difflib.get_close_matches(kind, [k for k in KINDS if k != "upN"] + ["add", "cat"], n=1)
+        listed = f"did you mean '{guess[0]}'?" if guess else f"{', '.join(KINDS)}, add or cat"
+        raise SpecError(f"layer {number} must start with a kind ({listed})", kind, kind_column)
     options, flags = {}, set()
     for token, where in parameters:
         if token in _FLAGS:
@@ -137,7 +139,9 @@ def _statement(segment, offset, number):
         if match is None:
             if re.search(rf"[0-9]{{{MAX_DIGITS + 1},}}", token, re.ASCII):
                 raise SpecError(f"number longer than {MAX_DIGITS} digits in layer {number}", token, where)
-            raise SpecError(f"bad parameter in layer {number} ({_EXPECTED})", token, where)
+            word = re.fullmatch(r"(kernel|stride|dilation|padding)[=_]?([0-9]+)", token, re.ASCII)
+            expected = f"write '{word[1][0]}{word[2]}'" if word else _EXPECTED
+            raise SpecError(f"bad parameter in layer {number} ({expected})", token, where)
         if _NAMES[letter] in options:
             raise SpecError(f"{_NAMES[letter]} given twice in layer {number}", token, where)
         options[_NAMES[letter]] = (_value(letter, match["v"]), token, where)
@@ -146,12 +150,47 @@ def _statement(segment, offset, number):
             raise SpecError(f"padding given twice in layer {number}", text, column)
         options["padding"] = ("same" if "same" in flags else "valid", text, column)
     options["flags"] = (flags, text, column)
+    _only_where_meaningful(kind, options, flags, parameters, number)
     if up:
         options["scale"] = (int(up.group(1)), kind, kind_column)
         kind = "up"
     elif kind != "gap" and "kernel" not in options:
         raise SpecError(f"layer {number} has no kernel (kN or kHxW)", text, kind_column)
     return Statement(name, source, kind, options, repeat, [], text, column)
+
+
+_FLAG_KINDS = {"ceil": ("pool", "maxpool", "avgpool"), "bilinear": ("up",), "nearest": ("up",)}
+
+
+def _only_where_meaningful(kind, options, flags, parameters, number):
+    """Refuse an option the layer would ignore (``conv k3 op1``: output padding belongs to convT), and pool
+    padding over half the kernel, which PyTorch refuses ("pad should be at most half of kernel size")."""
+    family = "up" if kind.startswith("up") and kind != "upN" else kind
+    where = {token: column for token, column in parameters}
+    if "output_padding" in options and family != "convT":
+        _, token, column = options["output_padding"]
+        raise SpecError(f"output padding (opN) is for convT only, not {kind} (layer {number})", token, column)
+    for flag in sorted(flags):
+        if flag in _FLAG_KINDS and family not in _FLAG_KINDS[flag]:
+            raise SpecError(f"'{flag}' is for {' / '.join(_FLAG_KINDS[flag])} only, not {kind} (layer {number})",
+                            flag, where.get(flag, 0))
+    if family in ("pool", "maxpool", "avgpool") and "padding" in options and "kernel" in options:
+        padding, token, column = options["padding"]
+        kernel = options["kernel"][0]
+        if isinstance(padding, tuple) and padding and padding[0] == "every":
+            padding = padding[1]
+        if isinstance(padding, str):
+            return
+        pads = [max(p) if isinstance(p, tuple) else p for p in (padding if isinstance(padding, tuple) else (padding,))]
+        kernels = kernel if isinstance(kernel, tuple) else (kernel,) * len(pads)
+        if len(kernels) == 1:
+            kernels = kernels * len(pads)
+        if len(pads) == 1:
+            pads = pads * len(kernels)
+        for p, k in zip(pads, kernels):
+            if 2 * p > k:
+                raise SpecError(f"padding must be <= kernel // 2 = {k // 2} for a pool, as PyTorch requires "
+                                f"(layer {number})", token, column)
 
 
 def parse_statements(text):
@@ -212,19 +251,21 @@ def build_graph(statements, input_shape=None):
     """The statements as a ``Graph`` (channels 1 when the input shape has none)."""
     ndim = len(input_shape) - 1 if input_shape else spec_ndim(statements)
     graph = Graph(input_shape, ndim=None if input_shape else ndim)
+    graph.spec_where = {}  # node name -> (token, column) of the statement that made it, for later errors
     previous, names, count = graph.input_name, {graph.input_name}, 0
     for st in statements:
         where = (st.text, st.column)
         if st.kind in ("add", "cat"):
             for token, column in st.inputs:
                 if token not in names:
-                    raise SpecError(f"{st.kind} input {token!r} is not an earlier node", token, column)
+                    raise SpecError(f"{st.kind} input {token!r} is not an earlier node ({_known(names)})",
+                                    token, column)
             count += 1
             node = st.name or f"{st.kind}{count}"
             _add(graph, node, Add() if st.kind == "add" else Concat(), [t for t, _ in st.inputs], where)
         else:
             if st.source is not None and st.source[0][1:] not in names:
-                raise SpecError("not an earlier node", *st.source)
+                raise SpecError(f"not an earlier node ({_known(names)})", *st.source)
             node = st.source[0][1:] if st.source is not None else previous
             for r in range(st.repeat):
                 count += 1
@@ -239,9 +280,17 @@ def build_graph(statements, input_shape=None):
     return graph
 
 
+def _known(names) -> str:
+    """The node names a spec may refer to so far, for an error message (the first few if many)."""
+    shown = sorted(n for n in names if n != "input")
+    listed = ", ".join(shown[:8]) + (", ..." if len(shown) > 8 else "")
+    return f"known: input, {listed}" if shown else "only 'input' so far"
+
+
 def _add(graph, name, op, inputs, where, st=None):
     if name in graph._names:
         raise SpecError(f"name {name!r} is already a node", *where)
+    graph.spec_where[name] = where
     try:
         graph.node(name, op, *inputs)
     except ValueError as error:
@@ -278,3 +327,19 @@ def as_layers(statements):
                     raise SpecError(f"layer {statements.index(st) + 1}: {message}", token, column) from None
             raise SpecError(message, st.text, st.column) from None
     return layers
+
+
+_NODE_ERROR = re.compile(r"node '([^']+)' \([^)]*\): (.*)", re.S)
+
+
+def analyse_spec_graph(graph):
+    """``graph.analyse()`` for a graph built from a spec: an error about a node (inputs of different shapes
+    at an ``add``) names the statement's token and column, with spatial sizes only (a spec has no channels)."""
+    try:
+        return graph.analyse()
+    except ValueError as error:
+        found = _NODE_ERROR.match(str(error).split(": ", 1)[-1] if not str(error).startswith("node") else str(error))
+        if found is None or found[1] not in graph.spec_where:
+            raise
+        sizes = re.sub(r"\(1, ([0-9, ]+)\)", r"(\1)", re.sub(r"\(1, ([0-9]+)\)", r"\1", found[2]))
+        raise SpecError(sizes, *graph.spec_where[found[1]]) from None
