@@ -125,7 +125,7 @@ def as_json(d) -> dict:
         "assumptions": [{"name": a.name, "statement": _text(a.statement), "reference": a.detail}
                         for a in verdict.assumptions],
         "uses": list(verdict.uses),
-        "result": _text(d.result) if d.result is not None else None,
+        "result": result_text(d.result) if d.result is not None else None,
         "reasons": list(verdict.reasons),
         "steps": [{"statement": _text(s.expr), "justification": s.justification, "rule": s.method,
                    "status": s.status, "how": s.detail} for s in d.steps],

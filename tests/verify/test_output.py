@@ -92,15 +92,23 @@ def test_estimate_cells_never_show_a_missing_standard_error(capsys):
 @pytest.mark.parametrize("argv, fragment", [
     (["runn"], "did you mean 'run'"),
     (["gain", "-x"], "goes last, after --"),
-    (["gain", "swsh"], "hardtanh"),
+    (["gain", "swsh"], "did you mean 'swish'"),
     (["gain", "leaky_relu(x)"], "leaky_relu(0.2)"),
     (["gain", "leaky_relu(0)"], "must be in"),
     (["report", "/proc/nope/report"], "cannot write"),
 ])
 def test_errors_say_what_to_type(capsys, argv, fragment):
     code, _, err = run(capsys, *argv)
-    assert code == 2 and len(err.strip().splitlines()) == 1 and fragment in err, err
+    lines = err.strip().splitlines()
+    # one reason line; only a list (the built-in activations) may follow, indented, within the width
+    assert code == 2 and fragment in lines[0], err
+    assert all(line.startswith("  ") and len(line) <= WIDTH for line in lines[1:]), err
     assert "internal error" not in err
+
+
+def test_an_unknown_activation_lists_the_built_ins_within_the_width(capsys):
+    code, _, err = run(capsys, "gain", "nope")
+    assert code == 2 and "hardtanh" in err and "swish" in err and widest(err) <= WIDTH
 
 
 def test_gain_list_shows_every_name(capsys):

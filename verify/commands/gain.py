@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import difflib
 import math
 import re
 import textwrap
@@ -288,7 +289,10 @@ def error_text(command: str, exc: Exception) -> str:
         return f"{command}: {text}"
     name = match[1] if len(match[1]) <= 32 else match[1][:28] + "...'"
     names = textwrap.fill(match[2], width=96, initial_indent="  ", subsequent_indent="  ")
-    return (f"{command}: unknown activation {name}\n"
+    bare = [n.split("(")[0].strip() for n in match[2].split(", ")]
+    guess = difflib.get_close_matches(match[1].strip("'\""), bare, n=1)
+    hint = f" (did you mean '{guess[0]}'?)" if guess else ""
+    return (f"{command}: unknown activation {name}{hint}\n"
             f"  write an expression in x such as {match[3][:40]}, or one of the names:\n{names}")
 
 

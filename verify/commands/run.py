@@ -51,10 +51,9 @@ def _positive(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text!r}")
-    if not MIN_BUDGET <= value <= MAX_BUDGET:
+        raise argparse.ArgumentTypeError(f"must be a number between {MIN_BUDGET:g} and {MAX_BUDGET:g}, "
+                                         f"got {text!r}") from None
+    if not (math.isfinite(value) and MIN_BUDGET <= value <= MAX_BUDGET):
         raise argparse.ArgumentTypeError(f"must be between {MIN_BUDGET:g} and {MAX_BUDGET:g}, got {text!r}")
     return value
 
@@ -96,9 +95,18 @@ def _worst_check(row: dict) -> dict | None:
 
 def _check_name(row: dict, check: dict | None) -> str:
     """'backward: ' when a claim runs several kinds of check, so a number is not read as another quantity."""
-    if check is None or len({c["config"].get("check") for c in row["checks"]}) < 2:
+    if check is None or len(row["checks"]) < 2:
         return ""
-    return f"{check['config'].get('check')}: "
+    if len({c["config"].get("check") for c in row["checks"]}) >= 2:
+        return f"{check['config'].get('check')}: "
+    # one kind of check at several settings (a law, a q): name the setting of the one shown
+    keys = sorted({k for c in row["checks"] for k in c["config"]
+                   if len({repr(d["config"].get(k)) for d in row["checks"]}) > 1})
+    if not keys or len(keys) > 2:
+        return ""
+    shown = [str(v) if isinstance(v, str) else f"{k} = {_fmt(v, 3) if isinstance(v, float) else v}"
+             for k in keys if (v := check["config"].get(k)) is not None]
+    return f"{', '.join(shown)}: " if shown else ""
 
 
 def _estimate_cell(row: dict) -> str:
