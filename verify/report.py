@@ -113,7 +113,6 @@ def _backward_line(width: int, var: float, depth: int) -> float:
 @plot("propagation_relu")
 def _relu(rng):
     plt = _pyplot()
-    from matplotlib.ticker import MaxNLocator
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
     from derive import propagation as P
 
@@ -133,7 +132,7 @@ def _relu(rng):
             ax.errorbar(x, mean, yerr=2 * se, fmt="o", ms=3, color=l.get_color(), capsize=2,
                         label=f"{INIT_LABEL[name]}: Monte Carlo ±2 se")
         for ax in axes:
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.set_xticks(range(0, DEPTH + 1, 5))  # layers 0..DEPTH: integer ticks, none past the data
     axes[0].set(title=f"forward: E[h_l²], ReLU, width {WIDTH}", xlabel="layer l", ylabel="second moment (log)",
                 yscale="log")
     axes[1].set(title="backward: E[(∂L/∂h_l)²] per coordinate", xlabel="layer l", yscale="log")
@@ -194,8 +193,9 @@ def _residual(rng):
         acc = stream(draw, replicates, rng, chunk=50)
         (l,) = ax.plot(layers, closed, "-", lw=1.2, label=label)
         ax.errorbar(layers, acc.mean, yerr=2 * acc.stderr, fmt="o", ms=3, color=l.get_color(), capsize=2,
-                    label="Monte Carlo ±2 se" if skip is False else None)
-    ax.set(title=f"E‖J_L···J_1 v‖², ‖v‖ = 1, n = {n}: σ² = 0.5/n, or 1/(nL) where marked", xlabel="depth L",
+                    label=f"{label.split(':')[0]}: Monte Carlo ±2 se ({replicates} draws)")
+    ax.set(title=f"E‖Π_l J_l v‖², J_l = W_l (plain) or I + W_l (residual), ‖v‖ = 1, n = {n}\n"
+                 "W_l entries N(0, σ²), σ² = 0.5/n unless marked", xlabel="depth L",
            ylabel="gradient norm² (log)", yscale="log")
     ax.legend(fontsize=7)
     return fig, ("Input-gradient norm through plain and residual stacks of random linear maps: plain stacks "

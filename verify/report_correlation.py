@@ -44,8 +44,16 @@ def _phase_diagram(rng):
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
     for name in ("tanh", "gelu", "silu"):
         points = [(b2, N.critical_sigma_w(name, math.sqrt(b2))) for b2 in SIGMA_B2]
-        b2s = [b2 for b2, found in points if found is not None]
-        ax.plot(b2s, [found[0] ** 2 for _, found in points if found is not None], marker="o", ms=3, label=name)
+        found = [(b2, c[0] ** 2) for b2, c in points if c is not None]
+        # at σ_b = 0 GELU and SiLU are critical on another branch (q* = 0): a point of its own, not joined
+        # to the σ_b > 0 curve, whose q* > 0 (for tanh both are q* -> 0 and the curve is continuous)
+        split = name != "tanh" and found and found[0][0] == 0
+        curve = found[1:] if split else found
+        (l,) = ax.plot([b for b, _ in curve], [v for _, v in curve], marker="o", ms=3, label=f"{name}: q* > 0 branch"
+                       if split else name)
+        if split:
+            ax.plot([0], [found[0][1]], marker="s", ms=5, ls="", color=l.get_color(),
+                    label=f"{name} at σ_b = 0: q* = 0 branch")
     ax.plot([0], [2], marker="*", ms=10, color="k", ls="", label="ReLU: σ_w² = 2, only at σ_b = 0")
     ax.set(xlabel="σ_b²", ylabel="critical σ_w² (χ₁ = 1)", title="Order (below) and chaos (above)")
     ax.legend(fontsize=8)

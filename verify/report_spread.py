@@ -111,7 +111,7 @@ def figure(data: dict, exact, plt):
                xlabel="depth L", yscale="log")
     right.axhline(threshold, color="k", lw=0.8, ls="--",
                   label=f"trusted below k̂ = {threshold:.2f} (Vehtari et al. 2024, S = {networks})")
-    right.set(title="Pareto k̂ of the squares' tail: filled or hollow", xlabel="depth L",
+    right.set(title="Pareto k̂ of the squares' tail: a mean is trusted below the dashed line", xlabel="depth L",
               ylabel="k̂ (tail shape)")
     left.legend(fontsize=6.5, loc="lower left")
     # below the axes: seven entries inside would hide the points they describe
