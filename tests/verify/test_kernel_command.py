@@ -14,6 +14,12 @@ ROOT = Path(__file__).resolve().parents[2]
 WIDTH = 100
 
 
+@pytest.fixture(autouse=True)
+def columns(monkeypatch):
+    """Tables read here are laid out at the README's 100 columns, whatever terminal (or none) runs the tests."""
+    monkeypatch.setenv("COLUMNS", str(WIDTH))
+
+
 def run(capsys, *argv):
     code = main(["kernel", *argv])
     out, err = capsys.readouterr()
