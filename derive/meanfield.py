@@ -257,6 +257,25 @@ class CriticalSigmaW:
         return float(self.value)
 
 
+_PROBE = mpmath.mpf("1e-3")
+
+
+def _attraction(act: Activation, sigma_w: sp.Expr) -> str:
+    """Whether q* = 0 pulls small signals in at this σ_w (σ_b = 0): χ₁ = 1 there, so the first order says
+    nothing and V(q) - q is decided by the next; its sign at q = 10⁻³, certain beyond the quadrature's error
+    bound (bounded_moment), or "" when it is not. tanh: V(q) < q (attracts); GELU, SiLU: V(q) > q, so a signal
+    above 0 grows away from q* = 0 and this σ_w is critical only at q = 0 exactly."""
+    with mpmath.workdps(MAP_DPS):
+        s2 = mpmath.mpf(sp.N(sigma_w**2, MAP_DPS + 5))
+        m, error = bounded_moment(act, "second_moment", _PROBE)
+        gap, slack = s2 * m - _PROBE, s2 * error + _ROUNDING * _PROBE
+    if gap < -slack:
+        return "; it attracts (V(q) < q at q = 10⁻³)"
+    if gap > slack:
+        return "; but it repels: V(q) > q at q = 10⁻³, so signals above 0 grow away from it"
+    return ""
+
+
 def critical_sigma_w(act: Activation) -> CriticalSigmaW | None:
     """σ_w with χ₁ = 1 at the fixed point for σ_b = 0 (the edge of chaos, Schoenholz et al. 2017).
 
@@ -277,8 +296,11 @@ def critical_sigma_w(act: Activation) -> CriticalSigmaW | None:
     at_zero = sp.limit(act.expr, x, 0, dir="+"), sp.limit(act.expr, x, 0, dir="-")
     if all(v == 0 for v in at_zero):
         slope = _derivative_at_zero(act)
-        return None if slope == 0 else CriticalSigmaW(
-            simplify_capped(1 / sp.sqrt(slope)), True, "q* = 0 is critical: χ₁ = σ_w²·φ'(0)² = 1 (exact)")
+        if slope == 0:
+            return None
+        value = simplify_capped(1 / sp.sqrt(slope))
+        return CriticalSigmaW(value, True, "q* = 0 is critical: χ₁ = σ_w²·φ'(0)² = 1 (exact)"
+                              + _attraction(act, value))
     with mpmath.workdps(MAP_DPS):
         def gap(q):
             return q * _derivative_second_moment_at(act, q) - _second_moment_at(act, q)

@@ -11,6 +11,7 @@ import difflib
 import importlib
 import os
 import sys
+import textwrap
 
 from derive.interrupt import Interrupted, signals_as_exceptions
 
@@ -68,6 +69,21 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
 
 
+def error_lines(text: str, stream=None) -> str:
+    """An error as one line for a pipe or a log (grep finds it whole); on a terminal, each line wrapped to
+    its width with continuation lines indented, so nothing runs past the right edge."""
+    stream = sys.stderr if stream is None else stream
+    if not getattr(stream, "isatty", lambda: False)():
+        return text
+    from derive.layout import terminal_width
+
+    width = terminal_width()
+    out = []
+    for line in text.split("\n"):
+        out.extend(textwrap.wrap(line, width, subsequent_indent="  ", break_on_hyphens=False) or [line])
+    return "\n".join(out)
+
+
 def _main(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help")):
@@ -83,7 +99,7 @@ def _main(argv: list[str] | None) -> int:
                 and ("unrecognized arguments" in message or "expected one argument" in message
                      or "required" in message):
             message += "; an expression that starts with '-' goes last, after --: python -m verify gain [OPTIONS] -- '-x'"
-        print(f"verify: error: {message}", file=sys.stderr)
+        print(error_lines(f"verify: error: {message}"), file=sys.stderr)
         return 2
     except Interrupted as exc:
         print(f"verify: {exc}", file=sys.stderr)

@@ -130,3 +130,14 @@ def test_homogeneous_iterates_have_no_ceiling():
     assert abs(qs[-1] / mpmath.mpf(2) ** 100 - 1) < 1e-14  # σ_w²/2 = 2 per layer; the old loop stopped at 1e12
     qs = variance_iterates(builtin("relu"), 2, 1, 1, 3)  # q_l = 2 q_{l-1} + 1
     assert [float(q) for q in qs] == [3.0, 7.0, 15.0]
+
+
+@pytest.mark.parametrize("name, word", [("tanh", "attracts"), ("gelu", "repels"), ("silu", "repels")])
+def test_the_critical_sigma_w_says_whether_q_star_zero_pulls_signals_in(name, word):
+    """At σ_w = 1/|φ'(0)|, χ₁ = 1 at q* = 0 and the second order decides: tanh pulls a small q down
+    (V(q) < q), GELU and SiLU push it up, so their 'critical' σ_w is critical only at q = 0."""
+    found = critical_sigma_w(builtin(name))
+    assert word in found.how
+    q = 1e-3
+    v = float(variance_map(builtin(name), q, float(found.value)))
+    assert (v < q) == (word == "attracts")  # the stated direction, recomputed from the map itself

@@ -192,3 +192,24 @@ def test_a_memory_hungry_input_stops_at_the_cap_naming_the_stage():
     assert len(lines) == 2 and "Traceback" not in proc.stderr, (proc.stdout, proc.stderr[-2000:])
     assert lines[0].startswith("stage '") and "ran out of memory" in lines[0] and "16 MB" in lines[0]
     assert lines[1] == "True"
+
+
+def test_the_depth_row_does_not_blame_width_where_the_mean_is_exact_at_every_width(capsys, monkeypatch):
+    """ReLU: E[q_(l+1) | layer l] is linear in q̂_l, so the mean over networks is q_L at any width; a sample
+    of 32 networks misses it by sampling alone (a heavy-tailed product of layers)."""
+    monkeypatch.setenv("COLUMNS", "100")
+    record = run_json(capsys, "relu")
+    assert record["deep"]["mean_exact_at_any_width"] is True
+    assert run_json(capsys, "tanh")["deep"]["mean_exact_at_any_width"] is False
+    code, out, _ = run(capsys, "relu")
+    row = " ".join(out[out.index("depth 50"):].split("For fan-in")[0].split())
+    assert code == 0 and "finite width" not in row and "sampling, not width" in row
+    khat, limit = record["deep"]["tail_khat"], record["deep"]["tail_threshold"]
+    assert ("heavy-tailed" in row) == (khat is not None and khat >= limit)
+
+
+def test_the_forward_gain_says_it_is_at_q_1_when_the_moments_are_at_another_q(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
+    code, out, _ = run(capsys, "x*0.5", "--sigma-w", "2", "--q", "3")
+    row = next(line for line in out.splitlines() if line.startswith("forward gain"))
+    assert code == 0 and row.split()[3] == "2" and "at q = 1" in row

@@ -140,3 +140,19 @@ def test_c_star_below_1_is_where_the_iteration_goes(expression, sigma_w, sigma_b
     nl, _ = _nonlinearity(act, A.recognize(act))
     ends = N.correlation_iterates(nl, [0.0, 0.9], record["q_star"], record["sigma_w"], sigma_b, layers)[-1]
     assert all(low - 1e-12 <= c <= high + 1e-12 for c in ends), (ends, low, high)
+
+
+def test_iterates_are_printed_to_the_digits_their_error_bound_leaves(capsys):
+    """tanh's map is by Gauss-Hermite (error ~1e-9): c after L layers shows fewer than 10 digits, and each
+    shown value lies within the bound ε·(1 + χ₁ + ... + χ₁^(L-1)) of the mpmath-free value in the JSON."""
+    record = analyse("tanh", 1.5, 0.3, depth=10)
+    bound = record["map_quadrature_error"] * sum(record["chi1"] ** k for k in range(10))
+    assert bound > 1e-12
+    code, out, _ = run(capsys, "tanh", "--sigma-w", "1.5", "--sigma-b", "0.3")
+    shown = {line.split("c₀ = ")[1].split()[0]: line.split()[7] for line in out.splitlines()
+             if line.startswith("c after")}
+    for c0, value in record["correlation_after_depth"].items():
+        text = shown[c0]
+        digits = len(text.replace("0.", "", 1).lstrip("0").replace(".", ""))
+        assert digits < 10 and abs(float(text) - value) <= 0.5 * 10 ** (math.floor(math.log10(abs(value))) - digits + 1)
+        assert abs(float(text) - value) <= bound + 0.5 * 10 ** (math.floor(math.log10(abs(value))) - digits + 1)

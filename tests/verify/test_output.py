@@ -93,6 +93,7 @@ def test_estimate_cells_never_show_a_missing_standard_error(capsys):
     (["runn"], "did you mean 'run'"),
     (["gain", "-x"], "goes last, after --"),
     (["gain", "swsh"], "did you mean 'swish'"),
+    (["gain", "Relu"], "did you mean 'relu'"),
     (["gain", "leaky_relu(x)"], "leaky_relu(0.2)"),
     (["gain", "leaky_relu(0)"], "must be in"),
     (["report", "/proc/nope/report"], "cannot write"),
@@ -151,3 +152,25 @@ def test_a_failed_proof_never_reads_pass_in_its_row():
                        "bound": None, "z": 0.0, "z_critical": 4.89, "control_z": 10.0}]}
     line = next(l for l in _table([row], "simple", wide=True).splitlines() if l.startswith("user.claim"))
     assert line.split()[-2:] == ["fail", "(proof)"] and " pass" not in line
+
+
+class _Terminal:
+    def isatty(self):
+        return True
+
+
+class _Pipe:
+    def isatty(self):
+        return False
+
+
+def test_an_error_fits_a_terminal_and_stays_one_line_in_a_pipe(monkeypatch):
+    from verify.cli import error_lines
+
+    monkeypatch.setenv("COLUMNS", "60")
+    text = "verify: error: " + "a reason long enough to run past the right edge of the terminal " * 2
+    assert error_lines(text, _Pipe()) == text  # a log or a pipe keeps the one line grep finds
+    wrapped = error_lines(text, _Terminal()).split("\n")
+    assert len(wrapped) > 1 and max(len(line) for line in wrapped) <= 60
+    assert all(line.startswith("  ") for line in wrapped[1:])
+    assert " ".join(line.strip() for line in wrapped) == text.strip()

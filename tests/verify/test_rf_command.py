@@ -180,7 +180,7 @@ def test_graph_table_fits_and_says_varying_fields(capsys):
     (["conv stride2 k3"], "'stride2' at column 6: bad parameter in layer 1 (write 's2')"),
     (["a = conv k3; b = @c conv k1"], "'@c' at column 18: not an earlier node (known: input, a)"),
     (["a = conv k3 p1; b = conv k3 s2 p1; add a b", "--input", "32"],
-     "'add a b' at column 36: add needs inputs of one shape, got 32, 16"),
+     "'add a b' at column 36: add needs inputs of one shape, got 32, 16 (inputs a, b, in that order)"),
     (["conv k3", "--torch", "nets:Shared", "--input", "3x8x8"], "not both"),
     (["--torch", "nets:Shared", "--input", "8"], "--torch needs --input CxHxW"),
     (["--torch", "nets:Nothing", "--input", "3x8x8"], "has no callable 'Nothing'"),

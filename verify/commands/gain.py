@@ -45,6 +45,7 @@ from derive.pieces import as_piecewise, pieces
 from numeric import gain as N
 
 from ..errors import UsageError
+from ..tail import tail
 from ..mc import DEFAULT_ALPHA, claim_seed_sequence, stream, z_critical
 from ._args import integer_between
 from .gain_table import _float
@@ -223,6 +224,12 @@ def analyse(text: str, q: float = 1.0, sigma_w: float | None = None, sigma_b: fl
     theory = float(theory_mp) if abs(theory_mp) < 1e308 else math.inf
     deep_mean = float(np.mean(runs)) if np.all(np.isfinite(runs)) else None
     deep_se = float(np.std(runs, ddof=1) / math.sqrt(runs.size)) if deep_mean is not None else None
+    deep_tail = None
+    if deep_mean is not None:
+        try:
+            deep_tail = tail(runs)
+        except UsageError:  # too few distinct draws in the tail to fit (e.g. every network alike)
+            deep_tail = None
 
     def moment_json(m):
         return _float(m.value)
@@ -230,6 +237,7 @@ def analyse(text: str, q: float = 1.0, sigma_w: float | None = None, sigma_b: fl
     return {
         "expression": text.strip(),
         "derivative": sp.sstr(sp.diff(act.expr, A.x)),
+        "derivative_text": render_text(sp.diff(act.expr, A.x)),
         "piecewise": _has_pieces(act),
         "recognized": builtin.name if builtin is not None else None,
         "q": q,
@@ -242,6 +250,7 @@ def analyse(text: str, q: float = 1.0, sigma_w: float | None = None, sigma_b: fl
         "forward_gain": _float(forward),
         "backward_gain": _float(backward),
         "forward_gain_exact": sp.sstr(forward) if at_one.second_moment.exact else None,
+        "forward_gain_exact_text": render_text(forward) if at_one.second_moment.exact else None,
         "torch_gain": _float(torch),
         "torch_note": reason,
         "torch_call": _torch_call(builtin),
@@ -272,6 +281,11 @@ def analyse(text: str, q: float = 1.0, sigma_w: float | None = None, sigma_b: fl
                  "infinite_width_log10": float(mpmath.log10(theory_mp)) if theory_mp > 0 else None,
                  "deviation": (deep_mean - theory) / theory if deep_mean is not None and theory > 0
                  and math.isfinite(theory) else None,
+                 # φ positively homogeneous: E[q_(l+1) | layer l] is linear in the layer's q̂, so the mean over
+                 # networks follows the infinite-width recursion exactly at every width
+                 "mean_exact_at_any_width": F._homogeneous(act),
+                 "tail_khat": None if deep_tail is None else deep_tail.khat,
+                 "tail_threshold": None if deep_tail is None else deep_tail.threshold,
                  "judged": False},
     }
 
@@ -290,7 +304,7 @@ def error_text(command: str, exc: Exception) -> str:
     name = match[1] if len(match[1]) <= 32 else match[1][:28] + "...'"
     names = textwrap.fill(match[2], width=96, initial_indent="  ", subsequent_indent="  ")
     bare = [n.split("(")[0].strip() for n in match[2].split(", ")]
-    guess = difflib.get_close_matches(match[1].strip("'\""), bare, n=1)
+    guess = difflib.get_close_matches(match[1].strip("'\"").lower(), bare, n=1)  # 'Relu' -> relu, not elu
     hint = f" (did you mean '{guess[0]}'?)" if guess else ""
     return (f"{command}: unknown activation {name}{hint}\n"
             f"  write an expression in x such as {match[3][:40]}, or one of the names:\n{names}")

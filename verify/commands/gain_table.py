@@ -130,8 +130,25 @@ def _deep_how(r: dict) -> str:
         return (f"not judged: infinite width q_L = {_deep_text(deep)} stays on q*, which is unstable "
                 f"(V'(q*) > 1), so finite width pushes q off it and q moves away")
     dev = deep["deviation"]
-    shown = "—" if dev is None else format(dev, "+.2%") if abs(dev) < 10 else f"×{1 + dev:.3g}"
-    return f"infinite width q_L = {_deep_text(deep)}; deviation {shown} (finite width, not judged)"
+    shown = "—" if dev is None else format(dev, "+.1%") if abs(dev) < 10 else f"×{1 + dev:.3g}"
+    if deep.get("mean_exact_at_any_width"):
+        text = (f"q_L = {_deep_text(deep)}, the mean at every width (φ homogeneous); deviation {shown}: "
+                "sampling, not width (not judged)")
+    else:
+        text = f"infinite width q_L = {_deep_text(deep)}; deviation {shown} (finite width and sampling; not judged)"
+    khat, limit = deep.get("tail_khat"), deep.get("tail_threshold")
+    if khat is not None and khat >= limit:
+        text += (f"; heavy-tailed over networks (Pareto k̂ = {khat:.2f} >= {limit:.2f}): a mean of "
+                 f"{deep['networks']} networks typically falls below the expectation")
+    return text
+
+
+def _gain_how(r: dict) -> str:
+    """How the forward gain was had, and that it is at q = 1 whatever --q (the moments above are at --q)."""
+    exact = _short(r.get("forward_gain_exact_text") or r["forward_gain_exact"])
+    if not exact:
+        return "quadrature, at q = 1"
+    return "exact, at q = 1" if exact == _fmt(r["forward_gain"]) else f"exact: {exact}, at q = 1"
 
 
 def _exact_form(r: dict) -> str:
@@ -159,7 +176,14 @@ def _rows(r: dict) -> list[list[str]]:
     c, deep = r["check"], r["deep"]
 
     def how(kind):
-        return f"{methods[kind]}: {_short(closed[kind])}" if kind in closed else methods[kind]
+        if kind in closed:
+            return f"{methods[kind]}: {_short(closed[kind])}"
+        error = r["moment_errors"][kind]
+        if methods[kind] != "quadrature":
+            return methods[kind]
+        # a built-in's value is its derivation's quadrature step, accepted only below 1e-12 relative
+        return ("quadrature, error estimate < 1e-12 relative" if error is None
+                else f"quadrature, error estimate {error:.1g}")
 
     chi = r["chi1"]
     slack = 1e-12 if r["chi1_error"] is None else r["chi1_error"]
@@ -169,11 +193,12 @@ def _rows(r: dict) -> list[list[str]]:
     rows = [
         ["φ(x)", r["expression"], "typed expression" if not r["recognized"] else f"built-in {r['recognized']}"
          if r["recognized"] in A.BUILTINS else f"{r['recognized']} (known by name, no claim of its own)"],
-        ["φ'(x)", _short(r["derivative"]), "sympy (piecewise: almost everywhere)" if r["piecewise"] else "sympy"],
+        ["φ'(x)", _short(r.get("derivative_text") or r["derivative"]), "sympy (piecewise: almost everywhere)" if r["piecewise"] else "sympy"],
         [f"E[φ(z)], z ~ N(0, {r['q']:g})", _moment_text(r, "mean"), how("mean")],
         ["E[φ(z)²]", _moment_text(r, "second_moment"), how("second_moment")],
         ["E[φ'(z)²]", _moment_text(r, "derivative_second_moment"), how("derivative_second_moment")],
-        ["forward gain 1/√E[φ(z)²]", _fmt(r["forward_gain"]), _short(r["forward_gain_exact"]) or "quadrature, at q = 1"],
+        # the gains are at z ~ N(0, 1) whatever --q (the moments above are at --q's variance)
+        ["forward gain 1/√E[φ(z)²]", _fmt(r["forward_gain"]), _gain_how(r)],
         ["backward gain 1/√E[φ'(z)²]", _fmt(r["backward_gain"]), "at q = 1"],
         ["PyTorch calculate_gain", _fmt(r["torch_gain"]), r["torch_note"]],
         ["σ_w, σ_b", f"{r['sigma_w']:.6g}, {r['sigma_b']:.6g}",

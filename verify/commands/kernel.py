@@ -146,7 +146,8 @@ def analyse(text: str, sigma_w: float | None = None, sigma_b: float = 0.0, depth
         iterates = {f"{c0:g}": float(path[-1][i]) for i, c0 in enumerate(STARTS)}
     map_error = None
     if q is not None and q > 0:
-        map_error = float(np.max(N.correlation_map(nl, np.array(STARTS), q, sigma_w, sigma_b)[1]))
+        # the largest error estimate over c in [-1, 1], not only at the starts: the iterates visit other c
+        map_error = float(np.max(N.correlation_map(nl, np.linspace(-1, 1, 41), q, sigma_w, sigma_b)[1]))
     return {
         "expression": text.strip(), "recognized": builtin.name if builtin is not None else None,
         "phi_from": how, "sigma_w": sigma_w, "sigma_b": sigma_b, "depth": depth,
@@ -182,6 +183,27 @@ def _fmt(value, digits: int = 10) -> str:
     return f"{value:.{digits}g}"
 
 
+def _xi_c(r: dict) -> str:
+    """ξ_c = -1/ln χ_c to the digits its ends share over χ_c's bracket (ξ_c increases with χ_c < 1)."""
+    bracket = r["chi_c_bracket"]
+    if not isinstance(r["xi_c"], float) or not bracket or not 0 < bracket[0] <= bracket[1] < 1:
+        return _fmt(r["xi_c"], 6)
+    return _certain(r["xi_c"], -1 / math.log(bracket[0]), -1 / math.log(bracket[1]), 6)
+
+
+def _iterate(r: dict, value: float) -> str:
+    """c after L layers to its certain digits: each layer adds the map's quadrature error ε (its estimate) and
+    passes earlier errors on with a factor at most χ₁ (|C'(c)| <= C'(1) = χ₁ on [-1, 1]: C's expansion in
+    powers of c has nonnegative coefficients), so the error is at most ε·(1 + χ₁ + ... + χ₁^(L-1))."""
+    error = r["map_quadrature_error"]
+    if value == 0 and r["c_star_exact_zero"]:
+        return "0"  # φ odd, σ_b = 0: C(0) = 0 exactly, so c₀ = 0 stays 0
+    if error is None or r["chi1"] is None:
+        return _fmt(value)
+    bound = error * sum(r["chi1"] ** k for k in range(r["depth"]))
+    return _certain(value, value - bound, value + bound) if bound > 0 else _fmt(value)
+
+
 def _c_star_how(r: dict) -> str:
     if r["c_star"] is None:
         return "—"
@@ -212,7 +234,7 @@ def _rows(r: dict) -> list[list[str]]:
         ["χ_c = σ_w²·E[φ'(u₁)φ'(u₂)]", _certain(r["chi_c"], *(r["chi_c_bracket"] or (None, None))),
          "at c* (= χ₁ when c* = 1)"],
         ["ξ_q = -1/ln V'(q*)", _fmt(r["xi_q"], 6), "layers over which q approaches q*"],
-        ["ξ_c = -1/ln χ_c", _fmt(r["xi_c"], 6), "layers over which c approaches c*"],
+        ["ξ_c = -1/ln χ_c", _xi_c(r), "layers over which c approaches c*"],
         [f"critical σ_w (σ_b = {r['sigma_b']:g})",
          _certain(crit["sigma_w"], *(crit.get("bracket") or (None, None))),
          crit["how"] + ("" if crit["error"] is None else f" {crit['error']:.0e}")
@@ -224,7 +246,7 @@ def _rows(r: dict) -> list[list[str]]:
          else "" if crit["q_star"] is None else f"at q* = {crit['q_star']:.6g}"],
     ]
     for c0, value in r["correlation_after_depth"].items():
-        rows.append([f"c after {r['depth']} layers, c₀ = {c0}", _fmt(value), "infinite-width recursion at q*"])
+        rows.append([f"c after {r['depth']} layers, c₀ = {c0}", _iterate(r, value), "infinite-width recursion at q*"])
     fw = r["finite_width"]
     if fw is not None:
         rows.append([f"width {fw['width']}, L = {fw['depth']}, c₀ = {fw['c0']:g}",
@@ -241,5 +263,5 @@ def main(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(record, indent=2, allow_nan=False))
     else:
-        print(_layout(_rows(record), ["quantity", "value", "how"], args.format, keep=(1,), wide=args.wide))
+        print(_layout(_rows(record), ["quantity", "value", "how"], args.format, keep=(0, 1), wide=args.wide))
     return 0

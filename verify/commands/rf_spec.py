@@ -342,4 +342,6 @@ def analyse_spec_graph(graph):
         if found is None or found[1] not in graph.spec_where:
             raise
         sizes = re.sub(r"\(1, ([0-9, ]+)\)", r"(\1)", re.sub(r"\(1, ([0-9]+)\)", r"\1", found[2]))
-        raise SpecError(sizes, *graph.spec_where[found[1]]) from None
+        inputs = next((i for name, _, i in graph.nodes if name == found[1]), ())
+        named = f" (inputs {', '.join(inputs)}, in that order)" if len(inputs) > 1 else ""
+        raise SpecError(sizes + named, *graph.spec_where[found[1]]) from None
