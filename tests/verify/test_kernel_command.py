@@ -156,3 +156,9 @@ def test_iterates_are_printed_to_the_digits_their_error_bound_leaves(capsys):
         digits = len(text.replace("0.", "", 1).lstrip("0").replace(".", ""))
         assert digits < 10 and abs(float(text) - value) <= 0.5 * 10 ** (math.floor(math.log10(abs(value))) - digits + 1)
         assert abs(float(text) - value) <= bound + 0.5 * 10 ** (math.floor(math.log10(abs(value))) - digits + 1)
+
+
+def test_without_a_fixed_point_the_depth_rows_say_why_they_are_empty(capsys):
+    code, out, _ = run(capsys, "relu", "--sigma-b", "0.1")
+    row = next(line for line in out.splitlines() if line.startswith("c after"))
+    assert code == 0 and "not defined" in row and "—" in row

@@ -247,6 +247,9 @@ def _rows(r: dict) -> list[list[str]]:
     ]
     for c0, value in r["correlation_after_depth"].items():
         rows.append([f"c after {r['depth']} layers, c₀ = {c0}", _iterate(r, value), "infinite-width recursion at q*"])
+    if not r["correlation_after_depth"]:  # say why the depth rows are missing rather than drop them
+        rows.append([f"c after {r['depth']} layers", "—", "not defined: the correlation map needs a fixed point q* > 0"
+                     + (" (none here: the variance grows without bound)" if r["q_star"] is None else "")])
     fw = r["finite_width"]
     if fw is not None:
         rows.append([f"width {fw['width']}, L = {fw['depth']}, c₀ = {fw['c0']:g}",
