@@ -252,13 +252,17 @@ def _rf(rng):
 
     field = _closed("rf.constant_stack", R.STACK_FIELD_STRIDE_ONE, k=k, L=depths)
     std = _closed("rf.effective", R.ERF_STD, k=k, d=1, L=depths)
-    ax.plot(depths, field, "-", label="theoretical field size r = 1 + (k-1)L")
-    ax.plot(depths, std, "-", label="effective-field std √(L(k²-1)/12)")
-    ax.plot(depths, measured, "o", ms=4, label="measured std of the gradient map (numeric.conv backward)")
-    ax.set(xlabel="depth L (3×3, stride 1)", ylabel="pixels", title="Theoretical field grows like L, "
+    # widths on one scale: the field's full width against 4 std, the central ±2 std of the gradient's mass
+    ax.plot(depths, field, "-", label="theoretical field width r = 1 + (k-1)L")
+    ax.plot(depths, 4 * np.asarray(std, dtype=float), "-", label="effective width 4·std = 4√(L(k²-1)/12)")
+    ax.plot(depths, 4 * np.asarray(measured), "o", ms=4,
+            label="4 × measured std of the gradient map (numeric.conv backward)")
+    ax.set(xlabel="depth L (3×3, stride 1)", ylabel="width (pixels)", title="Theoretical field grows like L, "
            "effective field like √L")
     ax.legend(fontsize=8)
-    return fig, "Field size and effective-field width against depth for 3×3 stride-1 stacks (Luo et al. 2016)."
+    return fig, ("Field width and effective-field width (4 standard deviations of the gradient map, its central "
+                 "±2 std) against depth for 3×3 stride-1 stacks (Luo et al. 2016): the field grows like L, the "
+                 "effective width like √L, so the share of the field that matters shrinks like 1/√L.")
 
 
 @plot("erf_heatmap")
