@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from .render import text as render_text
 from .derivation import Derivation
 from .kernel import E, NormalE
 from .registry import derivation
@@ -98,7 +99,7 @@ def _derivative_bounds(d: Derivation, f, s_range, witnesses, p3, first, third_ma
     d.inequality(first_max, fprime, first_witness, f"f' is at most {first_max}: the difference is a square")
     inside = [d.inequality(f(x), s_range.start, witnesses[0], f"f(x) >= {s_range.start}: a ratio of positives"),
               d.inequality(s_range.end, f(x), witnesses[1], f"f(x) <= {s_range.end}: a ratio of positives")]
-    third = d.identity(f3, p3.subs(s, f(x)), f"the third derivative as a polynomial in s = f(x): {sp.sstr(p3)}")
+    third = d.identity(f3, p3.subs(s, f(x)), f"the third derivative as a polynomial in s = f(x): {render_text(p3)}")
     top = d.extremum(p3, s, s_range, third_max, "largest value of the polynomial over the range of s")
     bottom = d.extremum(p3, s, s_range, third_min, "smallest value", kind="min")
     d.chain(third, d.bound(top, f(x), inside, "so at every x it is at most that"), justification="upper bound")

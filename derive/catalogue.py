@@ -229,7 +229,7 @@ def recognize(act: Activation) -> Activation | None:
 
 TORCH_GAINS: dict[str, tuple[sp.Expr, str]] = {
     "linear": (sp.Integer(1), "identity: 1"),
-    "sigmoid": (sp.Integer(1), "a constant 1 in the table, not derived"),
+    "sigmoid": (sp.Integer(1), "table value 1, a constant, not derived"),
     "tanh": (sp.Rational(5, 3), "5/3, an empirical constant"),
     "relu": (sp.sqrt(2), "√2 (He et al. 2015)"),
     "leaky_relu": (sp.sqrt(2 / (1 + a**2)), "√(2/(1 + negative_slope²))"),

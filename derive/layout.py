@@ -36,8 +36,9 @@ def _width(cell: str) -> int:
     return max((len(line) for line in cell.split("\n")), default=0)
 
 
-_BREAK_AFTER = frozenset("·,;+*/=([{)]}")
-"""A word longer than its column is broken after one of these (an operator, a comma, a closing bracket),
+_BREAK_AFTER = frozenset("·,;+*=([{)]}")
+"""A word longer than its column is broken after one of these (an operator, a comma, a bracket; not "/",
+which would split 1/2),
 so that a formula never splits inside a name, a number or a subscript (``u₂`` stays whole). A minus sign
 inside a word is unary (the printer spaces a binary one): no break after it."""
 _NO_LINE_START = frozenset(",;:.)]}")

@@ -258,16 +258,19 @@ class TextPrinter(StrPrinter):
             return f"{base}_{joined}"
         return f"{base}_({','.join(idx)})"
 
-    _FUNCTIONS = {"sign": "sgn", "gamma": "Γ", "Heaviside": "H", "re": "Re", "im": "Im", "Max": "max",
+    _FUNCTIONS = {"sign": "sgn", "gamma": "Γ", "Heaviside": "H", "KroneckerDelta": "δ", "re": "Re", "im": "Im",
+                  "Max": "max",
                   "Min": "min", "Maximum": "max", "Minimum": "min", "Determinant": "det", "Trace": "tr"}
 
     def _print_Function(self, expr):
-        name, inner = type(expr).__name__, ", ".join(self._print(a) for a in expr.args)
+        args = expr.args[:1] if isinstance(expr, sp.Heaviside) and expr.args[1:] == (sp.S.Half,) else expr.args
+        name, inner = type(expr).__name__, ", ".join(self._print(a) for a in args)  # H(x): H(0) = 1/2 unsaid
         if isinstance(expr, AppliedUndef):
             return f"E[{inner}]" if name == "E" else f"{name_text(name)}({inner})"
         return f"{self._FUNCTIONS.get(name, name)}({inner})"
 
     _print_Max = _print_Min = _print_Determinant = _print_Trace = _print_Function
+    _print_Heaviside = _print_KroneckerDelta = _print_Function  # sympy's own printers would win otherwise
     _WRAPS = {"Abs": "||", "floor": "⌊⌋", "ceiling": "⌈⌉", "FiniteSet": "{}", "Tuple": "()"}
     _INFIX = {"And": " ∧ ", "Or": " ∨ ", "Union": " ∪ ", "Intersection": " ∩ ", "Contains": " ∈ "}
     _POSTFIX = {"Transpose": "ᵀ", "Inverse": "⁻¹", "Adjoint": "†"}

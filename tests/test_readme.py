@@ -56,3 +56,10 @@ def test_the_readme_shows_what_the_commands_print(capsys, monkeypatch):
         assert main(argv) == 0
         printed = capsys.readouterr().out.rstrip("\n")
         assert _untimed(printed) == _untimed(text), f"README block for {' '.join(argv)} is out of date"
+
+
+def test_the_readme_derivation_table_is_what_derive_prints():
+    from derive import registry
+
+    shown = registry.get("activation.sigmoid.derivative").to_markdown().replace("### ", "#### ", 1).strip()
+    assert shown in README, "README's activation.sigmoid.derivative table is out of date: paste derive's markdown"

@@ -10,6 +10,7 @@ import argparse
 import difflib
 import importlib
 import os
+import re
 import sys
 import textwrap
 
@@ -98,7 +99,10 @@ def _main(argv: list[str] | None) -> int:
         if argv[0] == "gain" and any(a.startswith("-") and a not in ("--",) for a in argv[1:]) \
                 and ("unrecognized arguments" in message or "expected one argument" in message
                      or "required" in message):
-            message += "; an expression that starts with '-' goes last, after --: python -m verify gain [OPTIONS] -- '-x'"
+            typed = re.search(r"unrecognized arguments: (-\S.*)$", message)
+            expression = typed[1].split()[0] if typed else "-x"
+            message += (f"; an expression that starts with '-' goes last, after --: "
+                        f"python -m verify gain [OPTIONS] -- '{expression}'")
         print(error_lines(f"verify: error: {message}"), file=sys.stderr)
         return 2
     except Interrupted as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from ..render import text as render_text
 from ..derivation import Derivation
 from ..kernel import E, Independent
 from ..registry import derivation
@@ -109,7 +110,7 @@ def uniform() -> Derivation:
     d.identity(UNIFORM, a**2 / 3, "∫ t²/(2a) dt = a²/3 and ∫ t/(2a) dt = 0")
     for name, target in (("xavier_uniform", XAVIER_VARIANCE), ("kaiming_uniform", INIT_VARIANCE["kaiming"]),
                          ("lecun_uniform", INIT_VARIANCE["lecun"])):
-        d.identity(VarU(UNIFORM_BOUND[name]), target, f"{name}: a = {sp.sstr(UNIFORM_BOUND[name])} gives {sp.sstr(target)}")
+        d.identity(VarU(UNIFORM_BOUND[name]), target, f"{name}: a = {render_text(UNIFORM_BOUND[name])} gives {render_text(target)}")
     d.control(a**2 / 9, UNIFORM, "the std √(a²/3) used as the bound: Var(U(-a/√3, a/√3)) = a²/9")
     d.identity(VarU(a / sp.sqrt(3)), a**2 / 9, "the control is the variance of U(-σ, σ) with σ = a/√3 the std: a third")
     d.conclude(sp.Eq(UNIFORM, UNIFORM_VARIANCE))

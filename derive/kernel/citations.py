@@ -67,7 +67,7 @@ class Citations:
             if match is not None:
                 deps |= match.deps
             else:
-                at = ", ".join(f"{k} = {sp.sstr(v)}" for k, v in here.items())
+                at = ", ".join(f"{k} = {_math(v)}" for k, v in here.items())
                 new = self.assume(f"{dep._extra} [{claim_id} at {at}]", obligation, dep.detail, dep.bound)
                 deps |= new.deps
         out = []
@@ -79,7 +79,7 @@ class Citations:
             if _free(original) & set(self._definitions) or any(original.has(f) for f in self._functions):
                 out.append(self._refuse(statement, "citation", "the cited statement uses a name defined here"))
                 continue
-            shown = f"cited from {claim_id}" + (f" at {', '.join(f'{k} = {sp.sstr(v)}' for k, v in values.items())}"
+            shown = f"cited from {claim_id}" + (f" at {', '.join(f'{k} = {_math(v)}' for k, v in values.items())}"
                                                   if values else "")
             out.append(self._new(statement, "citation", True, shown, deps=deps, status_ok=CITED,
                                  extra=_Cited(claim_id, other)))
@@ -114,10 +114,18 @@ class Citations:
         if _undefined(statement) or _undefined(self._unfold(statement)):
             return self._refuse(statement, "instantiate", "the values make the statement undefined (a division by "
                                                           "zero or 0·∞): the fact does not hold there")
-        shown = ", ".join(f"{k} = {sp.sstr(v)}" for k, v in values.items())
+        shown = ", ".join(f"{k} = {_math(v)}" for k, v in values.items())
         status = NUMERIC if fact.status == NUMERIC else PROVED
         return self._new(statement, "instantiate", True, f"instance of an earlier fact at {shown}",
                          fact.deps | self._deps_of(*values.values()), status_ok=status)
+
+
+
+def _math(value) -> str:
+    """A value in a step's how column, as the tables print mathematics (√2, not sqrt(2))."""
+    from ..render import text
+
+    return text(value)
 
 
 def _random_atoms(fact) -> set:

@@ -31,7 +31,7 @@ STATUS = {
     "init.xavier": ("proved", set()),
     "init.uniform": ("proved", set()),
     "init.kaiming": ("proved given 6 assumptions",
-                     {"E[W_j] = 0", "E[W_j²] = σ_W² [variance.fan_in at σ_W² = 2/(n_in*(α**2 + 1))]", "E[x_j²] = E[x²]",
+                     {"E[W_j] = 0", "E[W_j²] = σ_W² [variance.fan_in at σ_W² = 2/(n_in·(α² + 1))]", "E[x_j²] = E[x²]",
                       "LOTUS", "W_(n+1) ⟂ (S_n, x_(n+1))",
                       "the law of z is symmetric [activation.relu.moments at z = S(n_in, s)]"}),
     "init.lecun": ("proved given 7 assumptions",

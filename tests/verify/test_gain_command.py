@@ -212,4 +212,6 @@ def test_the_forward_gain_says_it_is_at_q_1_when_the_moments_are_at_another_q(ca
     monkeypatch.setenv("COLUMNS", "100")
     code, out, _ = run(capsys, "x*0.5", "--sigma-w", "2", "--q", "3")
     row = next(line for line in out.splitlines() if line.startswith("forward gain"))
-    assert code == 0 and row.split()[3] == "2" and "at q = 1" in row
+    label, value, how = (cell.strip() for cell in row.split("  ") if cell.strip())
+    # the moments above are at q = 3: the label must not read as 1/√ of them
+    assert code == 0 and value == "2" and "at q = 1" in how and "N(0, 1)" in label

@@ -247,6 +247,9 @@ def analyse(text: str, q: float = 1.0, sigma_w: float | None = None, sigma_b: fl
         "closed_forms": {k: sp.sstr(getattr(moments, k).value) for k in ("mean", "second_moment",
                                                                          "derivative_second_moment")
                          if getattr(moments, k).exact},
+        "closed_forms_text": {k: render_text(getattr(moments, k).value) for k in ("mean", "second_moment",
+                                                                                 "derivative_second_moment")
+                              if getattr(moments, k).exact},
         "forward_gain": _float(forward),
         "backward_gain": _float(backward),
         "forward_gain_exact": sp.sstr(forward) if at_one.second_moment.exact else None,

@@ -8,6 +8,7 @@ import sympy as sp
 
 from derive import catalogue as A
 from derive.layout import table as _layout
+from derive.render import text as render_text
 
 def _float(value) -> float | None:
     if value is None:
@@ -172,7 +173,7 @@ def _moment_text(r: dict, kind: str) -> str:
 
 
 def _rows(r: dict) -> list[list[str]]:
-    methods, closed = r["methods"], r["closed_forms"]
+    methods, closed = r["methods"], r.get("closed_forms_text") or r["closed_forms"]
     c, deep = r["check"], r["deep"]
 
     def how(kind):
@@ -198,8 +199,11 @@ def _rows(r: dict) -> list[list[str]]:
         ["E[φ(z)²]", _moment_text(r, "second_moment"), how("second_moment")],
         ["E[φ'(z)²]", _moment_text(r, "derivative_second_moment"), how("derivative_second_moment")],
         # the gains are at z ~ N(0, 1) whatever --q (the moments above are at --q's variance)
-        ["forward gain 1/√E[φ(z)²]", _fmt(r["forward_gain"]), _gain_how(r)],
-        ["backward gain 1/√E[φ'(z)²]", _fmt(r["backward_gain"]), "at q = 1"],
+        # the gains are at z ~ N(0, 1): with --q the rows above hold other moments, so the label says so
+        ["forward gain 1/√E[φ(z)²]" if r["q"] == 1 else "forward gain, z ~ N(0, 1)", _fmt(r["forward_gain"]),
+         _gain_how(r)],
+        ["backward gain 1/√E[φ'(z)²]" if r["q"] == 1 else "backward gain, z ~ N(0, 1)", _fmt(r["backward_gain"]),
+         "at q = 1"],
         ["PyTorch calculate_gain", _fmt(r["torch_gain"]), r["torch_note"]],
         ["σ_w, σ_b", f"{r['sigma_w']:.6g}, {r['sigma_b']:.6g}",
          "as given (--sigma-w, --sigma-b)" if r["sigma_w_given"] else
@@ -223,9 +227,11 @@ def _names_table(fmt: str, wide: bool) -> str:
     for name in [*A.BUILTINS, *A.OTHERS]:
         act = A.builtin(name)
         torch = A.torch_gain(act)
-        parameter = f"{A.PARAMETERS[name][1]} = {sp.sstr(dict(act.parameters)[A.PARAMETERS[name][1]])}" \
+        parameter = f"{A.PARAMETERS[name][1]} = {render_text(dict(act.parameters)[A.PARAMETERS[name][1]])}" \
             if name in A.PARAMETERS else ""
-        rows.append([name + (f"({A.PARAMETERS[name][1]})" if name in A.PARAMETERS else ""), sp.sstr(act.formula),
+        if not parameter and act.parameters:  # fixed constants (selu's λ and α): shown, to a few digits
+            parameter = ", ".join(f"{k} = {float(v):.6g}" for k, v in act.parameters)
+        rows.append([name + (f"({A.PARAMETERS[name][1]})" if name in A.PARAMETERS else ""), render_text(act.formula),
                      parameter, "—" if torch is None else f"{_float(torch):.6g}",
                      f"gain.{name}" if name in A.BUILTINS else "—"])
     return _layout(rows, ["name", "φ(x)", "default", "calculate_gain", "claim"], fmt, keep=(0, 4), wide=wide)

@@ -52,7 +52,7 @@ _PARAMETERS = {
 }
 _NAMES = {"k": "kernel", "s": "stride", "d": "dilation", "op": "output_padding", "p": "padding"}
 _FLAGS = ("same", "valid", "ceil", "bilinear", "nearest")
-_EXPECTED = "expected kN, sN, dN, pN, pHxW, pL+R, opN, same, valid or ceil"
+_EXPECTED = "expected kN, kHxW, sN, dN, pN, pHxW, pL+R, opN, *N, same, valid or ceil"
 KINDS = ("conv", "pool", "maxpool", "avgpool", "convT", "upN", "gap")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}", re.ASCII)
 
@@ -140,7 +140,8 @@ def _statement(segment, offset, number):
             if re.search(rf"[0-9]{{{MAX_DIGITS + 1},}}", token, re.ASCII):
                 raise SpecError(f"number longer than {MAX_DIGITS} digits in layer {number}", token, where)
             word = re.fullmatch(r"(kernel|stride|dilation|padding)[=_]?([0-9]+)", token, re.ASCII)
-            expected = f"write '{word[1][0]}{word[2]}'" if word else _EXPECTED
+            expected = f"write '{word[1][0]}{word[2]}'" if word else \
+                "--input and other options go outside the quoted spec" if token.startswith("--") else _EXPECTED
             raise SpecError(f"bad parameter in layer {number} ({expected})", token, where)
         if _NAMES[letter] in options:
             raise SpecError(f"{_NAMES[letter]} given twice in layer {number}", token, where)

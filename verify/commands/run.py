@@ -104,7 +104,8 @@ def _check_name(row: dict, check: dict | None) -> str:
                    if len({repr(d["config"].get(k)) for d in row["checks"]}) > 1})
     if not keys or len(keys) > 2:
         return ""
-    shown = [str(v) if isinstance(v, str) else f"{k} = {_fmt(v, 3) if isinstance(v, float) else v}"
+    shown = [str(v) if isinstance(v, str) else (k if v else f"no {k}").replace("_", " ") if isinstance(v, bool)
+             else f"{k} = {_fmt(v, 3) if isinstance(v, float) else v}"
              for k in keys if (v := check["config"].get(k)) is not None]
     return f"{', '.join(shown)}: " if shown else ""
 
