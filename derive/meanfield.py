@@ -156,13 +156,13 @@ def fixed_point(act: Activation, sigma_w, sigma_b=0, q0=1) -> FixedPoint:
         def V(q):
             return sigma_w**2 * _second_moment_at(act, q) + sigma_b**2
 
-        def f(q):
-            return V(q) - q
-
         def f_bounded(q):
             m, error = bounded_moment(act, "second_moment", q)
             value = sigma_w**2 * m + sigma_b**2
             return value - q, sigma_w**2 * error + mpmath.mpf("1e-15") * (value + q)
+
+        def f(q):
+            return f_bounded(q)[0]
 
         def classify(q, detail):
             h = _SLOPE_STEP * q
@@ -244,7 +244,8 @@ def chi1_bound(act: Activation, sigma_w, fixed: FixedPoint) -> tuple[float, floa
 @dataclasses.dataclass(frozen=True)
 class CriticalSigmaW:
     """The σ_w with χ₁ = 1 at the σ_b = 0 fixed point: ``value`` exact (a sympy number) or enclosed in
-    [low, high] (a Float, assuming the quadrature's error is within its estimate); ``q`` the fixed point."""
+    [low, high] (a Float, assuming the quadrature's error is within its estimate); ``q`` the fixed point
+    where χ₁ = 1 (0.0 on the q* = 0 branch; None for a positively homogeneous φ, where every q is)."""
 
     value: sp.Expr
     exact: bool
@@ -300,14 +301,14 @@ def critical_sigma_w(act: Activation) -> CriticalSigmaW | None:
             return None
         value = simplify_capped(1 / sp.sqrt(slope))
         return CriticalSigmaW(value, True, "q* = 0 is critical: χ₁ = σ_w²·φ'(0)² = 1 (exact)"
-                              + _attraction(act, value))
+                              + _attraction(act, value), q=0.0)
     with mpmath.workdps(MAP_DPS):
-        def gap(q):
-            return q * _derivative_second_moment_at(act, q) - _second_moment_at(act, q)
-
         def gap_bounded(q):
             (m1, e1), (m0, e0) = (bounded_moment(act, k, q) for k in ("derivative_second_moment", "second_moment"))
             return q * m1 - m0, q * e1 + e0 + mpmath.mpf("1e-15") * (q * m1 + m0)
+
+        def gap(q):
+            return gap_bounded(q)[0]
 
         grid = [mpmath.mpf(4) ** k for k in range(-7, 8)]
         previous = gap(grid[0])

@@ -146,14 +146,15 @@ def _deep_how(r: dict) -> str:
 
 def _gain_how(r: dict) -> str:
     """How the forward gain was had, and that it is at q = 1 whatever --q (the moments above are at --q)."""
-    exact = _short(r.get("forward_gain_exact_text") or r["forward_gain_exact"])
+    exact = _short(r["forward_gain_exact_text"])
     if not exact:
         return "quadrature, at q = 1"
     return "exact, at q = 1" if exact == _fmt(r["forward_gain"]) else f"exact: {exact}, at q = 1"
 
 
-def _exact_form(r: dict) -> str:
-    exact = r["critical_sigma_w_exact"]
+def exact_suffix(exact: str | None) -> str:
+    """': σ_w = √2' after a critical σ_w whose exact form is short and says more than its decimals (not
+    for an integer or a decimal, which the value column already shows); gain's and kernel's rows."""
     if exact is None or len(exact) > 12 or exact.lstrip("-").replace(".", "").isdigit():
         return ""
     return f": σ_w = {exact}"
@@ -173,7 +174,7 @@ def _moment_text(r: dict, kind: str) -> str:
 
 
 def _rows(r: dict) -> list[list[str]]:
-    methods, closed = r["methods"], r.get("closed_forms_text") or r["closed_forms"]
+    methods, closed = r["methods"], r["closed_forms_text"]
     c, deep = r["check"], r["deep"]
 
     def how(kind):
@@ -194,11 +195,10 @@ def _rows(r: dict) -> list[list[str]]:
     rows = [
         ["φ(x)", r["expression"], "typed expression" if not r["recognized"] else f"built-in {r['recognized']}"
          if r["recognized"] in A.BUILTINS else f"{r['recognized']} (known by name, no claim of its own)"],
-        ["φ'(x)", _short(r.get("derivative_text") or r["derivative"]), "sympy (piecewise: almost everywhere)" if r["piecewise"] else "sympy"],
+        ["φ'(x)", _short(r["derivative_text"]), "sympy (piecewise: almost everywhere)" if r["piecewise"] else "sympy"],
         [f"E[φ(z)], z ~ N(0, {r['q']:g})", _moment_text(r, "mean"), how("mean")],
         ["E[φ(z)²]", _moment_text(r, "second_moment"), how("second_moment")],
         ["E[φ'(z)²]", _moment_text(r, "derivative_second_moment"), how("derivative_second_moment")],
-        # the gains are at z ~ N(0, 1) whatever --q (the moments above are at --q's variance)
         # the gains are at z ~ N(0, 1): with --q the rows above hold other moments, so the label says so
         ["forward gain 1/√E[φ(z)²]" if r["q"] == 1 else "forward gain, z ~ N(0, 1)", _fmt(r["forward_gain"]),
          _gain_how(r)],
@@ -210,7 +210,7 @@ def _rows(r: dict) -> list[list[str]]:
          "σ_w: the forward gain (the default); σ_b: " + ("the default" if r["sigma_b"] == 0 else "as given")],
         ["fixed point q*", _fixed_value(r), _fixed_text(r)],
         ["χ₁ = σ_w²·E[φ'(√q* z)²]", _chi_value(r), regime],
-        ["critical σ_w (σ_b = 0)", _critical_text(r), r["critical_note"] + _exact_form(r)],
+        ["critical σ_w (σ_b = 0)", _critical_text(r), r["critical_note"] + exact_suffix(r["critical_sigma_w_exact"])],
         ["Monte Carlo, one layer", f"{c['estimate']:.6g} ± {c['stderr']:.2g}",
          f"E[y²] = V(q) = {c['expected']:.6g}: z = {c['z']:.2f} (limit {c['z_critical']:.2f}), {c['verdict']}; "
          f"{c['replicates']} layers of width {c['width']}; φ from {c['sampled_with']}"

@@ -34,7 +34,7 @@ from ._args import integer_between
 from ._args import seed as _seed
 from ._args import table_format as _format
 from .gain import MAX_SCALE, _float, _number, error_text
-from .gain_table import _certain
+from .gain_table import _certain, exact_suffix
 
 HELP = "correlation map, fixed points, depth scales, phase and critical σ_w of any activation"
 MAX_DEPTH = 10_000
@@ -93,8 +93,7 @@ def _critical(act, nl, sigma_b) -> dict:
             return {"sigma_w": None, "sigma_w2": None, "q_star": None, "mpmath": None, "error": None,
                     "bracket": None, "how": "none: χ₁ stays on one side of 1 along the σ_b = 0 fixed points"}
         value = _float(found.value)
-        return {"sigma_w": value, "sigma_w2": value**2, "q_star": found.q if not found.exact else
-                None if "homogeneous" in found.how else 0.0, "mpmath": value, "error": None,
+        return {"sigma_w": value, "sigma_w2": value**2, "q_star": found.q, "mpmath": value, "error": None,
                 "bracket": None if found.low is None else [found.low, found.high],
                 "exact": render_text(found.value) if found.exact else None,
                 "how": found.how if found.exact else "derive.meanfield quadrature, enclosed: digits certain if "
@@ -237,9 +236,7 @@ def _rows(r: dict) -> list[list[str]]:
         ["ξ_c = -1/ln χ_c", _xi_c(r), "layers over which c approaches c*"],
         [f"critical σ_w (σ_b = {r['sigma_b']:g})",
          _certain(crit["sigma_w"], *(crit.get("bracket") or (None, None))),
-         crit["how"] + ("" if crit["error"] is None else f" {crit['error']:.0e}")
-         + (f": σ_w = {crit['exact']}" if crit.get("exact") and len(crit["exact"]) <= 12
-            and not crit["exact"].replace(".", "").isdigit() else "")],
+         crit["how"] + ("" if crit["error"] is None else f" {crit['error']:.0e}") + exact_suffix(crit.get("exact"))],
         ["critical σ_w²", _certain(crit["sigma_w2"], *[v * v for v in crit.get("bracket") or (None, None)]
                                    if crit.get("bracket") else (None, None)),
          "at every q" if crit["sigma_w"] is not None and crit["q_star"] is None

@@ -339,7 +339,7 @@ def analyse_spec_graph(graph):
     try:
         return graph.analyse()
     except ValueError as error:
-        found = _NODE_ERROR.match(str(error).split(": ", 1)[-1] if not str(error).startswith("node") else str(error))
+        found = _NODE_ERROR.search(str(error))
         if found is None or found[1] not in graph.spec_where:
             raise
         sizes = re.sub(r"\(1, ([0-9, ]+)\)", r"(\1)", re.sub(r"\(1, ([0-9]+)\)", r"\1", found[2]))

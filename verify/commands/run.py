@@ -161,6 +161,7 @@ def _short_numbers(formula: str) -> str:
 
 def _table(rows: list[dict], fmt: str, wide: bool = False) -> str:
     body = []
+    fits = fmt in WRAPPED_FORMATS and not wide  # a terminal table: shortened numbers, statuses on two lines
     for r in rows:
         control = r["control"]
         weakest = [c for c in r["checks"] if c["control_z"] is not None and c["control_z"] == control["z"]]
@@ -170,9 +171,9 @@ def _table(rows: list[dict], fmt: str, wide: bool = False) -> str:
         verdict = "fail (proof)" if r["proof"] == "failed" else r["verdict"] if r["check"] != "inconclusive" \
             else "fail (inconclusive)"
         proof = short_status(r["proof"])
-        if fmt in WRAPPED_FORMATS and not wide:  # 'proved, 3 assumed' on two lines, never broken inside
+        if fits:  # 'proved, 3 assumed' on two lines, never broken inside
             proof = proof.replace(", ", ",\n")
-        body.append([r["id"], proof, _short_numbers(r["formula"]) if fmt in WRAPPED_FORMATS and not wide else r["formula"],
+        body.append([r["id"], proof, _short_numbers(r["formula"]) if fits else r["formula"],
                      _expected_cell(r), _estimate_cell(r),
                      f"{_z_cell(r)} {control_cell}", verdict])
     headers = ["claim", "proof", "closed form", "compared with", "estimate", "z (control z)", "verdict"]
