@@ -47,11 +47,11 @@ def stage(name: str, seconds: float | None = DEFAULT_LIMIT):
 
     started = time.monotonic()
     outer, _ = signal.getitimer(signal.ITIMER_REAL)
-    previous = signal.signal(signal.SIGALRM, _raise)
-    if outer and outer < seconds:  # an enclosing limit that ends sooner stays in charge
-        signal.signal(signal.SIGALRM, previous)
-    signal.setitimer(signal.ITIMER_REAL, min(seconds, outer) if outer else seconds)
-    try:
+    previous = signal.getsignal(signal.SIGALRM)
+    try:  # arming inside the try: an exception landing mid-setup (a symbolic cap's SIGPROF) still disarms
+        # an enclosing limit that ends sooner stays in charge
+        signal.signal(signal.SIGALRM, previous if outer and outer < seconds else _raise)
+        signal.setitimer(signal.ITIMER_REAL, min(seconds, outer) if outer else seconds)
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)

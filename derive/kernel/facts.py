@@ -45,14 +45,13 @@ def time_cap(seconds: float | None):
     def _raise(signum, frame):
         raise SymbolicTimeout(f"symbolic step exceeded its time cap of {seconds:g} s of CPU time")
 
-    previous = signal.signal(signal.SIGPROF, _raise)
+    previous = signal.getsignal(signal.SIGPROF)
     started = time.process_time()
     outer, _ = signal.getitimer(signal.ITIMER_PROF)
-    # an enclosing cap that ends sooner stays in charge: this one never extends it
-    signal.setitimer(signal.ITIMER_PROF, min(seconds, outer) if outer else seconds)
-    if outer and outer < seconds:
-        signal.signal(signal.SIGPROF, previous)
-    try:
+    try:  # arming inside the try: an exception landing mid-setup (a wall-clock StageTimeout) still disarms
+        # an enclosing cap that ends sooner stays in charge: this one never extends it
+        signal.signal(signal.SIGPROF, previous if outer and outer < seconds else _raise)
+        signal.setitimer(signal.ITIMER_PROF, min(seconds, outer) if outer else seconds)
         yield
     finally:
         signal.setitimer(signal.ITIMER_PROF, 0)

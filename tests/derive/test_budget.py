@@ -60,3 +60,25 @@ def test_no_limit_runs_unbounded_and_a_finished_stage_leaves_no_timer():
     with stage("parse", 5):
         pass
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_an_exception_while_the_stage_is_armed_leaves_no_alarm_behind(monkeypatch):
+    """The twin of time_cap's test: an exception landing while stage() arms SIGALRM must not leave the
+    alarm (it would raise StageTimeout later, in whatever runs then)."""
+    import signal
+
+    before = signal.getsignal(signal.SIGALRM)
+    real = signal.setitimer
+
+    def interrupted(which, seconds, *rest):
+        if which == signal.ITIMER_REAL and seconds > 0:
+            real(which, seconds, *rest)
+            raise KeyboardInterrupt("arrived mid-setup")
+        return real(which, seconds, *rest)
+
+    monkeypatch.setattr(signal, "setitimer", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        with stage("parse", 5):
+            pass
+    monkeypatch.setattr(signal, "setitimer", real)
+    assert signal.getitimer(signal.ITIMER_REAL)[0] == 0 and signal.getsignal(signal.SIGALRM) == before

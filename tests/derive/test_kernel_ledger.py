@@ -93,3 +93,26 @@ def test_a_timed_out_identity_is_not_established(monkeypatch):
 def test_the_kernel_speaks_about_expectations_it_can_check():
     assert NormalE(z**2, z, 1).free_symbols == set()
     assert Maximum(s * x, s, sp.Interval(0, 1)).free_symbols == {x}
+
+
+def test_an_exception_while_the_cap_is_armed_leaves_no_timer_behind(monkeypatch):
+    """A wall-clock StageTimeout can land while time_cap arms its timer. Before the arming moved inside
+    the try, the SIGPROF handler and timer survived it and later raised SymbolicTimeout in unrelated code
+    (seen once in CI: `gain -- 1e12*x` "exceeded its time cap of 4 s" in a corpus run of 209 inputs)."""
+    import signal
+
+    before = signal.getsignal(signal.SIGPROF)
+    real = signal.setitimer
+
+    def interrupted(which, seconds, *rest):
+        if which == signal.ITIMER_PROF and seconds > 0:
+            real(which, seconds, *rest)
+            raise KeyboardInterrupt("arrived mid-setup")
+        return real(which, seconds, *rest)
+
+    monkeypatch.setattr(signal, "setitimer", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        with time_cap(5):
+            pass
+    monkeypatch.setattr(signal, "setitimer", real)
+    assert signal.getitimer(signal.ITIMER_PROF)[0] == 0 and signal.getsignal(signal.SIGPROF) == before

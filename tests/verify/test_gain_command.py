@@ -215,3 +215,18 @@ def test_the_forward_gain_says_it_is_at_q_1_when_the_moments_are_at_another_q(ca
     label, value, how = (cell.strip() for cell in row.split("  ") if cell.strip())
     # the moments above are at q = 3: the label must not read as 1/√ of them
     assert code == 0 and value == "2" and "at q = 1" in how and "N(0, 1)" in label
+
+
+def test_a_symbolic_cap_inside_a_stage_is_one_line_naming_the_stage(capsys, monkeypatch):
+    """SymbolicTimeout (a symbolic step's CPU cap) raised in a stage ends as one line, exit 2, never an
+    internal error (CI once saw one escape from `gain -- 1e12*x`)."""
+    from derive import meanfield
+    from derive.kernel import SymbolicTimeout
+
+    def capped(*args, **kwargs):
+        raise SymbolicTimeout("symbolic step exceeded its time cap of 4 s of CPU time")
+
+    monkeypatch.setattr(meanfield, "critical_sigma_w", capped)
+    code, out, err = run(capsys, "tanh")
+    assert code == 2 and out == "" and len(err.splitlines()) == 1
+    assert "stage 'fixed point'" in err and "internal error" not in err

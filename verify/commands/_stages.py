@@ -5,6 +5,7 @@ import math
 import time
 
 from derive.budget import StageTimeout, stage
+from derive.kernel import SymbolicTimeout
 
 __all__ = ["Stages", "json_safe"]
 
@@ -39,6 +40,8 @@ class Stages:
     def _guarded(name, fn, args):
         try:
             return fn(*args)
+        except SymbolicTimeout as exc:  # a symbolic step's own CPU-time cap: this input is too hard for it
+            raise ValueError(f"stage '{name}': {exc}") from None
         except (OverflowError, MemoryError, RecursionError, ZeroDivisionError) as exc:
             detail = str(exc).splitlines()[0][:80] if str(exc) else ""
             raise ValueError(f"stage '{name}': {type(exc).__name__}{': ' + detail if detail else ''} "

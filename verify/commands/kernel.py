@@ -21,6 +21,7 @@ from derive.render import text as render_text
 from derive import catalogue as A
 from derive import correlation as DC
 from derive import gain as DG
+from derive.kernel import SymbolicTimeout
 from derive import meanfield as F
 from derive.pieces import as_piecewise
 from numeric import correlation as N
@@ -258,7 +259,7 @@ def _rows(r: dict) -> list[list[str]]:
 def main(args: argparse.Namespace) -> int:
     try:
         record = analyse(args.expression, args.sigma_w, args.sigma_b, args.depth, args.seed)
-    except (ValueError, TypeError, ZeroDivisionError) as exc:
+    except (ValueError, TypeError, ZeroDivisionError, SymbolicTimeout) as exc:
         raise UsageError(error_text("kernel", exc)) from None
     if args.format == "json":
         print(json.dumps(record, indent=2, allow_nan=False))
